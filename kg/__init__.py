@@ -1,0 +1,2 @@
+"""edukg: knowledge graphs from Chinese education-policy documents."""
+__version__ = "0.1.0"

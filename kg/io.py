@@ -1,0 +1,182 @@
+"""Reading documents from files and folders, and writing exports atomically."""
+from __future__ import annotations
+
+import codecs
+import os
+import tempfile
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+from .errors import InputError
+
+__all__ = ["SUFFIXES", "RawDocument", "iter_paths", "decode", "html_to_text",
+           "read_document", "write_atomic"]
+
+#: File endings read as documents.
+SUFFIXES = (".txt", ".text", ".html", ".htm")
+
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+         (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+@dataclass(frozen=True)
+class RawDocument:
+    doc_id: str
+    path: str
+    text: str
+    encoding: str
+    is_html: bool
+
+
+def iter_paths(paths) -> list[Path]:
+    """Expand files and folders (recursively) into the sorted document files.
+
+    Raises :class:`InputError` for a path that does not exist.
+    """
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if not p.exists():
+            raise InputError(f"{p}: no such file or folder")
+        if p.is_dir():
+            for root, dirs, files in os.walk(p, followlinks=False):
+                dirs.sort()
+                out.extend(Path(root) / f for f in sorted(files)
+                           if f.lower().endswith(SUFFIXES) and not f.startswith("."))
+        else:
+            out.append(p)
+    seen, unique = set(), []
+    for p in out:
+        key = p.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(p)
+    return unique
+
+
+def decode(data: bytes, name: str = "<bytes>") -> tuple[str, str]:
+    """Decode bytes as UTF-8 (with or without BOM), UTF-16 or GB18030.
+
+    The encoding is detected, not assumed: a BOM wins, then strict UTF-8,
+    then charset-normalizer's best guess, then GB18030 (a superset of GBK).
+    Returns ``(text, encoding)``; raises :class:`InputError` when no encoding
+    decodes the bytes cleanly.
+    """
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(enc), enc
+            except UnicodeDecodeError as exc:
+                raise InputError(f"{name}: bad {enc} at byte {exc.start}") from None
+    if b"\x00" in data[:4096]:
+        raise InputError(f"{name}: binary data, not a text document")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as utf8_error:
+        first_bad = utf8_error.start
+    candidates = ["gb18030"]
+    try:
+        from charset_normalizer import from_bytes
+        best = from_bytes(data[:200_000]).best()
+        if best is not None and best.encoding not in candidates:
+            candidates.insert(0, best.encoding)
+    except ImportError:  # pragma: no cover - optional speed-up
+        pass
+    for enc in candidates:
+        try:
+            return data.decode(enc), enc
+        except (UnicodeDecodeError, LookupError):
+            continue
+    raise InputError(f"{name}: not UTF-8 (bad byte at {first_bad}) "
+                     "nor GB18030/GBK; convert it to UTF-8")
+
+
+class _TextExtractor(HTMLParser):
+    BLOCK = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6",
+             "title", "section", "article", "table", "ul", "ol", "dd", "dt"}
+    SKIP = {"script", "style", "noscript", "head", "nav", "footer"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skip = 0
+        self.title = ""
+        self._in_title = False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "title":
+            self._in_title = True
+        if tag in self.SKIP:
+            self.skip += 1
+        if tag in self.BLOCK:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag == "title":
+            self._in_title = False
+        if tag in self.SKIP and self.skip:
+            self.skip -= 1
+        if tag in self.BLOCK:
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        if self._in_title:
+            self.title += data
+        if not self.skip:
+            self.parts.append(data)
+
+
+def html_to_text(html: str) -> str:
+    """The visible text of an HTML page, one block per line."""
+    parser = _TextExtractor()
+    parser.feed(html)
+    parser.close()
+    body = "".join(parser.parts)
+    title = parser.title.strip()
+    if title and title not in body:
+        body = title + "\n" + body
+    return body
+
+
+def read_document(path: Path) -> RawDocument:
+    """Read one ``.txt`` or ``.html`` file; raises :class:`InputError`."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder, not a file") from None
+    except PermissionError:
+        raise InputError(f"{path}: permission denied") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
+    if not data.strip():
+        raise InputError(f"{path}: empty file")
+    text, encoding = decode(data, str(path))
+    head = text.lstrip()[:512].lower()
+    is_html = path.suffix.lower() in (".html", ".htm") or head.startswith(("<!doctype html", "<html"))
+    if is_html:
+        text = html_to_text(text)
+    if not text.strip():
+        raise InputError(f"{path}: no text in the file")
+    return RawDocument(doc_id=path.stem, path=str(path), text=text,
+                       encoding=encoding, is_html=is_html)
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename,
+    so a reader never sees a half-written file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise

@@ -1,0 +1,120 @@
+"""Value objects passed between the pipeline stages.
+
+Data flows one way: files -> :class:`Document` -> :class:`Mention` ->
+:class:`Entity`, :class:`Relation`, :class:`Metric` -> graph -> exports.
+Every mention keeps ``doc_id``, ``start`` and ``end`` into the cleaned text,
+so ``doc.text[m.start:m.end] == m.text`` always holds.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["ENTITY_TYPES", "PREDICATES", "Document", "Mention", "Evidence",
+           "Entity", "Relation", "Metric", "Extraction"]
+
+#: The six entity types of the annotation guidelines.
+ENTITY_TYPES = ("Agency", "Place", "School", "Programme", "Initiative", "Event")
+
+#: Predicates between entities (and from documents).  The first five are the
+#: scored ones of the guidelines; ``mentions`` links a document to what it
+#: names, ``coMentioned`` links entities named in one sentence (weighted).
+PREDICATES = ("locatedIn", "partOf", "issuedBy", "implements", "publishedBy",
+              "mentions", "coMentioned")
+
+
+@dataclass(frozen=True)
+class Document:
+    """One input document, cleaned, with the metadata read from its header."""
+
+    doc_id: str          # file stem, unique within a build
+    path: str            # where it was read from
+    text: str            # cleaned text; every offset points into it
+    title: str = ""
+    publisher: str = ""  # surface form as written (resolved later)
+    date: str = ""       # ISO yyyy-mm-dd where known, else yyyy or ""
+    place: str = ""      # canonical place name (e.g. 台州市) where known
+    encoding: str = "utf-8"
+
+    @property
+    def year(self) -> int | None:
+        return int(self.date[:4]) if self.date[:4].isdigit() else None
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A span of a document recognised as naming an entity of ``type``.
+
+    ``name`` is the candidate canonical name proposed by the extractor
+    (quotes removed, suffix attached); resolution may still change it.
+    """
+
+    doc_id: str
+    start: int
+    end: int
+    text: str
+    type: str
+    name: str
+    rule: str = ""
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Where something was read: document, offsets and the whole sentence."""
+
+    doc_id: str
+    start: int
+    end: int
+    sentence: str
+
+    def to_dict(self) -> dict:
+        return {"doc": self.doc_id, "start": self.start, "end": self.end,
+                "sentence": self.sentence}
+
+
+@dataclass(frozen=True)
+class Entity:
+    """One real thing, possibly mentioned in many documents."""
+
+    id: str
+    type: str
+    name: str
+    aliases: tuple[str, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
+    notation: str = ""   # administrative division code for places
+
+
+@dataclass(frozen=True)
+class Relation:
+    subject: str          # entity id or document id
+    predicate: str
+    object: str
+    evidence: tuple[Evidence, ...] = ()
+    weight: int = 1
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A number the document reports or sets as a target."""
+
+    id: str
+    doc_id: str
+    value: float
+    unit: str
+    indicator: str
+    text: str                  # the surface form, e.g. 4.4万个
+    year: int | None = None
+    comparator: str = ""       # eq, ge, gt, le, lt, increase, decrease
+    approximate: bool = False  # 3万余, 百余所: value is a lower bound
+    about: str = ""            # entity id the metric is about, where known
+    evidence: Evidence | None = None
+
+
+@dataclass
+class Extraction:
+    """Everything extracted from a set of documents, before the graph."""
+
+    documents: list[Document] = field(default_factory=list)
+    entities: list[Entity] = field(default_factory=list)
+    relations: list[Relation] = field(default_factory=list)
+    metrics: list[Metric] = field(default_factory=list)
+    publishers: dict[str, str] = field(default_factory=dict)  # doc_id -> entity id
