@@ -1,0 +1,139 @@
+"""Pure text cleaners, ``str -> str``, chained by :func:`clean_text`.
+
+Each cleaner is idempotent and independent; the chain is data
+(:data:`CLEANERS`), so a caller can run a subset.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from importlib import resources
+
+__all__ = ["normalize", "strip_boilerplate", "strip_table_rules", "split_glued_items",
+           "drop_repeated_blocks", "tidy_lines", "CLEANERS", "clean_text"]
+
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+
+
+def normalize(text: str) -> str:
+    """NFKC (full-width forms to ASCII), one newline convention, no
+    zero-width or direction marks."""
+    text = unicodedata.normalize("NFKC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return _INVISIBLE.sub("", text).replace("\u3000", " ").replace("\xa0", " ")
+
+
+@lru_cache(maxsize=None)
+def _boilerplate_patterns() -> tuple[re.Pattern, ...]:
+    raw = resources.files("kg").joinpath("data/boilerplate.txt").read_text("utf-8")
+    return tuple(re.compile(line) for line in raw.splitlines()
+                 if line.strip() and not line.startswith("#"))
+
+
+_INLINE_CHROME = re.compile(r"(打印本页|关闭窗口|【打印】|【关闭】)\s*")
+
+
+def strip_boilerplate(text: str) -> str:
+    """Drop web-page chrome: breadcrumbs, 发布日期/浏览次数/字体 lines,
+    关怀版, 热搜词, 打印本页 … (patterns in ``kg/data/boilerplate.txt``)."""
+    pats = _boilerplate_patterns()
+    out = []
+    for line in text.split("\n"):
+        s = line.strip()
+        if s and any(p.search(s) for p in pats):
+            continue
+        out.append(_INLINE_CHROME.sub("", line))
+    return "\n".join(out)
+
+
+_RULES = re.compile(r"\|{2,}|^\s*\|\s*$", re.M)
+
+
+def strip_table_rules(text: str) -> str:
+    """Remove runs of ``|`` left by flattened tables."""
+    return _RULES.sub("", text)
+
+
+_CJK = "\u4e00-\u9fff"
+_GLUED = re.compile(rf"(?<=[{_CJK}”》)])(\d{{1,2}})(?=[{_CJK}“《*])")
+#: Characters that, after a number, make it a quantity rather than an item number.
+_UNIT_AFTER = set("年月日号所个名人万亿元项次家座门届期批条类级岁天周倍台辆件册种本份间分秒点部位支场")
+
+
+def split_glued_items(text: str) -> str:
+    """Put item numbers glued to the text (``…建设2纵深推进…``, as left by
+    PDF and sharing-site extraction) back on their own line.
+
+    A number between Chinese characters counts as an item number only when
+    it continues the document's own count (1, 2, 3 …) and is not followed by
+    a unit (``67所``) or preceded by an ordinal word (``第2``).
+    """
+    out, last, expected = [], 0, 1
+    for m in _GLUED.finditer(text):
+        nxt = text[m.end():m.end() + 1]
+        tok = m.group(1)
+        if nxt in _UNIT_AFTER or text[m.start() - 1] in "第前近共约达超":
+            continue
+        if int(tok) == expected:
+            out.append(text[last:m.start()])
+            out.append(f"\n{tok}.")
+            last = m.end()
+            expected += 1
+        elif int(tok) == expected + 1:
+            # one item lost to masking or a page break: resynchronise
+            out.append(text[last:m.start()])
+            out.append(f"\n{tok}.")
+            last = m.end()
+            expected += 2
+    out.append(text[last:])
+    return _MASKED_ITEM.sub("\n*.", "".join(out))
+
+
+_MASKED_ITEM = re.compile(rf"(?<=[{_CJK}])\*\.(?=[{_CJK}“])")
+
+
+def drop_repeated_blocks(text: str, min_run_chars: int = 200, min_para: int = 50) -> str:
+    """Drop paragraphs repeated verbatim from earlier in the document: a run
+    of repeated paragraphs holding at least ``min_run_chars`` characters, or
+    a single repeated paragraph of ``min_para`` characters or more.  Short
+    repeated headings outside such runs stay."""
+    paras = text.split("\n")
+    seen: set[str] = set()
+    dup = []
+    for p in paras:
+        key = p.strip()
+        dup.append(bool(key) and key in seen)
+        if key:
+            seen.add(key)
+    keep = [True] * len(paras)
+    i = 0
+    while i < len(paras):
+        if not dup[i]:
+            i += 1
+            continue
+        j = i
+        while j < len(paras) and (dup[j] or not paras[j].strip()):
+            j += 1
+        run = sum(len(paras[k].strip()) for k in range(i, j))
+        for k in range(i, j):
+            if run >= min_run_chars or len(paras[k].strip()) >= min_para:
+                keep[k] = False
+        i = j
+    return "\n".join(p for p, k in zip(paras, keep) if k)
+
+
+def tidy_lines(text: str) -> str:
+    """Trim every line, squeeze inner runs of spaces, drop empty lines."""
+    lines = (re.sub(r"[ \t]{2,}", " ", ln.strip()) for ln in text.split("\n"))
+    return "\n".join(ln for ln in lines if ln)
+
+
+CLEANERS = (normalize, strip_boilerplate, strip_table_rules, split_glued_items,
+            tidy_lines, drop_repeated_blocks)
+
+
+def clean_text(text: str, cleaners=CLEANERS) -> str:
+    """Run the cleaners in order."""
+    for fn in cleaners:
+        text = fn(text)
+    return text

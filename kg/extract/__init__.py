@@ -1,0 +1,1 @@
+"""Extractors: text in, mentions (and metrics) out."""

@@ -1,0 +1,275 @@
+"""Entity mentions: 《》 titles, quoted names, name grammars, lexicon
+patterns and gazetteer places.
+
+Every function takes a sentence (with its offset into the cleaned text) and
+returns :class:`~kg.model.Mention` objects whose ``text`` is exactly
+``doc.text[start:end]``.  :func:`extract_mentions` runs them all over a
+document and resolves overlaps.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from ..gazetteer import Division, Gazetteer
+from ..lexicon import Lexicon, Suffix
+from ..model import Document, Mention
+from ..segment import Sentence, Token, split_sentences, tokenizer, tokens
+
+__all__ = ["title_mentions", "quoted_mentions", "suffix_mentions", "pattern_mentions",
+           "place_mentions", "extract_mentions", "strip_quotes"]
+
+_TITLE = re.compile(r"《([^《》\n]{2,80})》")
+_QUOTED = re.compile(r"[“\"]([^“”\"\n]{1,30})[”\"]")
+_NOT_PROGRAMME_AFTER = ("学生读物", "读本", "杂志", "一书", "栏目", "节目", "报道", "专栏")
+_MASK = re.compile(r"[*X×＊]")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_STOP_POS = {"p", "c", "u", "uj", "ul", "uz", "ug", "uv", "ud", "r", "x", "y", "e", "o", "t"}
+_PERSON_PLACE_POS = {"ns", "nr", "nrt", "nrfg"}
+#: A quoted word followed by one of these names a channel, not a programme.
+_NOT_ENTITY_AFTER = ("微信", "公众号", "网站", "客户端", "APP", "App", "抖音", "视频号", "专栏", "精神")
+_PUNCT = set(",.;:!?、,。;:!?…—-()()[]【】“”\"'‘’《》 \t\n")
+_PROPER_POS = {"ns", "nr", "nrt", "nz", "j", "nt", "eng"}
+_NAME_MARKERS = ("届", "全国", "全球", "世界", "国际", "中国", "首届", "省", "市", "县", "区")
+_RELATIVE = ("市", "县", "区", "省", "中共", "国家", "全国", "中国", "某市", "某县", "某区", "某省")
+_ASSOCIATION = ("协会", "学会", "联盟", "研究院", "基金会", "领导小组", "研究中心", "研究所",
+                "教研室", "考试院")
+_GENERIC_LEFT = {"普通", "农村", "乡村", "公办", "民办", "城镇", "薄弱", "特色", "优质", "示范",
+                 "标准化", "新优", "义务教育", "职业", "高等", "各类", "市直", "省级", "市级",
+                 "县级", "国家级", "重点", "一流", "高水平", "现代", "新型", "全日制", "寄宿制",
+                 "专项", "普惠性", "普惠", "工作", "长效", "管理", "考核", "评价", "保障", "联动", "协调", "三年",
+                 "五年", "有关", "相关", "主要", "重大", "一批", "若干", "该", "本", "这", "其"}
+
+
+def strip_quotes(s: str) -> str:
+    return re.sub(r"[“”\"《》「」『』'‘’]", "", s).strip()
+
+
+def _ok_core(core: str) -> bool:
+    """A quoted core is a name if, masks aside, it keeps two Chinese
+    characters or letters and is not a bare number or punctuation."""
+    bare = _MASK.sub("", core)
+    return len(_CJK.findall(bare)) + len(re.findall(r"[A-Za-z]", bare)) >= 2 and \
+        not re.fullmatch(r"[\d\W_]+", bare)
+
+
+def title_mentions(doc_id: str, s: Sentence) -> list[Mention]:
+    """《…》 titles are Programmes (policy documents), unless what follows
+    says the title is a book, a periodical or a column."""
+    out = []
+    for m in _TITLE.finditer(s.text):
+        after = s.text[m.end():m.end() + 4]
+        inner = m.group(1).strip()
+        if any(after.startswith(w) for w in _NOT_PROGRAMME_AFTER) or not _ok_core(inner):
+            continue
+        out.append(Mention(doc_id, s.start + m.start(), s.start + m.end(), m.group(0),
+                           "Programme", strip_quotes(inner), "title"))
+    return out
+
+
+@lru_cache(maxsize=8)
+def _suffix_regex(suffixes: tuple[str, ...]) -> re.Pattern:
+    return re.compile("|".join(re.escape(x) for x in sorted(set(suffixes), key=len, reverse=True)))
+
+
+def quoted_mentions(doc_id: str, s: Sentence, lex: Lexicon) -> list[Mention]:
+    """“…” names, with a trailing suffix (工程, 计划, 论坛, 规划 …) taken
+    into the name where the lexicon says so.  The suffix decides the type;
+    a bare quoted name is an Initiative."""
+    out = []
+    by_suffix = {x.suffix: x for x in lex.suffixes}
+    rx = _suffix_regex(tuple(by_suffix))
+    for m in _QUOTED.finditer(s.text):
+        core = m.group(1).strip()
+        after = s.text[m.end():m.end() + 3]
+        if not _ok_core(core) or after.startswith(_NOT_ENTITY_AFTER):
+            continue
+        end, etype, name = m.end(), "Initiative", core
+        sm = _suffix_after(s.text, m.end(), rx, lex.boundaries)
+        if sm:
+            gap, suffix, end = sm
+            suf: Suffix = by_suffix[suffix]
+            if suf.type in ("Agency", "School"):
+                continue  # a quoted word inside an organisation's name
+            etype = suf.type
+            name = core + gap + suffix if suf.keep or gap else core
+        out.append(Mention(doc_id, s.start + m.start(), s.start + end,
+                           s.text[m.start():end], etype, name, "quoted"))
+    return out
+
+
+_GAP = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]{0,8}")
+_NUMBERED_SCHOOL = re.compile(r"([\u4e00-\u9fff]{1,3}?)([一二三四五六七八九十]{1,2})(中|高|小)(?![\u4e00-\u9fff]?[学心国华文央])")
+
+
+def _suffix_after(text: str, pos: int, rx: re.Pattern, boundaries) -> tuple[str, str, int] | None:
+    """A type suffix right after a closing quote, or after a few more words
+    (“五育并举”熔铸工程, “双覆盖”集中攻坚专项行动): ``(gap, suffix, end)``."""
+    m = rx.match(text, pos)
+    if m:
+        return "", m.group(0), m.end()
+    gap = _GAP.match(text, pos).group(0)
+    gap = re.split(r"[和与及等的]", gap)[0][:6]
+    for k in range(1, len(gap) + 1):
+        m = rx.match(text, pos + k)
+        if m:
+            words = text[pos:pos + k]
+            if any(b in words for b in boundaries if len(b) >= 2) or m.group(0) in ("建设", "工作", "活动"):
+                return None
+            return words, m.group(0), m.end()
+    return None
+
+
+def _left_edge(toks: list[Token], idx: int, boundaries: frozenset[str],
+               max_chars: int, allow_parens: bool) -> int:
+    """Index of the first token of the name whose suffix starts at token
+    ``idx``: walk left while tokens can belong to a name."""
+    i, length, depth = idx, 0, 0
+    while i > 0:
+        t = toks[i - 1]
+        w = t.word
+        if allow_parens and w in (")", ")"):
+            depth += 1
+        elif allow_parens and w in ("(", "(") and depth:
+            depth -= 1
+        elif w in boundaries or t.pos in _STOP_POS or any(c in _PUNCT for c in w):
+            if not (w in ("“", "”") and allow_parens):
+                break
+        if length + len(w) > max_chars:
+            break
+        length += len(w)
+        i -= 1
+    while i < idx and (toks[i].word in boundaries or toks[i].word in "()()“”"
+                       or re.fullmatch(r"[一二三四五六七八九十\d]+是|\d+\.?", toks[i].word)):
+        i += 1
+    return i
+
+
+def _valid(etype: str, left: list[Token], suffix: str, text_before: str) -> bool:
+    left_text = "".join(t.word for t in left)
+    if not left_text or left_text in _GENERIC_LEFT or not _CJK.search(left_text):
+        return False
+    proper = any(t.pos in _PROPER_POS for t in left)
+    if etype == "School":
+        return left_text[:2] not in _GENERIC_LEFT and (
+            any(t.pos in _PERSON_PLACE_POS for t in left) or "第" in left_text)
+    if etype == "Agency":
+        if left_text.startswith(_RELATIVE) or proper:
+            return True
+        return suffix in _ASSOCIATION and len(left_text) >= 2
+    if etype == "Event":
+        return len(left_text) >= 4 or proper or any(k in left_text for k in _NAME_MARKERS)
+    if etype == "Programme":
+        return len(left_text) >= 4
+    return len(left_text) >= 2 and not all(t.word in _GENERIC_LEFT for t in left)
+
+
+def suffix_mentions(doc_id: str, s: Sentence, toks: list[Token], lex: Lexicon) -> list[Mention]:
+    """Unquoted names by grammar: words + a type suffix (永宁中学,
+    台州市教育局, 健康学校工程, 台州职业教育大会), the suffix aligned on token
+    boundaries so that 中小学 never yields 小学."""
+    bare = {x.suffix: x for x in lex.suffixes if x.bare}
+    rx = _suffix_regex(tuple(bare))
+    starts = {t.start: k for k, t in enumerate(toks)}
+    ends = {t.end for t in toks}
+    out = []
+    for m in rx.finditer(s.text):
+        a, b = s.start + m.start(), s.start + m.end()
+        if a not in starts or b not in ends:
+            continue
+        suf = bare[m.group(0)]
+        idx = starts[a]
+        first = _left_edge(toks, idx, lex.boundaries,
+                           40 if suf.type == "Programme" else 16, suf.type == "Programme")
+        left = toks[first:idx]
+        if not _valid(suf.type, left, suf.suffix, s.text[:m.start()]):
+            continue
+        start = toks[first].start
+        text = s.text[start - s.start:m.end()]
+        out.append(Mention(doc_id, start, b, text, suf.type, strip_quotes(text), "grammar"))
+    return out
+
+
+def pattern_mentions(doc_id: str, s: Sentence, lex: Lexicon) -> list[Mention]:
+    """Names listed in the lexicon's JSONL patterns (教育部, 国务院 …)."""
+    out = []
+    for label, pattern, canonical in lex.patterns:
+        for m in re.finditer(re.escape(pattern), s.text):
+            out.append(Mention(doc_id, s.start + m.start(), s.start + m.end(), pattern,
+                               label, canonical, "lexicon"))
+    return out
+
+
+def place_mentions(doc_id: str, toks: list[Token], gaz: Gazetteer,
+                   context: Division | None) -> list[Mention]:
+    """Tokens that name a division or region, accepted through the
+    document's place (short forms only inside its province)."""
+    out = []
+    for t in toks:
+        d = gaz.lookup(t.word, context)
+        if d is not None:
+            out.append(Mention(doc_id, t.start, t.end, t.word, "Place", d.name, "gazetteer"))
+    return out
+
+
+def numbered_school_mentions(doc_id: str, s: Sentence, gaz: Gazetteer,
+                             context: Division | None) -> list[Mention]:
+    """Short names of numbered schools: a place (or its first character)
+    and a number: 台州一中, 黄二高.  The place must be the document's own or
+    lie inside it, so 十一中 in a sentence about anything else is no school."""
+    if context is None:
+        return []
+    local = [d for d in gaz.divisions if d.code and gaz.within(d, context)]
+    prefixes = {d.short for d in local} | {d.name for d in local} | {d.short[0] for d in local if d.level == 3}
+    out = []
+    for m in _NUMBERED_SCHOOL.finditer(s.text):
+        head = m.group(1)
+        for k in range(len(head)):
+            if head[k:] in prefixes:
+                a = s.start + m.start() + k
+                out.append(Mention(doc_id, a, s.start + m.end(), s.text[m.start() + k:m.end()],
+                                   "School", s.text[m.start() + k:m.end()], "grammar"))
+                break
+    return out
+
+
+_RANK = {"title": 0, "quoted": 1, "lexicon": 2, "grammar": 3}
+
+
+def _select(mentions: list[Mention]) -> list[Mention]:
+    """Places are kept as they are; other mentions may not overlap: the
+    longer wins, then the rule of higher rank."""
+    places = [m for m in mentions if m.type == "Place"]
+    others = sorted((m for m in mentions if m.type != "Place"),
+                    key=lambda m: (-(m.end - m.start), _RANK.get(m.rule, 9), m.start))
+    taken: list[tuple[int, int]] = []
+    kept = []
+    for m in others:
+        if any(m.start < e and s < m.end for s, e in taken):
+            continue
+        taken.append((m.start, m.end))
+        kept.append(m)
+    # a place inside a Programme/Initiative title is part of that name
+    titled = [(m.start, m.end) for m in kept if m.type in ("Programme", "Initiative", "Event")]
+    places = [p for p in places if not any(s <= p.start and p.end <= e for s, e in titled)]
+    return sorted(kept + places, key=lambda m: (m.start, m.end, m.type))
+
+
+def _place_words(gaz: Gazetteer) -> tuple[str, ...]:
+    return tuple(sorted(w for w, _ in gaz.surface_forms() if len(w) >= 2))
+
+
+def extract_mentions(doc: Document, lex: Lexicon, gaz: Gazetteer,
+                     context: Division | None) -> list[Mention]:
+    """All entity mentions of a document, overlaps resolved."""
+    pt = tokenizer(_place_words(gaz))
+    found: list[Mention] = []
+    for s in split_sentences(doc.text):
+        toks = tokens(s.text, s.start, pt)
+        found += title_mentions(doc.doc_id, s)
+        found += quoted_mentions(doc.doc_id, s, lex)
+        found += pattern_mentions(doc.doc_id, s, lex)
+        found += suffix_mentions(doc.doc_id, s, toks, lex)
+        found += place_mentions(doc.doc_id, toks, gaz, context)
+        found += numbered_school_mentions(doc.doc_id, s, gaz, context)
+    return _select(found)

@@ -1,0 +1,88 @@
+"""Sentences with offsets, and the pipeline's own jieba tokenizer.
+
+jieba's module-level functions share one global ``Tokenizer``, so user
+dictionaries would leak between callers: the pipeline builds its own
+``jieba.Tokenizer`` with the domain dictionary (``kg/data/userdict.txt``,
+plus every lexicon name) and its own ``POSTokenizer``.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import jieba
+import jieba.posseg
+
+__all__ = ["Sentence", "split_sentences", "Token", "tokenizer", "tokens"]
+
+jieba.setLogLevel(logging.WARNING)
+
+_END = re.compile(r"[。!?;！？；]+|\n+")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int
+    end: int
+    text: str
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Sentences (ended by 。!?; or a line break) with offsets into ``text``.
+    Closing quotes after the stop stay with the sentence."""
+    out, start = [], 0
+    for m in _END.finditer(text):
+        end = m.end()
+        while end < len(text) and text[end] in "”’」』)":
+            end += 1
+        _add(out, text, start, end)
+        start = end
+    _add(out, text, start, len(text))
+    return out
+
+
+def _add(out, text, start, end):
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        out.append(Sentence(start, end, text[start:end]))
+
+
+@dataclass(frozen=True)
+class Token:
+    start: int
+    end: int
+    word: str
+    pos: str
+
+
+@lru_cache(maxsize=4)
+def tokenizer(extra_words: tuple[str, ...] = ()) -> jieba.posseg.POSTokenizer:
+    """A fresh jieba POS tokenizer with the domain dictionary loaded."""
+    tk = jieba.Tokenizer()
+    tk.initialize()
+    userdict = resources.files("kg").joinpath("data/userdict.txt").read_text("utf-8")
+    for line in userdict.splitlines():
+        parts = line.split()
+        if parts and not line.startswith("#"):
+            tk.add_word(parts[0], int(parts[1]) if len(parts) > 1 else None,
+                        parts[2].lower() if len(parts) > 2 else None)
+    for w in extra_words:
+        tk.add_word(w)
+    return jieba.posseg.POSTokenizer(tk)
+
+
+def tokens(text: str, offset: int = 0, pos_tokenizer=None) -> list[Token]:
+    """Tokens of ``text`` with POS tags and offsets (``offset`` added)."""
+    pt = pos_tokenizer or tokenizer()
+    out, i = [], offset
+    for pair in pt.cut(text, HMM=True):
+        w, p = pair.word, pair.flag
+        out.append(Token(i, i + len(w), w, p))
+        i += len(w)
+    return out
