@@ -58,7 +58,8 @@ def decode(data: bytes, name: str = "<bytes>") -> tuple[str, str]:
     """Decode bytes as UTF-8 (with or without BOM), UTF-16 or GB18030.
 
     The encoding is detected, not assumed: a BOM wins, then strict UTF-8,
-    then charset-normalizer's best guess, then GB18030 (a superset of GBK).
+    then GB18030 (a superset of GBK) when it yields Chinese text, then
+    charset-normalizer's best guess (Big5 and others).
     Returns ``(text, encoding)``; raises :class:`InputError` when no encoding
     decodes the bytes cleanly.
     """
@@ -74,21 +75,34 @@ def decode(data: bytes, name: str = "<bytes>") -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as utf8_error:
         first_bad = utf8_error.start
-    candidates = ["gb18030"]
+    try:
+        text = data.decode("gb18030")
+        if _looks_chinese(text):
+            return text, "gb18030"
+    except UnicodeDecodeError:
+        pass
     try:
         from charset_normalizer import from_bytes
         best = from_bytes(data[:200_000]).best()
-        if best is not None and best.encoding not in candidates:
-            candidates.insert(0, best.encoding)
-    except ImportError:  # pragma: no cover - optional speed-up
-        pass
-    for enc in candidates:
+    except ImportError:  # pragma: no cover - optional
+        best = None
+    if best is not None:
         try:
-            return data.decode(enc), enc
+            return data.decode(best.encoding), best.encoding
         except (UnicodeDecodeError, LookupError):
-            continue
+            pass
     raise InputError(f"{name}: not UTF-8 (bad byte at {first_bad}) "
                      "nor GB18030/GBK; convert it to UTF-8")
+
+
+def _looks_chinese(text: str) -> bool:
+    """Most non-ASCII characters are common CJK ideographs or punctuation."""
+    wide = [c for c in text[:20_000] if ord(c) > 127]
+    if not wide:
+        return True
+    common = sum(1 for c in wide if "\u4e00" <= c <= "\u9fff" or "\u3000" <= c <= "\u303f"
+                 or "\uff00" <= c <= "\uffef" or c in "“”‘’—…·")
+    return common >= 0.9 * len(wide)
 
 
 class _TextExtractor(HTMLParser):

@@ -52,3 +52,8 @@ def tiny_extraction() -> Extraction:
 @pytest.fixture
 def tiny_graph(tiny_extraction):
     return build_graph(tiny_extraction)
+
+
+@pytest.fixture(scope="session")
+def seed_texts() -> dict[str, str]:
+    return {p.stem: p.read_text("utf-8") for p in sorted(SEEDS.glob("*.txt"))}

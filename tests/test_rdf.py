@@ -19,7 +19,7 @@ from kg.model import Document, Entity, Evidence, Extraction, Metric, Relation
 from kg.rdf import BASE, SPARQL_EVIDENCE, graph_to_rdf, node_iri, to_turtle, write_turtle
 from kg.vocab import EDUKG, NAMESPACE, ONTOLOGY_TERMS
 
-from conftest import GOLD, ROOT
+from tests.conftest import GOLD, ROOT
 
 ONTOLOGY = ROOT / "ontology" / "edukg.ttl"
 SCORED = {"locatedIn", "partOf", "issuedBy", "implements", "publishedBy"}

@@ -120,14 +120,23 @@ def _suffix_after(text: str, pos: int, rx: re.Pattern, boundaries) -> tuple[str,
     return None
 
 
+_LEADING_JOINERS = "和与及、的"
+#: Heads that make a suffix a generic word, not a name (中小学, 大中小学).
+_GENERIC_HEADS = {"中", "大中", "各", "本", "该", "高", "初", "普", "职"}
+
+
 def _left_edge(toks: list[Token], idx: int, boundaries: frozenset[str],
-               max_chars: int, allow_parens: bool) -> int:
-    """Index of the first token of the name whose suffix starts at token
-    ``idx``: walk left while tokens can belong to a name."""
+               max_chars: int, allow_parens: bool) -> tuple[int, int]:
+    """Where the name whose suffix starts at token ``idx`` begins: walk left
+    while tokens can belong to a name.  Returns the first token's index and
+    the offset the name starts at (past a joiner jieba glued on, 和三梅)."""
     i, length, depth = idx, 0, 0
     while i > 0:
         t = toks[i - 1]
         w = t.word
+        if len(w) > 1 and w[0] in _LEADING_JOINERS and t.pos not in _STOP_POS:
+            i -= 1  # 和三梅: the name starts after the joiner
+            break
         if allow_parens and w in (")", ")"):
             depth += 1
         elif allow_parens and w in ("(", "(") and depth:
@@ -142,7 +151,10 @@ def _left_edge(toks: list[Token], idx: int, boundaries: frozenset[str],
     while i < idx and (toks[i].word in boundaries or toks[i].word in "()()“”"
                        or re.fullmatch(r"[一二三四五六七八九十\d]+是|\d+\.?", toks[i].word)):
         i += 1
-    return i
+    start = toks[i].start if i < idx else toks[idx].start
+    if i < idx and len(toks[i].word) > 1 and toks[i].word[0] in _LEADING_JOINERS:
+        start += 1
+    return i, start
 
 
 def _valid(etype: str, left: list[Token], suffix: str, text_before: str) -> bool:
@@ -171,20 +183,28 @@ def suffix_mentions(doc_id: str, s: Sentence, toks: list[Token], lex: Lexicon) -
     bare = {x.suffix: x for x in lex.suffixes if x.bare}
     rx = _suffix_regex(tuple(bare))
     starts = {t.start: k for k, t in enumerate(toks)}
-    ends = {t.end for t in toks}
+    ending = {t.end: k for k, t in enumerate(toks)}
     out = []
     for m in rx.finditer(s.text):
         a, b = s.start + m.start(), s.start + m.end()
-        if a not in starts or b not in ends:
+        if b not in ending:
             continue
         suf = bare[m.group(0)]
-        idx = starts[a]
-        first = _left_edge(toks, idx, lex.boundaries,
-                           40 if suf.type == "Programme" else 16, suf.type == "Programme")
-        left = toks[first:idx]
-        if not _valid(suf.type, left, suf.suffix, s.text[:m.start()]):
+        if a in starts:
+            idx, head = starts[a], []
+        else:  # the suffix ends a longer token: 城乡教育共同体
+            idx = ending[b]
+            tok = toks[idx]
+            if tok.start >= a or s.text[tok.start - s.start:m.start()] in _GENERIC_HEADS:
+                continue
+            head = [Token(tok.start, a, s.text[tok.start - s.start:m.start()], tok.pos)]
+        first, start = _left_edge(toks, idx, lex.boundaries,
+                                  40 if suf.type == "Programme" else 16, suf.type == "Programme")
+        left = [*toks[first:idx], *head]
+        if start > left[0].start if left else False:
+            left[0] = Token(start, left[0].end, left[0].word[start - left[0].start:], left[0].pos)
+        if not left or not _valid(suf.type, left, suf.suffix, s.text[:m.start()]):
             continue
-        start = toks[first].start
         text = s.text[start - s.start:m.end()]
         out.append(Mention(doc_id, start, b, text, suf.type, strip_quotes(text), "grammar"))
     return out

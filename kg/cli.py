@@ -1,0 +1,140 @@
+"""The ``kg`` command: thin click commands over the library functions.
+
+Library errors (:class:`kg.errors.KGError`) become clear one-line messages
+with a non-zero exit code, never a traceback.
+"""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import KGError
+
+DEFAULT_OUT = "exports"
+
+
+class _Group(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except KGError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="kg")
+def main() -> None:
+    """edukg: knowledge graphs from Chinese education-policy documents.
+
+    Build a graph from documents (`kg build seeds/`), then look entities up
+    (`kg lookup 教共体`).  A build writes graph.json (networkx node-link data),
+    graph.ttl (RDF/Turtle against ontology/edukg.ttl) and graph.html (an
+    offline interactive map).
+    """
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", default=DEFAULT_OUT, show_default=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write graph.json, graph.ttl and graph.html into.")
+@click.option("--lexicon", "lexicon_dir", type=click.Path(exists=True, file_okay=False),
+              help="Folder of extra lexicon files (suffixes.tsv, boundaries.txt, *.jsonl).")
+@click.option("--strict", is_flag=True, help="Stop at the first unreadable file.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+def build(paths, out_dir, lexicon_dir, strict, quiet):
+    """Build the knowledge graph of PATHS (files or folders, recursively).
+
+    Reads .txt and .html files in UTF-8, UTF-16 or GB18030/GBK.  Files that
+    cannot be read are reported and skipped; the exit code is 1 when any
+    was skipped, and --strict makes the first one fatal.
+    """
+    from .pipeline import build as run_build
+    t0 = time.perf_counter()
+    result = run_build(paths, out_dir, lexicon_dir=lexicon_dir, strict=strict)
+    for path, reason in result.skipped:
+        click.echo(f"skipped: {reason}", err=True)
+    if not quiet:
+        g = result.graph
+        kinds = {}
+        for _, a in g.nodes(data=True):
+            k = a.get("type") if a.get("kind") == "entity" else a.get("kind")
+            kinds[k] = kinds.get(k, 0) + 1
+        click.echo(f"{len(result.extraction.documents)} documents, "
+                   f"{sum(v for k, v in kinds.items() if k not in ('document', 'metric'))} entities, "
+                   f"{kinds.get('metric', 0)} metrics, {g.number_of_edges()} edges "
+                   f"in {time.perf_counter() - t0:.1f}s")
+        click.echo("  " + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
+        for p in result.written:
+            click.echo(f"wrote {p}")
+    if result.skipped:
+        sys.exit(1)
+
+
+def _print_entity(info: dict) -> None:
+    click.echo(f"{info['name']}  [{info['type']}]  {info['id']}")
+    if info["aliases"]:
+        click.echo("  aliases: " + ", ".join(info["aliases"]))
+    if info["notation"]:
+        click.echo(f"  division code: {info['notation']}")
+    for pred, items in info["relations"].items():
+        label = f"{pred[1:]} (incoming)" if pred.startswith("^") else pred
+        click.echo(f"  {label}:")
+        for r in items:
+            click.echo(f"    {r['name']} [{r['type']}]")
+    if info["metrics"]:
+        click.echo("  metrics:")
+        for m in info["metrics"]:
+            click.echo(f"    {m['indicator']}: {m['value']:g} {m['unit']} ({m['year']}, {m['doc']})")
+    if info["co_mentioned"]:
+        click.echo("  named with: " + ", ".join(f"{c['name']} ({c['weight']})"
+                                               for c in info["co_mentioned"]))
+    click.echo("  documents:")
+    for d in info["documents"]:
+        title = f" {d['title']}" if d["title"] else ""
+        click.echo(f"    {d['doc']}{title} {d['date']}".rstrip())
+        if d["sentence"]:
+            click.echo(f"      “{d['sentence']}”")
+
+
+@main.command()
+@click.argument("name")
+@click.option("--graph", "graph_dir", default=DEFAULT_OUT, show_default=True,
+              type=click.Path(path_type=Path), help="Build folder (or graph.json) to read.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+def lookup(name, graph_dir, as_json):
+    """Find an entity by its canonical name or any alias (教共体 finds
+    城乡教育共同体 where the documents make that link) and show its type,
+    aliases, relations, metrics, and the documents that name it with one
+    evidence sentence each.  Exits 1 with the closest names when nothing
+    matches."""
+    from .graph import load_graph
+    from .lookup import closest, describe, find
+    g = load_graph(graph_dir)
+    hits = find(g, name)
+    if not hits:
+        near = closest(g, name)
+        if as_json:
+            click.echo(json.dumps({"query": name, "found": [], "closest": near},
+                                  ensure_ascii=False, indent=1))
+        else:
+            click.echo(f"no entity named {name!r}" +
+                       (". Closest: " + ", ".join(near) if near else ""), err=True)
+        sys.exit(1)
+    infos = [describe(g, n) for n in hits]
+    if as_json:
+        click.echo(json.dumps({"query": name, "found": infos}, ensure_ascii=False, indent=1))
+        return
+    for i, info in enumerate(infos):
+        if i:
+            click.echo()
+        _print_entity(info)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,142 @@
+"""Metrics: numbers with a unit, the indicator they measure and a year.
+
+``67所``, ``4.4万个`` (44000), ``68亿元`` (6,800,000,000 元), ``3万余个``
+(30000, a lower bound), ``百分之九十`` (90 %), ``下降1个百分点`` (a decrease
+of 1 百分点).  Units and their multipliers are data (``kg/data/units.tsv``).
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from functools import lru_cache
+from importlib import resources
+
+from ..model import Document, Metric
+from ..resolve import SentenceIndex
+
+__all__ = ["load_units", "parse_number", "extract_metrics", "year_marks"]
+
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
+              "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+_SCALE = {"万": 10_000, "亿": 100_000_000}
+_NUM = r"(\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千]+)"
+_COMPARATORS = (("下降", "decrease"), ("减少", "decrease"), ("降低", "decrease"),
+                ("提高", "increase"), ("增长", "increase"), ("提升", "increase"),
+                ("增加", "increase"), ("不超过", "le"), ("不低于", "ge"), ("超过", "gt"),
+                ("达到", "ge"), ("以上", "ge"), ("以内", "le"), ("以下", "le"), ("达", "ge"))
+_TRIM = re.compile(r"^(?:[一二三四五六七八九十\d]+[是.、]|全年|其中|共|累计|分别|力争|确保|年内)+|"
+                   r"(?:分别|累计|共计|共|均|达到|达|超过|为|约|近|以上|实现|完成|占|有|至)+$")
+
+
+@lru_cache(maxsize=1)
+def load_units() -> tuple[tuple[str, str, float], ...]:
+    raw = resources.files("kg").joinpath("data/units.tsv").read_text("utf-8")
+    rows = []
+    for line in raw.splitlines():
+        if line.strip() and not line.startswith("#"):
+            surf, unit, mult = line.split("\t")
+            rows.append((surf, unit, float(mult)))
+    return tuple(sorted(rows, key=lambda r: -len(r[0])))
+
+
+def parse_number(s: str) -> float | None:
+    """``4.4`` -> 4.4, ``三十`` -> 30, ``百`` -> 100, ``一百二十`` -> 120."""
+    if re.fullmatch(r"\d+(?:\.\d+)?", s):
+        return float(s)
+    total, cur = 0, 0
+    for ch in s:
+        if ch in _CN_DIGITS:
+            cur = _CN_DIGITS[ch]
+        elif ch in _CN_UNITS:
+            total += (cur or 1) * _CN_UNITS[ch]
+            cur = 0
+        else:
+            return None
+    return float(total + cur) if s else None
+
+
+@lru_cache(maxsize=1)
+def _pattern() -> re.Pattern:
+    units = "|".join(re.escape(u) for u, _, _ in load_units())
+    return re.compile(rf"(百分之)?{_NUM}([万亿])?(余|多)?({units})?")
+
+
+_YEAR = re.compile(r"(20\d{2})年")
+
+
+def year_marks(text: str) -> list[tuple[int, int]]:
+    """``(offset, year)`` of the short lines (headings) that name a year:
+    a work summary's sections report on the year their heading names."""
+    marks, pos = [], 0
+    for line in text.split("\n"):
+        if len(line) <= 40:
+            m = _YEAR.search(line)
+            if m:
+                marks.append((pos, int(m.group(1))))
+        pos += len(line) + 1
+    return marks
+
+
+def _indicator(clause: str, a: int, b: int) -> str:
+    before = _TRIM.sub("", clause[:a].strip(" :“”"))
+    after = clause[b:].strip(" :“”")
+    after = re.split(r"[,;、。,:的]", after)[0] if after else ""
+    if len(before) >= 2 and not re.search(r"(达到|达|为|占|超过)$", clause[:a]):
+        text = before if len(after) > 12 or not after else before + after
+    else:
+        text = before + after
+    return _TRIM.sub("", text)[-30:]
+
+
+def _comparator(clause: str, a: int, b: int) -> str:
+    window = clause[max(0, a - 6):a] + clause[b:b + 3]
+    for word, cmp in _COMPARATORS:
+        if word in window:
+            return cmp
+    return "eq"
+
+
+def extract_metrics(doc: Document, index: SentenceIndex) -> list[Metric]:
+    """Every number with a unit in the document, as a metric."""
+    units = {u: (c, mult) for u, c, mult in load_units()}
+    marks = year_marks(doc.text)
+    out = []
+    for s in index.sentences:
+        for cm in re.finditer(r"[^,;、,:]+", s.text):
+            clause = cm.group(0)
+            for m in _pattern().finditer(clause):
+                pct, num, scale, approx, unit = m.groups()
+                if pct:
+                    unit = "%"
+                a, b = m.start(), m.end()
+                prev = clause[max(0, a - 1):a]
+                nxt = clause[b:b + 1]
+                if not unit and scale and re.match(r"(投资|资金|经费|元)", clause[b:b + 2]):
+                    unit = "元"  # 30亿投资
+                if not unit:
+                    continue
+                if (prev and prev in "第-—~《") or prev.isdigit() \
+                        or re.fullmatch(r"(19|20)\d{2}", num):
+                    continue
+                if unit in ("个", "名", "所", "项", "门") and nxt and nxt in "月年":
+                    continue  # 3个月, not a count
+                value = parse_number(num)
+                if value is None or (not num[0].isdigit() and len(num) == 1 and not approx
+                                     and num not in "两"):
+                    continue
+                canon, mult = units[unit] if unit != "%" or not pct else ("%", 1.0)
+                value *= _SCALE.get(scale or "", 1) * mult
+                start = s.start + cm.start() + a
+                end = s.start + cm.start() + b
+                sm = _YEAR.search(s.text)
+                year = int(sm.group(1)) if sm and "到" in s.text[max(0, sm.start() - 2):sm.start()] else None
+                if year is None:
+                    prior = [y for off, y in marks if off <= start]
+                    year = prior[-1] if prior else doc.year
+                indicator = _indicator(clause, a, b)
+                mid = "metric-" + hashlib.sha1(f"{doc.doc_id}|{start}|{end}".encode()).hexdigest()[:12]
+                out.append(Metric(mid, doc.doc_id, round(value, 6), canon, indicator,
+                                  doc.text[start:end], year, _comparator(clause, a, b),
+                                  bool(approx), "", index.evidence(doc.doc_id, start, end)))
+    return out

@@ -1,0 +1,173 @@
+"""Relations between entities, with their evidence.
+
+* ``publishedBy``: the document -> its publisher (from the metadata);
+* ``locatedIn``: Agency/School/Event -> the place its name starts with, and
+  a local School or Agency without one -> the document's place;
+* ``partOf``: Place -> its containing division, from the gazetteer;
+* ``issuedBy``: Programme -> the Agency that the sentence names before an
+  issuing cue (印发, 出台, 制定 …), else the publisher; a Programme whose
+  title starts with an agency's name -> that agency;
+* ``implements``: Agency -> Initiative or Programme: the agency named
+  before an implementing cue (实施, 推进, 开展 …), else the publisher;
+* ``mentions``: document -> every entity it names;
+* ``coMentioned``: entities named in one sentence, weighted by the number of
+  sentences.
+
+Cue words are data (``kg/data/cues.tsv``).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from functools import lru_cache
+from importlib import resources
+from itertools import combinations
+
+from ..gazetteer import Division, Gazetteer
+from ..graph import doc_node
+from ..model import Document, Entity, Evidence, Mention, Relation
+from ..resolve import SentenceIndex
+
+__all__ = ["load_cues", "document_relations", "place_relations", "merge_relations"]
+
+_NATIONAL = ("国家", "全国", "中国", "中共中央", "国务院", "教育部", "联合国")
+_MAX_EVIDENCE = 5
+
+
+@lru_cache(maxsize=1)
+def load_cues() -> dict[str, tuple[str, ...]]:
+    raw = resources.files("kg").joinpath("data/cues.tsv").read_text("utf-8")
+    out = {}
+    for line in raw.splitlines():
+        if line.strip() and not line.startswith("#"):
+            rel, words = line.split("\t")
+            out[rel] = tuple(sorted(words.split("|"), key=len, reverse=True))
+    return out
+
+
+def _place_prefix(name: str, places: dict[str, str], gaz: Gazetteer,
+                  context: Division | None) -> list[str]:
+    """Place entity ids named at the start of ``name`` (黄二高 -> 黄岩区 too)."""
+    out = []
+    for k in range(min(len(name) - 1, 9), 1, -1):
+        d = gaz.lookup(name[:k], context)
+        if d is not None and d.name in places:
+            out.append(places[d.name])
+            break
+    if not out and context is not None and len(name) <= 4:
+        for d in gaz.divisions:
+            if d.level == 3 and d.code and d.name in places and gaz.within(d, context) \
+                    and name.startswith(d.short[0]) and not name.startswith(context.short):
+                out.append(places[d.name])
+                break
+    return out
+
+
+def document_relations(doc: Document, place: Division | None, mentions: list[Mention],
+                       ids: dict[tuple, str], entities: dict[str, Entity],
+                       publisher: str, index: SentenceIndex, gaz: Gazetteer) -> list[Relation]:
+    """All relations one document states or makes certain."""
+    cues = load_cues()
+    rels: list[Relation] = []
+    dn = doc_node(doc.doc_id)
+    if publisher:
+        rels.append(Relation(dn, "publishedBy", publisher, ()))
+    places = {e.name: e.id for e in entities.values() if e.type == "Place"}
+    doc_place = places.get(place.name) if place is not None else None
+    by_sentence: dict[int, list[tuple[Mention, str]]] = defaultdict(list)
+    for m in mentions:
+        eid = ids.get((m.doc_id, m.start, m.end))
+        if eid is None:
+            continue
+        s = index.at(m.start)
+        ev = index.evidence(doc.doc_id, m.start, m.end)
+        rels.append(Relation(dn, "mentions", eid, (ev,)))
+        if s is not None:
+            by_sentence[s.start].append((m, eid))
+        ent = entities[eid]
+        if ent.type in ("Agency", "School", "Event"):
+            located = _place_prefix(ent.name, places, gaz, place) or \
+                _place_prefix(m.text, places, gaz, place)
+            if ent.type == "School" and m.text != ent.name:
+                located += _place_prefix(m.text, places, gaz, place)
+            if not located and doc_place and ent.type in ("School", "Agency") \
+                    and m.rule != "lexicon" and not ent.name.startswith(_NATIONAL):
+                located = [doc_place]
+            for pid in dict.fromkeys(located):
+                if pid != eid:
+                    rels.append(Relation(eid, "locatedIn", pid, (ev,)))
+    for start, items in sorted(by_sentence.items()):
+        sentence = index.at(start)
+        rels += _sentence_relations(doc, sentence.text, sentence.start, items, entities,
+                                    publisher, cues)
+    return rels
+
+
+def _agent_before(items, m: Mention, entities) -> str | None:
+    """The last Agency mentioned before ``m`` in the sentence."""
+    agents = [eid for x, eid in items if x.end <= m.start and entities[eid].type == "Agency"]
+    return agents[-1] if agents else None
+
+
+def _sentence_relations(doc, text, offset, items, entities, publisher, cues) -> list[Relation]:
+    rels = []
+    for m, eid in items:
+        ent = entities[eid]
+        ev = Evidence(doc.doc_id, m.start, m.end, text)
+        before = text[:m.start - offset]
+        if ent.type == "Programme":
+            issuer = None
+            if any(c in before[-12:] for c in cues["issuedBy"]):
+                issuer = _agent_before(items, m, entities) or publisher
+            else:
+                for x, aid in items:
+                    if entities[aid].type == "Agency" and x.start == m.start + (m.text[:1] == "《"):
+                        issuer = aid
+            if issuer and issuer != eid:
+                rels.append(Relation(eid, "issuedBy", issuer, (ev,)))
+            if any(c in before[-8:] for c in cues["implements"]) and publisher:
+                rels.append(Relation(_agent_before(items, m, entities) or publisher,
+                                     "implements", eid, (ev,)))
+        elif ent.type == "Initiative":
+            agent = _agent_before(items, m, entities) if any(
+                c in before for c in cues["implements"]) else None
+            agent = agent or publisher
+            if agent:
+                rels.append(Relation(agent, "implements", eid, (ev,)))
+    ents = sorted({eid for _, eid in items})
+    for a, b in combinations(ents, 2):
+        rels.append(Relation(a, "coMentioned", b, (Evidence(doc.doc_id, offset, offset + len(text), text),)))
+    return rels
+
+
+def place_relations(entities: dict[str, Entity], gaz: Gazetteer) -> list[Relation]:
+    """partOf between the place entities, from the gazetteer (the nearest
+    containing division that is itself an entity)."""
+    by_code = {e.notation: e.id for e in entities.values() if e.type == "Place" and e.notation}
+    rels = []
+    for e in entities.values():
+        if e.type != "Place" or not e.notation:
+            continue
+        d = gaz.by_code.get(e.notation)
+        if d is None:
+            continue
+        parent = gaz.parent(d)
+        if parent is not None and parent.code in by_code:
+            rels.append(Relation(e.id, "partOf", by_code[parent.code], ()))
+    return rels
+
+
+def merge_relations(rels: list[Relation]) -> list[Relation]:
+    """One relation per (subject, predicate, object): evidence pooled (at
+    most five items kept), co-mentions weighted by their sentences."""
+    pooled: dict[tuple, list[Evidence]] = defaultdict(list)
+    count: dict[tuple, int] = defaultdict(int)
+    for r in rels:
+        k = (r.subject, r.predicate, r.object)
+        pooled[k].extend(r.evidence)
+        count[k] += 1
+    out = []
+    for k in sorted(pooled):
+        ev = sorted(set(pooled[k]), key=lambda e: (e.doc_id, e.start, e.end))
+        weight = len({(e.doc_id, e.sentence) for e in ev}) if k[1] == "coMentioned" else count[k]
+        out.append(Relation(*k, evidence=tuple(ev[:_MAX_EVIDENCE]), weight=max(1, weight)))
+    return out

@@ -1,0 +1,204 @@
+"""Name resolution: canonical names, aliases, relative references and
+merging mentions into one entity per real thing, across documents.
+
+* relative references are completed from the document's place:
+  市教育局 in a Taizhou document is 台州市教育局, 县政府 is 平阳县人民政府;
+* short place names are completed by the gazetteer (黄岩 -> 黄岩区);
+* quotes, 《》 and a trailing suffix never split an entity: every surface
+  form, the quoted core and the stripped form become aliases, and entities
+  of one type sharing an alias are merged;
+* ``X(以下简称Y)`` and ``X(简称Y)`` make Y an alias of X.
+"""
+from __future__ import annotations
+
+import bisect
+import hashlib
+import re
+from collections import Counter, defaultdict
+
+from .gazetteer import Division, Gazetteer
+from .model import Document, Entity, Evidence, Mention
+from .segment import Sentence
+
+__all__ = ["key", "entity_id", "complete_name", "aliases_of", "abbreviations",
+           "SentenceIndex", "resolve"]
+
+_QUOTE_CHARS = re.compile(r"[“”\"《》「」『』‘’'\s]")
+_DASHES = re.compile(r"[—–―-]+")
+_QUOTED_CORE = re.compile(r"[“\"]([^“”\"]+)[”\"]")
+_ABBREV = re.compile(r"[((](?:以下)?简称[::]?[“\"]?([^”\"()()]{2,12})[”\"]?[))]")
+
+
+def key(name: str) -> str:
+    """The comparison form of a name: no quotes, 《》 or spaces, one dash."""
+    return _DASHES.sub("-", _QUOTE_CHARS.sub("", name))
+
+
+def entity_id(etype: str, name: str, notation: str = "") -> str:
+    """A stable id: places by division code, the rest by a hash of the name."""
+    if etype == "Place" and notation:
+        return f"place-{notation}"
+    digest = hashlib.sha1(f"{etype}|{key(name)}".encode("utf-8")).hexdigest()[:12]
+    return f"{etype.lower()}-{digest}"
+
+
+def _city_of(place: Division | None, gaz: Gazetteer) -> Division | None:
+    if place is None:
+        return None
+    return next((d for d in [place, *gaz.ancestors(place)] if d.level == 2), None) or \
+        (place if place.level == 1 or place.code == "" else None)
+
+
+_WHOLE = {"全市": 2, "全省": 1, "全县": 3, "全区": 3, "本市": 2, "我市": 2}
+
+
+def complete_name(m: Mention, place: Division | None, gaz: Gazetteer) -> str:
+    """The canonical name of an Agency or Event mention: relative references
+    (市教育局, 县政府, 市委, 全市…大会) and short place prefixes completed,
+    政府 as 人民政府, 中共 dropped."""
+    name = m.name
+    if m.type not in ("Agency", "Event"):
+        return name
+    name = re.sub(r"^中共", "", name)
+    if place is not None:
+        levels = {1: gaz.province_of(place), 2: _city_of(place, gaz),
+                  3: place if place.level == 3 else None}
+        whole = _WHOLE.get(name[:2])
+        if whole and levels.get(whole) is not None:
+            return levels[whole].name + name[2:]
+        target = {"市": levels[2], "县": levels[3], "区": levels[3], "省": levels[1]}.get(name[0])
+        relative = m.type == "Agency" or name[1:2] == "委"
+        if relative and target is not None and target.name.endswith(name[0]) \
+                and not name.startswith(target.name) \
+                and not gaz.lookup(name[:2], place) and not gaz.lookup(name[:3], place):
+            name = target.name + name[1:]
+        for k in range(min(6, len(name) - 1), 1, -1):
+            d = gaz.lookup(name[:k], place)
+            if d is not None and d.short == name[:k] and not name.startswith(d.name):
+                if m.type == "Agency" or name[k:k + 1] == "委":
+                    name = d.name + name[k:]
+                break
+    if m.type == "Agency":
+        name = re.sub(r"(?<![人民])政府$", "人民政府", name)
+    return name
+
+
+def aliases_of(m: Mention, canonical: str) -> set[str]:
+    """Surface forms a reader would accept for the mention's entity."""
+    forms = {m.text, key(m.text), m.name}
+    if m.rule == "quoted":
+        forms.update(c.strip() for c in _QUOTED_CORE.findall(m.text))
+    if m.type == "Agency" and m.text.startswith("中共"):
+        forms.add(m.text[2:])
+    return {f for f in forms if f and f != canonical}
+
+
+class SentenceIndex:
+    """Find the sentence holding an offset (binary search)."""
+
+    def __init__(self, sentences: list[Sentence]) -> None:
+        self.sentences = sentences
+        self.starts = [s.start for s in sentences]
+
+    def at(self, offset: int) -> Sentence | None:
+        i = bisect.bisect_right(self.starts, offset) - 1
+        if i >= 0 and self.sentences[i].start <= offset < self.sentences[i].end:
+            return self.sentences[i]
+        return None
+
+    def evidence(self, doc_id: str, start: int, end: int) -> Evidence:
+        s = self.at(start)
+        return Evidence(doc_id, start, end, s.text if s else "")
+
+
+def abbreviations(text: str, mentions: list[Mention]) -> list[tuple[Mention, str]]:
+    """``(mention, short form)`` for every ``X(以下简称Y)`` in the text,
+    X being the mention ending right before the parenthesis."""
+    ends = {m.end: m for m in mentions if m.type != "Place"}
+    out = []
+    for a in _ABBREV.finditer(text):
+        m = ends.get(a.start()) or ends.get(a.start() - 1)
+        if m is not None:
+            out.append((m, a.group(1).strip()))
+    return out
+
+
+class _UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict = {}
+
+    def find(self, x):
+        self.parent.setdefault(x, x)
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def union(self, a, b) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def resolve(docs: list[tuple[Document, Division | None, list[Mention], SentenceIndex]],
+            gaz: Gazetteer) -> tuple[list[Entity], dict[tuple, str]]:
+    """Merge the mentions of all documents into entities.
+
+    Returns the entities and a map from ``(doc_id, start, end)`` of each
+    mention to its entity id.
+    """
+    canon: dict[tuple, tuple[str, str]] = {}        # mention key -> (type, canonical)
+    forms: dict[tuple[str, str], set[str]] = defaultdict(set)
+    names: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    uf = _UnionFind()
+    ev: dict[tuple[str, str], list[Evidence]] = defaultdict(list)
+    notation: dict[tuple[str, str], str] = {}
+    for doc, place, mentions, index in docs:
+        for m in mentions:
+            name = complete_name(m, place, gaz)
+            node = (m.type, key(name))
+            canon[(m.doc_id, m.start, m.end)] = node
+            uf.find(node)
+            names[node][name] += 1
+            forms[node].update(aliases_of(m, name) | {name})
+            ev[node].append(index.evidence(m.doc_id, m.start, m.end))
+            if m.type == "Place":
+                d = gaz.lookup(m.name, place)
+                notation[node] = d.code if d is not None else ""
+        for m, short in abbreviations(doc.text, mentions):
+            node = canon[(m.doc_id, m.start, m.end)]
+            forms[node].add(short)
+    # merge entities of one type that share a form (not for places: the
+    # gazetteer already made their names canonical)
+    by_form: dict[tuple[str, str], tuple[str, str]] = {}
+    for node in sorted(forms):
+        if node[0] == "Place":
+            continue
+        for f in sorted(forms[node]):
+            k = (node[0], key(f))
+            if len(k[1]) < 2:
+                continue
+            if k in by_form:
+                uf.union(by_form[k], node)
+            else:
+                by_form[k] = node
+    groups: dict[tuple, list[tuple[str, str]]] = defaultdict(list)
+    for node in forms:
+        groups[uf.find(node)].append(node)
+    entities, ids = [], {}
+    for root, members in sorted(groups.items()):
+        etype = root[0]
+        counts = Counter()
+        for n in members:
+            counts.update(names[n])
+        canonical = max(counts, key=lambda nm: (counts[nm], len(nm), nm))
+        code = next((notation[n] for n in members if notation.get(n)), "")
+        eid = entity_id(etype, canonical, code)
+        all_forms = set().union(*(forms[n] for n in members)) - {canonical}
+        evidence = tuple(sorted(set().union(*(ev[n] for n in members)),
+                                key=lambda e: (e.doc_id, e.start, e.end)))
+        entities.append(Entity(eid, etype, canonical, tuple(sorted(all_forms)), evidence, code))
+        for n in members:
+            ids[n] = eid
+    mention_ids = {mk: ids[node] for mk, node in canon.items()}
+    return entities, mention_ids

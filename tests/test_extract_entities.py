@@ -1,0 +1,81 @@
+import pytest
+
+from kg.extract.entities import extract_mentions
+from kg.gazetteer import load_gazetteer
+from kg.lexicon import load_lexicon
+from kg.model import Document
+
+
+@pytest.fixture(scope="module")
+def mentions_of():
+    gaz, lex = load_gazetteer(), load_lexicon()
+
+    def run(text, place="台州市"):
+        doc = Document("t", "t.txt", text)
+        ms = extract_mentions(doc, lex, gaz, gaz.lookup(place) if place else None)
+        for m in ms:
+            assert doc.text[m.start:m.end] == m.text
+        return {(m.type, m.name) for m in ms}
+    return run
+
+
+def test_titles_in_book_marks_are_programmes(mentions_of):
+    found = mentions_of("全面实施《台州教育现代化2035行动纲要》。")
+    assert ("Programme", "台州教育现代化2035行动纲要") in found
+
+
+def test_nested_quotes_in_titles_are_kept_out_of_the_name(mentions_of):
+    found = mentions_of("制定《台州职业教育“十四五”发展规划》。")
+    assert ("Programme", "台州职业教育十四五发展规划") in found
+
+
+def test_quoted_name_takes_its_suffix(mentions_of):
+    found = mentions_of("实施“初中崛起”工程,加快提升公办初中办学质量。")
+    assert ("Initiative", "初中崛起工程") in found
+
+
+def test_quoted_name_with_words_before_the_suffix(mentions_of):
+    found = mentions_of("落实“五育并举”熔铸工程。")
+    assert ("Initiative", "五育并举熔铸工程") in found
+
+
+def test_a_quoted_channel_name_is_no_initiative(mentions_of):
+    found = mentions_of("“台州教育”微信发布2020年教育重点工作。")
+    assert not any(name == "台州教育" for _, name in found)
+
+
+def test_school_names_by_grammar_but_not_generic_schools(mentions_of):
+    found = mentions_of("开工建设永宁中学、三梅中学项目,推进中小学和普惠性幼儿园建设。")
+    assert ("School", "永宁中学") in found and ("School", "三梅中学") in found
+    assert not any(t == "School" and n in ("中小学", "小学", "普惠性幼儿园") for t, n in found)
+
+
+def test_numbered_school_short_names_inside_the_document_place(mentions_of):
+    found = mentions_of("加快推进台州一中二期、黄二高改扩建。")
+    assert ("School", "台州一中") in found and ("School", "黄二高") in found
+
+
+def test_unquoted_initiative_ending_in_a_suffix(mentions_of):
+    found = mentions_of("实施健康学校工程,全市新增50所中小学健康促进学校。")
+    assert ("Initiative", "健康学校工程") in found
+
+
+def test_places_short_forms_resolve_inside_the_document_province(mentions_of):
+    found = mentions_of("黄岩、三门要创成教育基本现代化县。")
+    assert ("Place", "黄岩区") in found and ("Place", "三门县") in found
+
+
+def test_county_short_forms_from_another_province_are_not_places(mentions_of):
+    found = mentions_of("黄岩要创成教育基本现代化县。", place="成都市")
+    assert ("Place", "黄岩区") not in found
+
+
+def test_agencies_by_grammar_and_lexicon(mentions_of):
+    found = mentions_of("组建培训机构协会,教育部和台州市教育局联合开展督查。")
+    assert {("Agency", "培训机构协会"), ("Agency", "教育部"), ("Agency", "台州市教育局")} <= found
+
+
+def test_named_events(mentions_of):
+    found = mentions_of("筹备台州职业教育大会,承办全国优秀中学校长教育思想研讨会。")
+    assert ("Event", "台州职业教育大会") in found
+    assert ("Event", "全国优秀中学校长教育思想研讨会") in found

@@ -1,0 +1,44 @@
+from kg.graph import doc_node
+from tests.test_resolve import build_one
+
+
+def triples(ex):
+    by_id = {e.id: e.name for e in ex.entities}
+    by_id.update({doc_node(d.doc_id): "@doc" for d in ex.documents})
+    return {(by_id.get(r.subject), r.predicate, by_id.get(r.object)) for r in ex.relations}
+
+
+def test_publisher_issues_what_the_sentence_says_it_issued():
+    ex = build_one("出台《关于学前教育深化改革规范发展的实施意见》。")
+    assert ("关于学前教育深化改革规范发展的实施意见", "issuedBy", "台州市教育局") in triples(ex)
+
+
+def test_named_agency_before_the_cue_is_the_issuer():
+    ex = build_one("教育部印发《义务教育课程实施方案》。")
+    assert ("义务教育课程实施方案", "issuedBy", "教育部") in triples(ex)
+
+
+def test_publisher_implements_initiatives_of_its_document():
+    ex = build_one("实施“初中崛起”工程。")
+    assert ("台州市教育局", "implements", "初中崛起工程") in triples(ex)
+
+
+def test_document_is_published_by_its_publisher():
+    assert ("@doc", "publishedBy", "台州市教育局") in triples(build_one("推进工作。"))
+
+
+def test_located_in_by_name_prefix_and_document_place():
+    t = triples(build_one("支持台州学院发展,开工建设永宁中学。黄岩和台州一起推进。"))
+    assert ("台州学院", "locatedIn", "台州市") in t
+    assert ("永宁中学", "locatedIn", "台州市") in t
+
+
+def test_part_of_comes_from_the_gazetteer():
+    t = triples(build_one("黄岩、三门和浙江台州共同推进。"))
+    assert ("黄岩区", "partOf", "台州市") in t and ("台州市", "partOf", "浙江省") in t
+
+
+def test_co_mentions_are_weighted_by_sentences():
+    ex = build_one("永宁中学和三梅中学开工。永宁中学与三梅中学竣工。")
+    co = [r for r in ex.relations if r.predicate == "coMentioned"]
+    assert len(co) == 1 and co[0].weight == 2 and len(co[0].evidence) == 2

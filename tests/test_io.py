@@ -1,0 +1,63 @@
+from pathlib import Path
+
+import pytest
+
+from kg.errors import InputError
+from kg.io import decode, html_to_text, iter_paths, read_document, write_atomic
+
+TEXT = "台州市教育局2020年工作要点"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "gbk", "utf-16"])
+def test_decode_detects_the_encoding(encoding):
+    text, used = decode(TEXT.encode(encoding), "x.txt")
+    assert text.lstrip("\ufeff") == TEXT
+
+
+def test_binary_data_is_refused_with_the_file_name():
+    with pytest.raises(InputError, match="x.bin"):
+        decode(b"\x00\x01\x02PK\x03\x04" * 10, "x.bin")
+
+
+def test_iter_paths_walks_folders_recursively_and_sorts(tmp_path):
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "2.txt").write_text(TEXT, "utf-8")
+    (tmp_path / "1.html").write_text("<p>x</p>", "utf-8")
+    (tmp_path / "skip.pdf").write_bytes(b"%PDF")
+    found = [p.relative_to(tmp_path).as_posix() for p in iter_paths([tmp_path])]
+    assert found == ["1.html", "b/2.txt"]
+
+
+def test_a_missing_path_is_a_clear_error(tmp_path):
+    with pytest.raises(InputError, match="no such file"):
+        iter_paths([tmp_path / "nope"])
+
+
+def test_empty_file_is_refused(tmp_path):
+    f = tmp_path / "e.txt"
+    f.write_text("  \n", "utf-8")
+    with pytest.raises(InputError, match="empty"):
+        read_document(f)
+
+
+def test_html_keeps_visible_text_and_drops_scripts():
+    html = "<html><head><title>T</title><script>var a='不要'</script></head>" \
+           "<body><p>第一段</p><div>第二段</div></body></html>"
+    text = html_to_text(html)
+    assert "第一段" in text and "第二段" in text and "不要" not in text
+    assert text.index("第一段") < text.index("第二段")
+
+
+def test_gbk_html_file_reads_as_text(tmp_path):
+    f = tmp_path / "page.html"
+    f.write_bytes(f"<html><body><p>{TEXT}</p></body></html>".encode("gbk"))
+    doc = read_document(f)
+    assert doc.is_html and TEXT in doc.text and doc.doc_id == "page"
+
+
+def test_write_atomic_replaces_whole_files_and_leaves_no_temporaries(tmp_path):
+    target = tmp_path / "out" / "graph.ttl"
+    write_atomic(target, "一")
+    write_atomic(target, "二")
+    assert target.read_text("utf-8") == "二"
+    assert [p.name for p in target.parent.iterdir()] == ["graph.ttl"]

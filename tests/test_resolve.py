@@ -1,0 +1,59 @@
+from kg.gazetteer import load_gazetteer
+from kg.model import Document, Mention
+from kg.pipeline import extract
+from kg.lexicon import load_lexicon
+
+
+def build_one(text, place="台州市", publisher="台州市教育局", doc_id="d"):
+    gaz = load_gazetteer()
+    doc = Document(doc_id, f"{doc_id}.txt", text, publisher=publisher, place=place,
+                   date="2020-01-01")
+    return extract([(doc, gaz.lookup(place))], gaz, load_lexicon())
+
+
+def names(ex, etype):
+    return {e.name: e for e in ex.entities if e.type == etype}
+
+
+def test_relative_agency_names_are_completed_from_the_document_place():
+    ex = build_one("市教育局牵头推进教育现代化。县政府负责落实。", place="平阳县",
+                   publisher="平阳县人民政府")
+    agencies = names(ex, "Agency")
+    assert "温州市教育局" in agencies and "市教育局" in agencies["温州市教育局"].aliases
+    assert "平阳县人民政府" in agencies
+
+
+def test_quoted_and_suffixed_forms_are_one_entity():
+    ex = build_one("实施“初中崛起”工程。深化“初中崛起”,提升质量。推进初中崛起工程。")
+    inits = names(ex, "Initiative")
+    assert list(inits) == ["初中崛起工程"]
+    assert {"“初中崛起”工程", "初中崛起"} <= set(inits["初中崛起工程"].aliases)
+
+
+def test_abbreviation_declared_in_the_text_becomes_an_alias():
+    ex = build_one("建设城乡教育共同体(以下简称教共体),教共体覆盖所有乡村小学。")
+    inits = names(ex, "Initiative")
+    assert "城乡教育共同体" in inits and "教共体" in inits["城乡教育共同体"].aliases
+
+
+def test_one_entity_across_documents():
+    gaz, lex = load_gazetteer(), load_lexicon()
+    docs = [(Document(i, f"{i}.txt", "实施银龄讲学计划。", place="台州市", date="2020"),
+             gaz.lookup("台州市")) for i in ("a", "b")]
+    ex = extract(docs, gaz, lex)
+    found = [e for e in ex.entities if e.name == "银龄讲学计划"]
+    assert len(found) == 1 and {ev.doc_id for ev in found[0].evidence} == {"a", "b"}
+
+
+def test_places_carry_their_division_code_and_short_alias():
+    ex = build_one("黄岩要创成教育基本现代化县。")
+    place = names(ex, "Place")["黄岩区"]
+    assert place.notation == "331003" and "黄岩" in place.aliases
+
+
+def test_every_evidence_points_into_the_text():
+    text = "台州市教育局印发《学前教育服务区实施方案》,实施“清廉学校”建设。"
+    ex = build_one(text)
+    for e in ex.entities:
+        for ev in e.evidence:
+            assert ev.sentence and text[ev.start:ev.end] in ev.sentence
