@@ -24,7 +24,8 @@ _QUOTED = re.compile(r"[“\"]([^“”\"\n]{1,30})[”\"]")
 _NOT_PROGRAMME_AFTER = ("学生读物", "读本", "杂志", "一书", "栏目", "节目", "报道", "专栏")
 _MASK = re.compile(r"[*X×＊]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-_STOP_POS = {"p", "c", "u", "uj", "ul", "uz", "ug", "uv", "ud", "r", "x", "y", "e", "o", "t"}
+_STOP_POS = {"p", "c", "u", "uj", "ul", "uz", "ug", "uv", "ud", "r", "x", "y", "e", "o", "t",
+             "q", "f"}
 _PERSON_PLACE_POS = {"ns", "nr", "nrt", "nrfg"}
 #: A quoted word followed by one of these names a channel, not a programme.
 _NOT_ENTITY_AFTER = ("微信", "公众号", "网站", "客户端", "APP", "App", "抖音", "视频号", "专栏", "精神")
@@ -232,6 +233,13 @@ def place_mentions(doc_id: str, toks: list[Token], gaz: Gazetteer,
     return out
 
 
+@lru_cache(maxsize=64)
+def _local_prefixes(gaz: Gazetteer, context: Division) -> frozenset[str]:
+    local = [d for d in gaz.divisions if d.code and gaz.within(d, context)]
+    return frozenset({d.short for d in local} | {d.name for d in local}
+                     | {d.short[0] for d in local if d.level == 3})
+
+
 def numbered_school_mentions(doc_id: str, s: Sentence, gaz: Gazetteer,
                              context: Division | None) -> list[Mention]:
     """Short names of numbered schools: a place (or its first character)
@@ -239,8 +247,7 @@ def numbered_school_mentions(doc_id: str, s: Sentence, gaz: Gazetteer,
     lie inside it, so 十一中 in a sentence about anything else is no school."""
     if context is None:
         return []
-    local = [d for d in gaz.divisions if d.code and gaz.within(d, context)]
-    prefixes = {d.short for d in local} | {d.name for d in local} | {d.short[0] for d in local if d.level == 3}
+    prefixes = _local_prefixes(gaz, context)
     out = []
     for m in _NUMBERED_SCHOOL.finditer(s.text):
         head = m.group(1)

@@ -1,0 +1,92 @@
+"""The kg command as a user runs it."""
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from kg.cli import main
+
+DOC = ("台州市教育局2020年工作要点\n发布日期:2020-04-03\n"
+       "一是建设城乡教育共同体(以下简称教共体),教共体覆盖所有乡村小学。\n"
+       "二是实施“初中崛起”工程,开工建设永宁中学,新增公办学位4.4万个。\n")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("kg")
+    (root / "docs" / "sub").mkdir(parents=True)
+    (root / "docs" / "sub" / "taizhou.txt").write_text(DOC, "utf-8")
+    out = root / "out"
+    res = CliRunner().invoke(main, ["build", str(root / "docs"), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    return out, res
+
+
+def test_build_writes_the_three_exports(built):
+    out, res = built
+    assert sorted(p.name for p in out.iterdir()) == ["graph.html", "graph.json", "graph.ttl"]
+    assert "1 documents" in res.output
+
+
+def test_lookup_by_alias_finds_the_canonical_entity(built):
+    out, _ = built
+    res = CliRunner().invoke(main, ["lookup", "教共体", "--graph", str(out)])
+    assert res.exit_code == 0, res.output
+    assert res.output.startswith("城乡教育共同体  [Initiative]")
+    assert "implements (incoming)" in res.output and "台州市教育局" in res.output
+    assert "taizhou" in res.output and "以下简称教共体" in res.output
+
+
+def test_lookup_json_keeps_chinese_readable(built):
+    out, _ = built
+    res = CliRunner().invoke(main, ["lookup", "永宁中学", "--json", "--graph", str(out)])
+    data = json.loads(res.output)
+    assert "永宁中学" in res.output  # ensure_ascii off
+    hit = data["found"][0]
+    assert hit["type"] == "School"
+    assert any(r["name"] == "台州市" for r in hit["relations"]["locatedIn"])
+    assert hit["documents"][0]["sentence"].startswith("二是实施")
+
+
+def test_unknown_name_prints_closest_and_fails(built):
+    out, _ = built
+    res = CliRunner().invoke(main, ["lookup", "初中崛起计划", "--graph", str(out)])
+    assert res.exit_code == 1 and "初中崛起工程" in res.output
+
+
+def test_missing_build_is_a_clear_error_not_a_traceback(tmp_path):
+    res = CliRunner().invoke(main, ["lookup", "x", "--graph", str(tmp_path)])
+    assert res.exit_code == 1 and "Error: no graph" in res.output
+    assert "Traceback" not in res.output
+
+
+def test_missing_input_path_is_a_clear_error(tmp_path):
+    res = CliRunner().invoke(main, ["build", str(tmp_path / "nope.txt"), "--out", str(tmp_path)])
+    assert res.exit_code == 1 and "no such file" in res.output
+
+
+def test_a_bad_file_is_skipped_reported_and_the_rest_builds(tmp_path):
+    (tmp_path / "good.txt").write_text(DOC, "utf-8")
+    (tmp_path / "empty.txt").write_text("", "utf-8")
+    res = CliRunner().invoke(main, ["build", str(tmp_path), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 1
+    assert "skipped" in res.output and "empty.txt" in res.output
+    assert (tmp_path / "o" / "graph.ttl").exists()
+    strict = CliRunner().invoke(main, ["build", str(tmp_path), "--strict", "--out", str(tmp_path / "s")])
+    assert strict.exit_code == 1 and not (tmp_path / "s" / "graph.ttl").exists()
+
+
+@pytest.mark.parametrize("command", sorted(main.commands))
+def test_every_command_explains_itself(command):
+    res = CliRunner().invoke(main, [command, "--help"])
+    assert res.exit_code == 0
+    doc = main.commands[command].help
+    assert doc and len(doc.split()) >= 5
+    assert all(p.help for p in main.commands[command].params if p.param_type_name == "option")
+
+
+def test_readme_documents_every_command():
+    from tests.conftest import ROOT
+    readme = (ROOT / "README.md").read_text("utf-8")
+    for command in main.commands:
+        assert f"kg {command}" in readme
