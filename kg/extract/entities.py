@@ -25,7 +25,7 @@ _NOT_PROGRAMME_AFTER = ("学生读物", "读本", "杂志", "一书", "栏目", 
 _MASK = re.compile(r"[*X×＊]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _STOP_POS = {"p", "c", "u", "uj", "ul", "uz", "ug", "uv", "ud", "r", "x", "y", "e", "o", "t",
-             "q", "f"}
+             "q"}
 _PERSON_PLACE_POS = {"ns", "nr", "nrt", "nrfg"}
 #: A quoted word followed by one of these names a channel, not a programme.
 _NOT_ENTITY_AFTER = ("微信", "公众号", "网站", "客户端", "APP", "App", "抖音", "视频号", "专栏", "精神")
