@@ -184,5 +184,9 @@ def _read_regions(text: str) -> list[Division]:
 @lru_cache(maxsize=1)
 def load_gazetteer() -> Gazetteer:
     """The shared gazetteer (read once per process)."""
-    regions = resources.files("kg").joinpath("data/regions.tsv").read_text("utf-8")
-    return Gazetteer(_read_cpca(_cpca_csv()) + _read_regions(regions))
+    data = resources.files("kg").joinpath("data")
+    regions = data.joinpath("regions.tsv").read_text("utf-8")
+    exclude = {ln.strip() for ln in data.joinpath("place_exclude.txt").read_text("utf-8").splitlines()
+               if ln.strip() and not ln.startswith("#")}
+    divisions = [d for d in _read_cpca(_cpca_csv()) if d.name not in exclude]
+    return Gazetteer(divisions + _read_regions(regions))

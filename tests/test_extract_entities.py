@@ -79,3 +79,30 @@ def test_named_events(mentions_of):
     found = mentions_of("筹备台州职业教育大会,承办全国优秀中学校长教育思想研讨会。")
     assert ("Event", "台州职业教育大会") in found
     assert ("Event", "全国优秀中学校长教育思想研讨会") in found
+
+
+def test_a_verb_right_before_the_suffix_stays_in_the_name(mentions_of):
+    found = mentions_of("一、聚焦补短提升,实施教育现代化推进工程。实施家长素养提升工程。")
+    assert ("Initiative", "教育现代化推进工程") in found
+    assert ("Initiative", "家长素养提升工程") in found
+
+
+def test_parallel_phrase_slogans_and_roles_are_not_initiatives(mentions_of):
+    found = mentions_of("坚持“抓师德、强师风”,发挥“监督者”“指导者”作用,推进“双减”。")
+    names = {n for _, n in found}
+    assert "双减" in names and not names & {"抓师德、强师风", "监督者", "指导者"}
+
+
+def test_periodicals_are_not_programmes(mentions_of):
+    found = mentions_of("经验获《中国教育报》整版刊发,入选《人民教育》。")
+    assert not any(t == "Programme" for t, _ in found)
+
+
+def test_whole_city_events_keep_their_prefix_for_completion(mentions_of):
+    found = mentions_of("召开全市职业教育高质量发展大会。")
+    assert ("Event", "全市职业教育高质量发展大会") in found
+
+
+def test_generic_division_names_are_not_places(mentions_of):
+    found = mentions_of("推进城区学校建设。", place="大同市")
+    assert not any(t == "Place" for t, _ in found)

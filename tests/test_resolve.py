@@ -57,3 +57,10 @@ def test_every_evidence_points_into_the_text():
     for e in ex.entities:
         for ev in e.evidence:
             assert ev.sentence and text[ev.start:ev.end] in ev.sentence
+
+
+def test_whole_city_event_is_named_after_the_city():
+    ex = build_one("召开全市职业教育高质量发展大会。", place="温州市", publisher="温州市教育局")
+    events = names(ex, "Event")
+    assert "温州市职业教育高质量发展大会" in events
+    assert "全市职业教育高质量发展大会" in events["温州市职业教育高质量发展大会"].aliases

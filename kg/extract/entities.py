@@ -21,11 +21,12 @@ __all__ = ["title_mentions", "quoted_mentions", "suffix_mentions", "pattern_ment
 
 _TITLE = re.compile(r"《([^《》\n]{2,80})》")
 _QUOTED = re.compile(r"[“\"]([^“”\"\n]{1,30})[”\"]")
-_NOT_PROGRAMME_AFTER = ("学生读物", "读本", "杂志", "一书", "栏目", "节目", "报道", "专栏")
+_NOT_PROGRAMME_AFTER = ("学生读物", "读本", "杂志", "一书", "栏目", "节目", "报道", "专栏", "刊发",
+                        "刊登", "整版", "头版", "发表", "上发表", "专题")
+_PERIODICAL = re.compile(r"(报|杂志|周刊|月刊|学报|人民教育|日报|晚报)$")
 _MASK = re.compile(r"[*X×＊]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-_STOP_POS = {"p", "c", "u", "uj", "ul", "uz", "ug", "uv", "ud", "r", "x", "y", "e", "o", "t",
-             "q"}
+_STOP_POS = {"p", "c", "u", "uj", "ul", "uz", "ug", "uv", "ud", "r", "x", "y", "e", "o", "t"}
 _PERSON_PLACE_POS = {"ns", "nr", "nrt", "nrfg"}
 #: A quoted word followed by one of these names a channel, not a programme.
 _NOT_ENTITY_AFTER = ("微信", "公众号", "网站", "客户端", "APP", "App", "抖音", "视频号", "专栏", "精神")
@@ -61,7 +62,8 @@ def title_mentions(doc_id: str, s: Sentence) -> list[Mention]:
     for m in _TITLE.finditer(s.text):
         after = s.text[m.end():m.end() + 4]
         inner = m.group(1).strip()
-        if any(after.startswith(w) for w in _NOT_PROGRAMME_AFTER) or not _ok_core(inner):
+        if any(after.startswith(w) for w in _NOT_PROGRAMME_AFTER) or not _ok_core(inner) \
+                or _PERIODICAL.search(inner):
             continue
         out.append(Mention(doc_id, s.start + m.start(), s.start + m.end(), m.group(0),
                            "Programme", strip_quotes(inner), "title"))
@@ -87,6 +89,10 @@ def quoted_mentions(doc_id: str, s: Sentence, lex: Lexicon) -> list[Mention]:
             continue
         end, etype, name = m.end(), "Initiative", core
         sm = _suffix_after(s.text, m.end(), rx, lex.boundaries)
+        if not sm and re.search(r"[、,]", core):
+            continue  # a slogan of parallel phrases (抓师德、强师风), not a name
+        if not sm and len(core) <= 3 and core.endswith("者"):
+            continue  # a role (监督者, 指导者)
         if sm:
             gap, suffix, end = sm
             suf: Suffix = by_suffix[suffix]
@@ -122,6 +128,7 @@ def _suffix_after(text: str, pos: int, rx: re.Pattern, boundaries) -> tuple[str,
 
 
 _LEADING_JOINERS = "和与及、的"
+_WHOLE_AREA = {"全市", "全省", "全县", "全区"}
 #: Heads that make a suffix a generic word, not a name (中小学, 大中小学).
 _GENERIC_HEADS = {"中", "大中", "各", "本", "该", "高", "初", "普", "职"}
 
@@ -143,7 +150,8 @@ def _left_edge(toks: list[Token], idx: int, boundaries: frozenset[str],
         elif allow_parens and w in ("(", "(") and depth:
             depth -= 1
         elif w in boundaries or t.pos in _STOP_POS or any(c in _PUNCT for c in w):
-            if not (w in ("“", "”") and allow_parens):
+            inner_verb = i == idx and len(w) == 2 and w in boundaries and t.pos.startswith("v")
+            if not (w in ("“", "”") and allow_parens) and not inner_verb:
                 break
         if length + len(w) > max_chars:
             break
@@ -201,6 +209,10 @@ def suffix_mentions(doc_id: str, s: Sentence, toks: list[Token], lex: Lexicon) -
             head = [Token(tok.start, a, s.text[tok.start - s.start:m.start()], tok.pos)]
         first, start = _left_edge(toks, idx, lex.boundaries,
                                   40 if suf.type == "Programme" else 16, suf.type == "Programme")
+        if suf.type in ("Event", "Agency") and first > 0 and toks[first - 1].word in _WHOLE_AREA \
+                and start == toks[first].start:
+            first -= 1
+            start = toks[first].start
         left = [*toks[first:idx], *head]
         if start > left[0].start if left else False:
             left[0] = Token(start, left[0].end, left[0].word[start - left[0].start:], left[0].pos)
