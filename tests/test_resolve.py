@@ -64,3 +64,15 @@ def test_whole_city_event_is_named_after_the_city():
     events = names(ex, "Event")
     assert "温州市职业教育高质量发展大会" in events
     assert "全市职业教育高质量发展大会" in events["温州市职业教育高质量发展大会"].aliases
+
+
+def test_relative_party_and_government_organs():
+    ex = build_one("在市委市政府坚强领导下推进工作。", place="温州市", publisher="温州市教育局")
+    agencies = names(ex, "Agency")
+    assert {"温州市委", "温州市人民政府"} <= set(agencies)
+    assert "市政府" in agencies["温州市人民政府"].aliases
+
+
+def test_a_party_committee_group_stays_one_organ():
+    ex = build_one("纳入市委教育工作领导小组议事范畴。", place="温州市", publisher="温州市教育局")
+    assert "温州市委教育工作领导小组" in names(ex, "Agency")

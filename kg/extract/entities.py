@@ -209,6 +209,9 @@ def suffix_mentions(doc_id: str, s: Sentence, toks: list[Token], lex: Lexicon) -
             head = [Token(tok.start, a, s.text[tok.start - s.start:m.start()], tok.pos)]
         first, start = _left_edge(toks, idx, lex.boundaries,
                                   40 if suf.type == "Programme" else 16, suf.type == "Programme")
+        same_type = {x.suffix for x in bare.values() if x.type == suf.type}
+        if not head and first < idx and toks[idx - 1].word in same_type:
+            first, start = idx, toks[idx].start  # 市委市政府: two organs, not one
         if suf.type in ("Event", "Agency") and first > 0 and toks[first - 1].word in _WHOLE_AREA \
                 and start == toks[first].start:
             first -= 1
@@ -216,7 +219,8 @@ def suffix_mentions(doc_id: str, s: Sentence, toks: list[Token], lex: Lexicon) -
         left = [*toks[first:idx], *head]
         if start > left[0].start if left else False:
             left[0] = Token(start, left[0].end, left[0].word[start - left[0].start:], left[0].pos)
-        if not left or not _valid(suf.type, left, suf.suffix, s.text[:m.start()]):
+        relative_organ = suf.type == "Agency" and suf.suffix[0] in "省市县区" and not left
+        if not relative_organ and (not left or not _valid(suf.type, left, suf.suffix, s.text[:m.start()])):
             continue
         text = s.text[start - s.start:m.end()]
         out.append(Mention(doc_id, start, b, text, suf.type, strip_quotes(text), "grammar"))
