@@ -6,7 +6,7 @@ only wires them together.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import networkx as nx
@@ -21,7 +21,7 @@ from .graph import build_graph, save_graph
 from .io import iter_paths, read_document
 from .lexicon import Lexicon, load_lexicon
 from .meta import read_meta
-from .model import Document, Entity, Extraction, Mention
+from .model import Document, Entity, Extraction, Mention, Relation
 from .resolve import SentenceIndex, entity_id, key, resolve
 from .segment import split_sentences
 
@@ -78,13 +78,12 @@ def extract(docs: list[tuple[Document, Division | None]], gaz: Gazetteer,
     entities = {e.id: e for e in entity_list}
     ex = Extraction(documents=[d for d, *_ in staged])
     rels = []
+    places = {e.name: e.id for e in entities.values() if e.type == "Place"}
     for doc, place, mentions, index in staged:
         publisher = _publisher_entity(doc, entities)
         ex.publishers[doc.doc_id] = publisher
         rels += document_relations(doc, place, mentions, ids, entities, publisher, index, gaz)
-        places = {e.name: e.id for e in entities.values() if e.type == "Place"}
         if publisher and place is not None and place.name in places:
-            from .model import Relation
             rels.append(Relation(publisher, "locatedIn", places[place.name], ()))
         ex.metrics += extract_metrics(doc, index)
     rels += place_relations(entities, gaz)
@@ -120,7 +119,6 @@ def build(paths, out_dir: Path | None = None, lexicon_dir: str | None = None,
         n = seen_ids.get(doc.doc_id, 0)
         seen_ids[doc.doc_id] = n + 1
         if n:  # two files with one stem in different folders
-            from dataclasses import replace
             doc = replace(doc, doc_id=f"{doc.doc_id}~{n}")
         docs.append((doc, place))
     if not docs:
