@@ -136,5 +136,46 @@ def lookup(name, graph_dir, as_json):
         _print_entity(info)
 
 
+@main.command(name="eval")
+@click.argument("gold", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--graph", "graph_dir", default=DEFAULT_OUT, show_default=True,
+              type=click.Path(path_type=Path),
+              help="Build folder: per-document builds DIR/<stem>/ or one build of all documents.")
+@click.option("--json", "as_json", is_flag=True, help="Print the full result as JSON.")
+@click.option("--errors/--no-errors", default=True, show_default=True,
+              help="List the missed and spurious entities of each document.")
+def evaluate_cmd(gold, graph_dir, as_json, errors):
+    """Score a build against gold annotations (*.gold.json in the format of
+    the annotation guidelines; folders are searched): precision, recall and
+    F1 per entity type, per relation and for metrics, with the entities
+    missed and the spurious ones."""
+    from .evaluate import evaluate
+    files = []
+    for p in gold:
+        files += sorted(p.glob("*.gold.json")) if p.is_dir() else [p]
+    if not files:
+        raise click.ClickException("no *.gold.json files given")
+    res = evaluate(files, graph_dir)
+    if as_json:
+        click.echo(json.dumps(res, ensure_ascii=False, indent=1))
+        return
+    for r in res["documents"]:
+        e, rel, m = r["entities"]["all"], r["relations"]["all"], r["metrics"]["all"]
+        click.echo(f"{r['doc']}: entity F1 {e['f1']:.3f} (P {e['precision']:.3f} R {e['recall']:.3f})"
+                   f"  relation F1 {rel['f1']:.3f}  metric F1 {m['f1']:.3f}")
+        for section in ("entities", "relations"):
+            for t, v in r[section].items():
+                if t != "all":
+                    click.echo(f"    {t:<11} P {v['precision']:.3f} R {v['recall']:.3f} "
+                               f"F1 {v['f1']:.3f}  ({v['tp']}/{v['pred']} predicted, {v['gold']} gold)")
+        if errors:
+            click.echo("    missed: " + " | ".join(r["missed_entities"]))
+            click.echo("    spurious: " + " | ".join(r["spurious_entities"]))
+    t = res["total"]
+    click.echo(f"TOTAL entity F1 {t['entities']['f1']:.3f} (P {t['entities']['precision']:.3f} "
+               f"R {t['entities']['recall']:.3f}) relation F1 {t['relations']['f1']:.3f} "
+               f"metric F1 {t['metrics']['f1']:.3f}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
