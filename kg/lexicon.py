@@ -6,6 +6,8 @@ lexicons grow without code changes:
 
 * ``suffixes.tsv``   type, suffix, keep, bare (see the file's header);
 * ``boundaries.txt`` words that end a name on its left;
+* ``strong_boundaries.txt`` the fewer words that end an Event or Programme
+  name on its left (those names may hold 建设, 发展 …);
 * ``agencies.jsonl`` and any ``*.jsonl``: EntityRuler-style lines
   ``{"label", "pattern", "id"}``: the pattern is recognised as a mention of
   type ``label`` whose canonical name is ``id``;
@@ -37,6 +39,7 @@ class Suffix:
 class Lexicon:
     suffixes: tuple[Suffix, ...]
     boundaries: frozenset[str]
+    strong_boundaries: frozenset[str]
     patterns: tuple[tuple[str, str, str], ...]   # (label, pattern, canonical id)
     sources: tuple[str, ...] = field(default=())
 
@@ -86,6 +89,7 @@ def load_lexicon(extra_dir: str | None = None) -> Lexicon:
     """The shipped lexicon, extended by the files in ``extra_dir``."""
     suffixes = _parse_suffixes(_read_default("suffixes.tsv"), "kg/data/suffixes.tsv")
     boundaries = set(_lines(_read_default("boundaries.txt")))
+    strong = set(_lines(_read_default("strong_boundaries.txt")))
     patterns = _parse_patterns(_read_default("agencies.jsonl"), "kg/data/agencies.jsonl")
     sources = ["kg/data"]
     if extra_dir:
@@ -97,9 +101,11 @@ def load_lexicon(extra_dir: str | None = None) -> Lexicon:
             suffixes += _parse_suffixes((d / "suffixes.tsv").read_text("utf-8"), str(d / "suffixes.tsv"))
         if (d / "boundaries.txt").exists():
             boundaries |= set(_lines((d / "boundaries.txt").read_text("utf-8")))
+        if (d / "strong_boundaries.txt").exists():
+            strong |= set(_lines((d / "strong_boundaries.txt").read_text("utf-8")))
         for f in sorted(d.glob("*.jsonl")):
             patterns += _parse_patterns(f.read_text("utf-8"), str(f))
     # longest suffix first, so 职业技术学院 wins over 学院
     suffixes.sort(key=lambda s: (-len(s.suffix), s.type, s.suffix))
     return Lexicon(tuple(suffixes), frozenset(w.strip() for w in boundaries),
-                   tuple(patterns), tuple(sources))
+                   frozenset(w.strip() for w in strong), tuple(patterns), tuple(sources))

@@ -88,6 +88,9 @@ def aliases_of(m: Mention, canonical: str) -> set[str]:
     forms = {m.text, key(m.text), m.name}
     if m.rule == "quoted":
         forms.update(c.strip() for c in _QUOTED_CORE.findall(m.text))
+        q = m.text.find("“")
+        if q > 0:  # 台州市职业院校“双高计划”: the form from the quote on
+            forms.update({m.text[q:], key(m.text[q:])})
     if m.type == "Agency" and m.text.startswith("中共"):
         forms.add(m.text[2:])
     return {f for f in forms if f and f != canonical}
@@ -168,8 +171,9 @@ def resolve(docs: list[tuple[Document, Division | None, list[Mention], SentenceI
         for m, short in abbreviations(doc.text, mentions):
             node = canon[(m.doc_id, m.start, m.end)]
             forms[node].add(short)
-    # merge entities of one type that share a form (not for places: the
-    # gazetteer already made their names canonical)
+    # merge entities of one type that share a form (the quoted core is the
+    # identity of a quoted name: 城乡“教共体” and “教共体” are one thing).
+    # Places are already canonical through the gazetteer.
     by_form: dict[tuple[str, str], tuple[str, str]] = {}
     for node in sorted(forms):
         if node[0] == "Place":

@@ -23,6 +23,7 @@ _TITLE = re.compile(r"《([^《》\n]{2,80})》")
 _QUOTED = re.compile(r"[“\"]([^“”\"\n]{1,30})[”\"]")
 _NOT_PROGRAMME_AFTER = ("学生读物", "读本", "杂志", "一书", "栏目", "节目", "报道", "专栏", "刊发",
                         "刊登", "整版", "头版", "发表", "上发表", "专题")
+_MATERIALS = re.compile(r"等?[^,。;]{0,6}(教材|读本|读物|丛书|书籍|绘本|课程)")
 _PERIODICAL = re.compile(r"(报|杂志|周刊|月刊|学报|人民教育|日报|晚报)$")
 _MASK = re.compile(r"[*X×＊]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -33,6 +34,9 @@ _NOT_ENTITY_AFTER = ("微信", "公众号", "网站", "客户端", "APP", "App",
 _PUNCT = set(",.;:!?、,。;:!?…—-()()[]【】“”\"'‘’《》 \t\n")
 _PROPER_POS = {"ns", "nr", "nrt", "nz", "j", "nt", "eng"}
 _NAME_MARKERS = ("届", "全国", "全球", "世界", "国际", "中国", "首届", "省", "市", "县", "区")
+#: Programme suffixes that also end ordinary phrases (工作方案, 指导意见):
+#: a bare name needs a longer head.
+_WEAK_PROGRAMME = {"方案", "意见", "规定", "措施"}
 _RELATIVE = ("市", "县", "区", "省", "中共", "国家", "全国", "中国", "某市", "某县", "某区", "某省")
 _ASSOCIATION = ("协会", "学会", "联盟", "研究院", "基金会", "领导小组", "研究中心", "研究所",
                 "教研室", "考试院")
@@ -62,8 +66,9 @@ def title_mentions(doc_id: str, s: Sentence) -> list[Mention]:
     for m in _TITLE.finditer(s.text):
         after = s.text[m.end():m.end() + 4]
         inner = m.group(1).strip()
+        tail = re.sub(r"^(《[^》]*》|[、和及])*", "", s.text[m.end():m.end() + 60])
         if any(after.startswith(w) for w in _NOT_PROGRAMME_AFTER) or not _ok_core(inner) \
-                or _PERIODICAL.search(inner):
+                or _PERIODICAL.search(inner) or _MATERIALS.match(tail):
             continue
         out.append(Mention(doc_id, s.start + m.start(), s.start + m.end(), m.group(0),
                            "Programme", strip_quotes(inner), "title"))
@@ -75,17 +80,36 @@ def _suffix_regex(suffixes: tuple[str, ...]) -> re.Pattern:
     return re.compile("|".join(re.escape(x) for x in sorted(set(suffixes), key=len, reverse=True)))
 
 
-def quoted_mentions(doc_id: str, s: Sentence, lex: Lexicon) -> list[Mention]:
+_NOUN_POS = {"n", "ns", "nr", "nz", "nt", "j", "vn", "b", "an", "nrt", "ng"}
+
+
+def _noun_prefix(toks, k: int, boundaries, max_chars: int = 14) -> int:
+    """Offset where the nouns right before token ``k`` begin (台州市职业院校
+    before “双高计划”); verbs, adverbs and numbers end the walk."""
+    i, length = k, 0
+    while i > 0:
+        t = toks[i - 1]
+        if t.pos not in _NOUN_POS or t.word in boundaries or length + len(t.word) > max_chars:
+            break
+        length += len(t.word)
+        i -= 1
+    return toks[i].start if i < k else toks[k].start
+
+
+def quoted_mentions(doc_id: str, s: Sentence, lex: Lexicon, toks: list[Token] = ()) -> list[Mention]:
     """“…” names, with a trailing suffix (工程, 计划, 论坛, 规划 …) taken
-    into the name where the lexicon says so.  The suffix decides the type;
-    a bare quoted name is an Initiative."""
+    into the name where the lexicon says so, and the words right before the
+    quote (台州市职业院校“双高计划”) where they can belong to a name.  The
+    suffix decides the type; a bare quoted name is an Initiative."""
     out = []
     by_suffix = {x.suffix: x for x in lex.suffixes}
     rx = _suffix_regex(tuple(by_suffix))
+    starts = {t.start: k for k, t in enumerate(toks)}
     for m in _QUOTED.finditer(s.text):
         core = m.group(1).strip()
         after = s.text[m.end():m.end() + 3]
-        if not _ok_core(core) or after.startswith(_NOT_ENTITY_AFTER):
+        if not _ok_core(core) and not re.fullmatch(r"\d+条", core) \
+                or after.startswith(_NOT_ENTITY_AFTER):
             continue
         end, etype, name = m.end(), "Initiative", core
         sm = _suffix_after(s.text, m.end(), rx, lex.boundaries)
@@ -100,8 +124,20 @@ def quoted_mentions(doc_id: str, s: Sentence, lex: Lexicon) -> list[Mention]:
                 continue  # a quoted word inside an organisation's name
             etype = suf.type
             name = core + gap + suffix if suf.keep or gap else core
-        out.append(Mention(doc_id, s.start + m.start(), s.start + end,
-                           s.text[m.start():end], etype, name, "quoted"))
+        if re.fullmatch(r"\d+条", core) or re.search(r"\d+条$", name):
+            etype = "Programme"  # 减负40条: a numbered set of measures
+        start = s.start + m.start()
+        k = starts.get(start)
+        if k:
+            left_start = _noun_prefix(toks, k, lex.boundaries)
+            left = s.text[left_start - s.start:m.start()]
+            if left and _CJK.search(left) and s.text[m.start() - 1] not in "”\"":
+                name = left + name
+                start = left_start
+        if not _ok_core(strip_quotes(name)):
+            continue
+        out.append(Mention(doc_id, start, s.start + end,
+                           s.text[start - s.start:end], etype, strip_quotes(name), "quoted"))
     return out
 
 
@@ -128,9 +164,19 @@ def _suffix_after(text: str, pos: int, rx: re.Pattern, boundaries) -> tuple[str,
 
 
 _LEADING_JOINERS = "和与及、的"
+_MASKED_TOKEN = re.compile(r"[*X×]+")
 _WHOLE_AREA = {"全市", "全省", "全县", "全区"}
 #: Heads that make a suffix a generic word, not a name (中小学, 大中小学).
 _GENERIC_HEADS = {"中", "大中", "各", "本", "该", "高", "初", "普", "职"}
+
+
+_ABOUT = re.compile(r"关于[^,。;:、《》“”()()]{4,40}?的(?:实施)?(?:意见|通知|决定|办法|方案|规定|指导意见)")
+
+
+def about_mentions(doc_id: str, s: Sentence) -> list[Mention]:
+    """Unquoted document titles of the form 关于…的意见/通知/决定."""
+    return [Mention(doc_id, s.start + m.start(), s.start + m.end(), m.group(0), "Programme",
+                    m.group(0), "grammar") for m in _ABOUT.finditer(s.text)]
 
 
 def _left_edge(toks: list[Token], idx: int, boundaries: frozenset[str],
@@ -149,6 +195,8 @@ def _left_edge(toks: list[Token], idx: int, boundaries: frozenset[str],
             depth += 1
         elif allow_parens and w in ("(", "(") and depth:
             depth -= 1
+        elif _MASKED_TOKEN.fullmatch(w):
+            pass  # a masked character inside a name (思政*化联盟)
         elif w in boundaries or t.pos in _STOP_POS or any(c in _PUNCT for c in w):
             inner_verb = i == idx and len(w) == 2 and w in boundaries and t.pos.startswith("v")
             if not (w in ("“", "”") and allow_parens) and not inner_verb:
@@ -173,7 +221,8 @@ def _valid(etype: str, left: list[Token], suffix: str, text_before: str) -> bool
     proper = any(t.pos in _PROPER_POS for t in left)
     if etype == "School":
         return left_text[:2] not in _GENERIC_LEFT and (
-            any(t.pos in _PERSON_PLACE_POS for t in left) or "第" in left_text)
+            any(t.pos in _PERSON_PLACE_POS for t in left)
+            or re.search(r"第[一二三四五六七八九十百\d]+$", left_text) is not None)
     if etype == "Agency":
         if left_text.startswith(_RELATIVE) or proper:
             return True
@@ -181,7 +230,7 @@ def _valid(etype: str, left: list[Token], suffix: str, text_before: str) -> bool
     if etype == "Event":
         return len(left_text) >= 4 or proper or any(k in left_text for k in _NAME_MARKERS)
     if etype == "Programme":
-        return len(left_text) >= 4
+        return len(left_text) >= (6 if suffix in _WEAK_PROGRAMME else 4)
     return len(left_text) >= 2 and not all(t.word in _GENERIC_LEFT for t in left)
 
 
@@ -207,10 +256,12 @@ def suffix_mentions(doc_id: str, s: Sentence, toks: list[Token], lex: Lexicon) -
             if tok.start >= a or s.text[tok.start - s.start:m.start()] in _GENERIC_HEADS:
                 continue
             head = [Token(tok.start, a, s.text[tok.start - s.start:m.start()], tok.pos)]
-        first, start = _left_edge(toks, idx, lex.boundaries,
-                                  40 if suf.type == "Programme" else 16, suf.type == "Programme")
+        long_name = suf.type in ("Programme", "Event")
+        first, start = _left_edge(toks, idx, lex.strong_boundaries if long_name else lex.boundaries,
+                                  40 if long_name else 16, suf.type == "Programme")
         same_type = {x.suffix for x in bare.values() if x.type == suf.type}
-        if not head and first < idx and toks[idx - 1].word in same_type:
+        if not head and first < idx and toks[idx - 1].word in same_type \
+                and suf.suffix[0] in "省市县区" and len(suf.suffix) <= 3:
             first, start = idx, toks[idx].start  # 市委市政府: two organs, not one
         if suf.type in ("Event", "Agency") and first > 0 and toks[first - 1].word in _WHOLE_AREA \
                 and start == toks[first].start:
@@ -222,6 +273,9 @@ def suffix_mentions(doc_id: str, s: Sentence, toks: list[Token], lex: Lexicon) -
         relative_organ = suf.type == "Agency" and suf.suffix[0] in "省市县区" and not left
         if not relative_organ and (not left or not _valid(suf.type, left, suf.suffix, s.text[:m.start()])):
             continue
+        nxt = s.text[m.end():m.end() + 1]
+        if suf.type == "Programme" and nxt and _CJK.match(nxt) and nxt not in "和与及等的或":
+            continue  # 学前教育规划布局: the suffix word modifies a noun
         text = s.text[start - s.start:m.end()]
         out.append(Mention(doc_id, start, b, text, suf.type, strip_quotes(text), "grammar"))
     return out
@@ -310,8 +364,9 @@ def extract_mentions(doc: Document, lex: Lexicon, gaz: Gazetteer,
     for s in split_sentences(doc.text):
         toks = tokens(s.text, s.start, pt)
         found += title_mentions(doc.doc_id, s)
-        found += quoted_mentions(doc.doc_id, s, lex)
+        found += quoted_mentions(doc.doc_id, s, lex, toks)
         found += pattern_mentions(doc.doc_id, s, lex)
+        found += about_mentions(doc.doc_id, s)
         found += suffix_mentions(doc.doc_id, s, toks, lex)
         found += place_mentions(doc.doc_id, toks, gaz, context)
         found += numbered_school_mentions(doc.doc_id, s, gaz, context)
