@@ -8,7 +8,7 @@ lexicons grow without code changes:
 * ``boundaries.txt`` words that end a name on its left;
 * ``strong_boundaries.txt`` the fewer words that end an Event or Programme
   name on its left (those names may hold 建设, 发展 …);
-* ``agencies.jsonl`` and any ``*.jsonl``: EntityRuler-style lines
+* ``agencies.jsonl``, ``initiatives.jsonl`` and any ``*.jsonl``: EntityRuler-style lines
   ``{"label", "pattern", "id"}``: the pattern is recognised as a mention of
   type ``label`` whose canonical name is ``id``;
 * ``regions.tsv``    named regions (read by :mod:`kg.gazetteer`).
@@ -90,7 +90,10 @@ def load_lexicon(extra_dir: str | None = None) -> Lexicon:
     suffixes = _parse_suffixes(_read_default("suffixes.tsv"), "kg/data/suffixes.tsv")
     boundaries = set(_lines(_read_default("boundaries.txt")))
     strong = set(_lines(_read_default("strong_boundaries.txt")))
-    patterns = _parse_patterns(_read_default("agencies.jsonl"), "kg/data/agencies.jsonl")
+    patterns = []
+    for entry in sorted(resources.files("kg").joinpath("data").iterdir(), key=lambda p: p.name):
+        if entry.name.endswith(".jsonl"):
+            patterns += _parse_patterns(entry.read_text("utf-8"), f"kg/data/{entry.name}")
     sources = ["kg/data"]
     if extra_dir:
         d = Path(extra_dir)

@@ -106,3 +106,49 @@ def test_whole_city_events_keep_their_prefix_for_completion(mentions_of):
 def test_generic_division_names_are_not_places(mentions_of):
     found = mentions_of("推进城区学校建设。", place="大同市")
     assert not any(t == "Place" for t, _ in found)
+
+
+def test_quoted_name_takes_the_nouns_before_it(mentions_of):
+    found = mentions_of("实施台州市职业院校“双高计划”、职业教育现代化工程。")
+    assert ("Initiative", "台州市职业院校双高计划") in found
+
+
+def test_event_names_may_hold_weak_verbs(mentions_of):
+    found = mentions_of("成功举办第七届基础教育美丽学校建设国际研讨会。")
+    assert ("Event", "第七届基础教育美丽学校建设国际研讨会") in found
+
+
+def test_masked_characters_inside_a_name(mentions_of):
+    found = mentions_of("组织大中小学思政*化联盟创新开展活动。", place=None)
+    assert ("Agency", "大中小学思政*化联盟") in found
+
+
+def test_about_titles_without_book_marks(mentions_of):
+    found = mentions_of("出台关于加强学校中层干部建设的意见,提升管理水平。")
+    assert ("Programme", "关于加强学校中层干部建设的意见") in found
+
+
+def test_titles_of_teaching_materials_are_not_programmes(mentions_of):
+    found = mentions_of("编写《台州地方艺术》《台州和合文化》等地方课程教材。")
+    assert not any(t == "Programme" for t, _ in found)
+
+
+def test_national_initiatives_from_the_lexicon(mentions_of):
+    found = mentions_of("落实好公民同招工作,深化县管校聘改革。")
+    assert {("Initiative", "公民同招"), ("Initiative", "县管校聘")} <= found
+
+
+def test_a_bare_programme_word_modifying_a_noun_is_no_title(mentions_of):
+    found = mentions_of("进一步优化学前教育规划布局。")
+    assert not any(t == "Programme" for t, _ in found)
+
+
+def test_the_document_title_line_is_not_a_programme_of_its_own():
+    from kg.gazetteer import load_gazetteer
+    from kg.lexicon import load_lexicon
+    text = "温州市教育局关于印发2024年工作要点的通知\n现将《温州市教育局2024年工作要点》印发给你们。"
+    doc = Document("t", "t.txt", text, title="温州市教育局关于印发2024年工作要点的通知")
+    gaz = load_gazetteer()
+    found = {(m.type, m.name) for m in extract_mentions(doc, load_lexicon(), gaz, gaz.lookup("温州市"))}
+    assert ("Programme", "温州市教育局2024年工作要点") in found
+    assert not any("关于印发" in n for _, n in found)

@@ -27,7 +27,7 @@ _MATERIALS = re.compile(r"等?[^,。;]{0,6}(教材|读本|读物|丛书|书籍|�
 _PERIODICAL = re.compile(r"(报|杂志|周刊|月刊|学报|人民教育|日报|晚报)$")
 _MASK = re.compile(r"[*X×＊]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-_STOP_POS = {"p", "c", "u", "uj", "ul", "uz", "ug", "uv", "ud", "r", "x", "y", "e", "o", "t"}
+_STOP_POS = {"p", "c", "u", "uj", "ul", "uz", "ug", "uv", "ud", "r", "x", "y", "e", "o"}
 _PERSON_PLACE_POS = {"ns", "nr", "nrt", "nrfg"}
 #: A quoted word followed by one of these names a channel, not a programme.
 _NOT_ENTITY_AFTER = ("微信", "公众号", "网站", "客户端", "APP", "App", "抖音", "视频号", "专栏", "精神")
@@ -206,7 +206,9 @@ def _left_edge(toks: list[Token], idx: int, boundaries: frozenset[str],
         length += len(w)
         i -= 1
     while i < idx and (toks[i].word in boundaries or toks[i].word in "()()“”"
-                       or re.fullmatch(r"[一二三四五六七八九十\d]+是|\d+\.?", toks[i].word)):
+                       or re.fullmatch(r"[一二三四五六七八九十\d]+是|\d+\.?|\*+", toks[i].word)
+                       or toks[i].pos == "q"
+                       or toks[i].pos == "m" and re.fullmatch(r"[\d*.%]+[个所名项批]?", toks[i].word)):
         i += 1
     start = toks[i].start if i < idx else toks[idx].start
     if i < idx and len(toks[i].word) > 1 and toks[i].word[0] in _LEADING_JOINERS:
@@ -370,4 +372,8 @@ def extract_mentions(doc: Document, lex: Lexicon, gaz: Gazetteer,
         found += suffix_mentions(doc.doc_id, s, toks, lex)
         found += place_mentions(doc.doc_id, toks, gaz, context)
         found += numbered_school_mentions(doc.doc_id, s, gaz, context)
+    title_end = doc.text.find("\n")
+    if doc.title and 0 < title_end:
+        found = [m for m in found if not (m.type == "Programme" and m.end <= title_end
+                                          and m.text in doc.title)]
     return _select(found)
