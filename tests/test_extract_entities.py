@@ -152,3 +152,9 @@ def test_the_document_title_line_is_not_a_programme_of_its_own():
     found = {(m.type, m.name) for m in extract_mentions(doc, load_lexicon(), gaz, gaz.lookup("温州市"))}
     assert ("Programme", "温州市教育局2024年工作要点") in found
     assert not any("关于印发" in n for _, n in found)
+
+
+def test_lexicon_names_only_on_word_boundaries(mentions_of):
+    found = mentions_of("教育部门和东北大学联合推进,北师大参与。", place=None)
+    assert ("Agency", "教育部") not in found
+    assert ("School", "北京师范大学") in found and ("School", "北京大学") not in found

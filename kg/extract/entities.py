@@ -283,13 +283,18 @@ def suffix_mentions(doc_id: str, s: Sentence, toks: list[Token], lex: Lexicon) -
     return out
 
 
-def pattern_mentions(doc_id: str, s: Sentence, lex: Lexicon) -> list[Mention]:
-    """Names listed in the lexicon's JSONL patterns (教育部, 国务院 …)."""
+def pattern_mentions(doc_id: str, s: Sentence, lex: Lexicon, toks: list[Token] = ()) -> list[Mention]:
+    """Names listed in the lexicon's JSONL patterns (教育部, 公民同招 …),
+    where they stand on token boundaries (教育部门 is no 教育部)."""
+    starts = {t.start for t in toks}
+    ends = {t.end for t in toks}
     out = []
     for label, pattern, canonical in lex.patterns:
         for m in re.finditer(re.escape(pattern), s.text):
-            out.append(Mention(doc_id, s.start + m.start(), s.start + m.end(), pattern,
-                               label, canonical, "lexicon"))
+            a, b = s.start + m.start(), s.start + m.end()
+            if toks and (a not in starts or b not in ends):
+                continue
+            out.append(Mention(doc_id, a, b, pattern, label, canonical, "lexicon"))
     return out
 
 
@@ -361,13 +366,13 @@ def _place_words(gaz: Gazetteer) -> tuple[str, ...]:
 def extract_mentions(doc: Document, lex: Lexicon, gaz: Gazetteer,
                      context: Division | None) -> list[Mention]:
     """All entity mentions of a document, overlaps resolved."""
-    pt = tokenizer(_place_words(gaz))
+    pt = tokenizer(_place_words(gaz) + tuple(sorted({p for _, p, _ in lex.patterns})))
     found: list[Mention] = []
     for s in split_sentences(doc.text):
         toks = tokens(s.text, s.start, pt)
         found += title_mentions(doc.doc_id, s)
         found += quoted_mentions(doc.doc_id, s, lex, toks)
-        found += pattern_mentions(doc.doc_id, s, lex)
+        found += pattern_mentions(doc.doc_id, s, lex, toks)
         found += about_mentions(doc.doc_id, s)
         found += suffix_mentions(doc.doc_id, s, toks, lex)
         found += place_mentions(doc.doc_id, toks, gaz, context)
