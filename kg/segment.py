@@ -62,8 +62,10 @@ class Token:
 
 
 @lru_cache(maxsize=4)
-def tokenizer(extra_words: tuple[str, ...] = ()) -> jieba.posseg.POSTokenizer:
-    """A fresh jieba POS tokenizer with the domain dictionary loaded."""
+def tokenizer(extra_words: tuple[tuple[str, str], ...] = ()) -> jieba.posseg.POSTokenizer:
+    """A fresh jieba POS tokenizer with the domain dictionary loaded, plus
+    ``extra_words`` as ``(word, tag)`` pairs (place names as ``ns``; without
+    a tag jieba would tag an added word ``x``, like punctuation)."""
     tk = jieba.Tokenizer()
     tk.initialize()
     userdict = resources.files("kg").joinpath("data/userdict.txt").read_text("utf-8")
@@ -72,8 +74,8 @@ def tokenizer(extra_words: tuple[str, ...] = ()) -> jieba.posseg.POSTokenizer:
         if parts and not line.startswith("#"):
             tk.add_word(parts[0], int(parts[1]) if len(parts) > 1 else None,
                         parts[2].lower() if len(parts) > 2 else None)
-    for w in extra_words:
-        tk.add_word(w)
+    for w, tag in extra_words:
+        tk.add_word(w, None, tag)
     return jieba.posseg.POSTokenizer(tk)
 
 

@@ -31,7 +31,7 @@ _STOP_POS = {"p", "c", "u", "uj", "ul", "uz", "ug", "uv", "ud", "r", "x", "y", "
 _PERSON_PLACE_POS = {"ns", "nr", "nrt", "nrfg"}
 #: A quoted word followed by one of these names a channel, not a programme.
 _NOT_ENTITY_AFTER = ("微信", "公众号", "网站", "客户端", "APP", "App", "抖音", "视频号", "专栏", "精神")
-_PUNCT = set(",.;:!?、,。;:!?…—-()()[]【】“”\"'‘’《》 \t\n")
+_PUNCT = set(",;:!?、,。;:!?…—()()[]【】“”\"'‘’《》 \t\n")
 _PROPER_POS = {"ns", "nr", "nrt", "nz", "j", "nt", "eng"}
 _NAME_MARKERS = ("届", "全国", "全球", "世界", "国际", "中国", "首届", "省", "市", "县", "区")
 #: Programme suffixes that also end ordinary phrases (工作方案, 指导意见):
@@ -165,6 +165,7 @@ def _suffix_after(text: str, pos: int, rx: re.Pattern, boundaries) -> tuple[str,
 
 _LEADING_JOINERS = "和与及、的"
 _MASKED_TOKEN = re.compile(r"[*X×]+")
+_CONNECTORS = {"+", "·", ".", "-"}
 _WHOLE_AREA = {"全市", "全省", "全县", "全区"}
 #: Heads that make a suffix a generic word, not a name (中小学, 大中小学).
 _GENERIC_HEADS = {"中", "大中", "各", "本", "该", "高", "初", "普", "职"}
@@ -195,8 +196,9 @@ def _left_edge(toks: list[Token], idx: int, boundaries: frozenset[str],
             depth += 1
         elif allow_parens and w in ("(", "(") and depth:
             depth -= 1
-        elif _MASKED_TOKEN.fullmatch(w):
-            pass  # a masked character inside a name (思政*化联盟)
+        elif _MASKED_TOKEN.fullmatch(w) or (w in _CONNECTORS and i - 1 > 0
+                                             and toks[i - 2].pos not in _STOP_POS):
+            pass  # a masked character (思政*化联盟) or a connector (5+2, 天府·仁寿, 2.0)
         elif w in boundaries or t.pos in _STOP_POS or any(c in _PUNCT for c in w):
             inner_verb = i == idx and len(w) == 2 and w in boundaries and t.pos.startswith("v")
             if not (w in ("“", "”") and allow_parens) and not inner_verb:
@@ -366,7 +368,8 @@ def _place_words(gaz: Gazetteer) -> tuple[str, ...]:
 def extract_mentions(doc: Document, lex: Lexicon, gaz: Gazetteer,
                      context: Division | None) -> list[Mention]:
     """All entity mentions of a document, overlaps resolved."""
-    pt = tokenizer(_place_words(gaz) + tuple(sorted({p for _, p, _ in lex.patterns})))
+    pt = tokenizer(tuple((w, "ns") for w in _place_words(gaz))
+                   + tuple(sorted({(p, "nz") for _, p, _ in lex.patterns})))
     found: list[Mention] = []
     for s in split_sentences(doc.text):
         toks = tokens(s.text, s.start, pt)

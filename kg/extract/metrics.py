@@ -13,8 +13,9 @@ from importlib import resources
 
 from ..model import Document, Metric
 from ..resolve import SentenceIndex
+from ..structure import year_marks
 
-__all__ = ["load_units", "parse_number", "extract_metrics", "year_marks"]
+__all__ = ["load_units", "parse_number", "extract_metrics"]
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
               "六": 6, "七": 7, "八": 8, "九": 9}
@@ -63,19 +64,6 @@ def _pattern() -> re.Pattern:
 
 
 _YEAR = re.compile(r"(20\d{2})年")
-
-
-def year_marks(text: str) -> list[tuple[int, int]]:
-    """``(offset, year)`` of the short lines (headings) that name a year:
-    a work summary's sections report on the year their heading names."""
-    marks, pos = [], 0
-    for line in text.split("\n"):
-        if len(line) <= 40:
-            m = _YEAR.search(line)
-            if m:
-                marks.append((pos, int(m.group(1))))
-        pos += len(line) + 1
-    return marks
 
 
 def _indicator(clause: str, a: int, b: int) -> str:

@@ -17,6 +17,7 @@ Cue words are data (``kg/data/cues.tsv``).
 """
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from functools import lru_cache
 from importlib import resources
@@ -26,6 +27,7 @@ from ..gazetteer import Division, Gazetteer
 from ..graph import doc_node
 from ..model import Document, Entity, Evidence, Mention, Relation
 from ..resolve import SentenceIndex
+from ..structure import RESULT, mode_at, mode_marks
 
 __all__ = ["load_cues", "document_relations", "place_relations", "merge_relations"]
 
@@ -44,22 +46,50 @@ def load_cues() -> dict[str, tuple[str, ...]]:
     return out
 
 
+_NUMBERED_SHORT = re.compile(r"^[\u4e00-\u9fff][一二三四五六七八九十]{1,2}[中高小]")
+
+
 def _place_prefix(name: str, places: dict[str, str], gaz: Gazetteer,
                   context: Division | None) -> list[str]:
-    """Place entity ids named at the start of ``name`` (黄二高 -> 黄岩区 too)."""
-    out = []
+    """Place entity ids named at the start of ``name``; a numbered school's
+    short name (黄二高) names its county by the first character."""
     for k in range(min(len(name) - 1, 9), 1, -1):
         d = gaz.lookup(name[:k], context)
         if d is not None and d.name in places:
-            out.append(places[d.name])
-            break
-    if not out and context is not None and len(name) <= 4:
+            return [places[d.name]]
+    if context is not None and _NUMBERED_SHORT.match(name):
         for d in gaz.divisions:
             if d.level == 3 and d.code and d.name in places and gaz.within(d, context) \
-                    and name.startswith(d.short[0]) and not name.startswith(context.short):
-                out.append(places[d.name])
-                break
-    return out
+                    and name.startswith(d.short[0]):
+                return [places[d.name]]
+    return []
+
+
+def _located(ent: Entity, m: Mention, places: dict[str, str], gaz: Gazetteer,
+             place: Division | None, doc_place: str | None, reported: bool) -> list[str]:
+    """Where an Agency, School or Event is: the place its name (or the form
+    in the text) starts with; an Event a summary reports as held was held in
+    the document's place, and a local School or Agency stands there."""
+    named = _place_prefix(ent.name, places, gaz, place) + _place_prefix(m.text, places, gaz, place)
+    named += [pid for a in ent.aliases for pid in _place_prefix(a, places, gaz, place)][:1]
+    named = list(dict.fromkeys(named))
+    if doc_place is None:
+        return named
+    if ent.type == "Event":
+        return named or ([doc_place] if reported else [])
+    national = m.rule == "lexicon" or ent.name.startswith(_NATIONAL)
+    if ent.type == "School" and named:
+        inside = [pid for pid in named if _inside(pid, doc_place, places, gaz)]
+        return list(dict.fromkeys(named + ([doc_place] if inside else [])))
+    if not named and not national:
+        return [doc_place]
+    return named
+
+
+def _inside(pid: str, doc_place: str, places: dict[str, str], gaz: Gazetteer) -> bool:
+    by_id = {v: k for k, v in places.items()}
+    inner, outer = gaz.lookup(by_id.get(pid, "")), gaz.lookup(by_id.get(doc_place, ""))
+    return inner is not None and outer is not None and outer in gaz.ancestors(inner)
 
 
 def document_relations(doc: Document, place: Division | None, mentions: list[Mention],
@@ -74,6 +104,7 @@ def document_relations(doc: Document, place: Division | None, mentions: list[Men
     places = {e.name: e.id for e in entities.values() if e.type == "Place"}
     doc_place = places.get(place.name) if place is not None else None
     by_sentence: dict[int, list[tuple[Mention, str]]] = defaultdict(list)
+    modes = mode_marks(doc.text, doc.title)
     for m in mentions:
         eid = ids.get((m.doc_id, m.start, m.end))
         if eid is None:
@@ -85,14 +116,8 @@ def document_relations(doc: Document, place: Division | None, mentions: list[Men
             by_sentence[s.start].append((m, eid))
         ent = entities[eid]
         if ent.type in ("Agency", "School", "Event"):
-            located = _place_prefix(ent.name, places, gaz, place) or \
-                _place_prefix(m.text, places, gaz, place)
-            if ent.type == "School" and m.text != ent.name:
-                located += _place_prefix(m.text, places, gaz, place)
-            if not located and doc_place and ent.type in ("School", "Agency") \
-                    and m.rule != "lexicon" and not ent.name.startswith(_NATIONAL):
-                located = [doc_place]
-            for pid in dict.fromkeys(located):
+            reported = mode_at(modes, m.start) == RESULT
+            for pid in _located(ent, m, places, gaz, place, doc_place, reported):
                 if pid != eid:
                     rels.append(Relation(eid, "locatedIn", pid, (ev,)))
     for start, items in sorted(by_sentence.items()):
@@ -100,6 +125,30 @@ def document_relations(doc: Document, place: Division | None, mentions: list[Men
         rels += _sentence_relations(doc, sentence.text, sentence.start, items, entities,
                                     publisher, cues)
     return rels
+
+
+_TITLE_CHAIN = re.compile(r"(《[^《》]*》[、和及与,]?)+$")
+
+
+def _cue_before(lead: str, cue_words) -> bool:
+    """A cue word ends ``lead`` (at most two characters away, with no 的
+    between: 学习贯彻新修订的《…》 is no issuing)."""
+    tail = lead[-6:]
+    for c in cue_words:
+        k = tail.rfind(c)
+        if k >= 0 and len(tail) - (k + len(c)) <= 2 and "的" not in tail[k:]:
+            return True
+    return False
+
+
+def _issuer_by_name(name: str, entities) -> str | None:
+    """The Agency whose full name opens a title (温州市教育局2023年工作总结)."""
+    best = None
+    for e in entities.values():
+        if e.type == "Agency" and len(e.name) >= 4 and name.startswith(e.name) \
+                and (best is None or len(e.name) > len(best.name)):
+            best = e
+    return best.id if best else None
 
 
 def _agent_before(items, m: Mention, entities) -> str | None:
@@ -115,16 +164,15 @@ def _sentence_relations(doc, text, offset, items, entities, publisher, cues) -> 
         ev = Evidence(doc.doc_id, m.start, m.end, text)
         before = text[:m.start - offset]
         if ent.type == "Programme":
+            lead = _TITLE_CHAIN.sub("", before)
             issuer = None
-            if any(c in before[-12:] for c in cues["issuedBy"]):
+            if _cue_before(lead, cues["issuedBy"]):
                 issuer = _agent_before(items, m, entities) or publisher
             else:
-                for x, aid in items:
-                    if entities[aid].type == "Agency" and x.start == m.start + (m.text[:1] == "《"):
-                        issuer = aid
+                issuer = _issuer_by_name(ent.name, entities)
             if issuer and issuer != eid:
                 rels.append(Relation(eid, "issuedBy", issuer, (ev,)))
-            if any(c in before[-8:] for c in cues["implements"]) and publisher:
+            if _cue_before(lead, cues["implements"]) and publisher:
                 rels.append(Relation(_agent_before(items, m, entities) or publisher,
                                      "implements", eid, (ev,)))
         elif ent.type == "Initiative":
