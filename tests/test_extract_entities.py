@@ -158,3 +158,31 @@ def test_lexicon_names_only_on_word_boundaries(mentions_of):
     found = mentions_of("教育部门和东北大学联合推进,北师大参与。", place=None)
     assert ("Agency", "教育部") not in found
     assert ("School", "北京师范大学") in found and ("School", "北京大学") not in found
+
+
+def test_towns_and_named_regions_by_grammar(mentions_of):
+    found = mentions_of("在文宫镇、汪洋镇新建幼儿园,融入中原城市群发展。", place="仁寿县")
+    assert {("Place", "文宫镇"), ("Place", "汪洋镇"), ("Place", "中原城市群")} <= found
+    assert not any(t == "Place" and n in ("城镇", "乡镇") for t, n in mentions_of("推进城镇和乡镇学校建设。"))
+
+
+def test_other_bureaus_and_courts_are_agencies(mentions_of):
+    found = mentions_of("会同洛阳市人力资源和社会保障局、洛阳市中级人民法院开展工作。", place="洛阳市")
+    assert {("Agency", "洛阳市人力资源和社会保障局"), ("Agency", "洛阳市中级人民法院")} <= found
+
+
+def test_connectors_stay_inside_names(mentions_of):
+    found = mentions_of("实施教育信息化2.0行动,举办第二届天府·仁寿基础教育高质量发展论坛。", place="仁寿县")
+    assert ("Initiative", "教育信息化2.0行动") in found
+    assert ("Event", "第二届天府·仁寿基础教育高质量发展论坛") in found
+
+
+def test_leading_and_compound_verbs_are_not_part_of_a_name(mentions_of):
+    found = mentions_of("建成仁寿县第二实验小学,建立健全民办学校管理制度。", place="仁寿县")
+    assert ("School", "仁寿县第二实验小学") in found
+    assert not any(n.startswith(("建成", "建立健全")) for _, n in found)
+
+
+def test_a_masked_place_is_only_the_documents_own(mentions_of):
+    found = mentions_of("支持某区开展试点。", place="佛山市")
+    assert not any(t == "Place" for t, _ in found)

@@ -43,7 +43,7 @@ _ASSOCIATION = ("协会", "学会", "联盟", "研究院", "基金会", "领导�
 _GENERIC_LEFT = {"普通", "农村", "乡村", "公办", "民办", "城镇", "薄弱", "特色", "优质", "示范",
                  "标准化", "新优", "义务教育", "职业", "高等", "各类", "市直", "省级", "市级",
                  "县级", "国家级", "重点", "一流", "高水平", "现代", "新型", "全日制", "寄宿制",
-                 "专项", "普惠性", "普惠", "工作", "长效", "管理", "考核", "评价", "保障", "联动", "协调", "三年",
+                 "专项", "普惠性", "普惠", "山区", "海岛", "领域", "重点领域", "工作", "长效", "管理", "考核", "评价", "保障", "联动", "协调", "三年",
                  "五年", "有关", "相关", "主要", "重大", "一批", "若干", "该", "本", "这", "其"}
 
 
@@ -166,6 +166,9 @@ def _suffix_after(text: str, pos: int, rx: re.Pattern, boundaries) -> tuple[str,
 _LEADING_JOINERS = "和与及、的"
 _MASKED_TOKEN = re.compile(r"[*X×]+")
 _CONNECTORS = {"+", "·", ".", "-"}
+#: Verbs jieba tags as nouns that still never open a name (建成…学校, 竣工投用…中学).
+_LEAD_VERBS = {"建成", "竣工", "投用", "竣工投用", "新建", "改建", "扩建", "迁建", "建设", "发展",
+               "充分", "发挥", "依托", "加入", "成立", "组建", "创建", "创成", "入选", "获评"}
 _WHOLE_AREA = {"全市", "全省", "全县", "全区"}
 #: Heads that make a suffix a generic word, not a name (中小学, 大中小学).
 _GENERIC_HEADS = {"中", "大中", "各", "本", "该", "高", "初", "普", "职"}
@@ -199,7 +202,9 @@ def _left_edge(toks: list[Token], idx: int, boundaries: frozenset[str],
         elif _MASKED_TOKEN.fullmatch(w) or (w in _CONNECTORS and i - 1 > 0
                                              and toks[i - 2].pos not in _STOP_POS):
             pass  # a masked character (思政*化联盟) or a connector (5+2, 天府·仁寿, 2.0)
-        elif w in boundaries or t.pos in _STOP_POS or any(c in _PUNCT for c in w):
+        elif w in boundaries or t.pos in _STOP_POS or any(c in _PUNCT for c in w) \
+                or (len(w) >= 4 and (w[:2] in boundaries or w[-2:] in boundaries)
+                    and (t.pos[:1] in "vdail" or (w[:2] in boundaries and w[2:4] in boundaries))):
             inner_verb = i == idx and len(w) == 2 and w in boundaries and t.pos.startswith("v")
             if not (w in ("“", "”") and allow_parens) and not inner_verb:
                 break
@@ -210,7 +215,8 @@ def _left_edge(toks: list[Token], idx: int, boundaries: frozenset[str],
     while i < idx and (toks[i].word in boundaries or toks[i].word in "()()“”"
                        or re.fullmatch(r"[一二三四五六七八九十\d]+是|\d+\.?|\*+", toks[i].word)
                        or toks[i].pos == "q"
-                       or toks[i].pos == "m" and re.fullmatch(r"[\d*.%]+[个所名项批]?", toks[i].word)):
+                       or toks[i].pos == "m" and re.fullmatch(r"[\d*.%]+[个所名项批]?", toks[i].word)
+                       and not re.fullmatch(r"(19|20)\d\d", toks[i].word)):
         i += 1
     start = toks[i].start if i < idx else toks[idx].start
     if i < idx and len(toks[i].word) > 1 and toks[i].word[0] in _LEADING_JOINERS:
@@ -223,8 +229,13 @@ def _valid(etype: str, left: list[Token], suffix: str, text_before: str) -> bool
     if not left_text or left_text in _GENERIC_LEFT or not _CJK.search(left_text):
         return False
     proper = any(t.pos in _PROPER_POS for t in left)
+    if etype == "Place":
+        if suffix in ("镇", "乡", "街道"):
+            return 2 <= len(left_text) <= 4 and len(left) <= 2 and left_text not in _GENERIC_LEFT \
+                and left[-1].pos in _PERSON_PLACE_POS | {"nz", "j", "x"} and not left_text.endswith(("城", "乡"))
+        return any(t.pos in ("ns", "j") for t in left) and len(left_text) >= 2
     if etype == "School":
-        return left_text[:2] not in _GENERIC_LEFT and (
+        return not left_text.startswith(tuple(_GENERIC_LEFT)) and (
             any(t.pos in _PERSON_PLACE_POS for t in left)
             or re.search(r"第[一二三四五六七八九十百\d]+$", left_text) is not None)
     if etype == "Agency":
@@ -274,6 +285,10 @@ def suffix_mentions(doc_id: str, s: Sentence, toks: list[Token], lex: Lexicon) -
         left = [*toks[first:idx], *head]
         if start > left[0].start if left else False:
             left[0] = Token(start, left[0].end, left[0].word[start - left[0].start:], left[0].pos)
+        if suf.type in ("Agency", "School", "Initiative", "Place"):
+            while len(left) > 1 and (left[0].pos in ("v", "d", "ad", "vd") or left[0].word in _LEAD_VERBS):
+                left = left[1:]
+                start = left[0].start
         relative_organ = suf.type == "Agency" and suf.suffix[0] in "省市县区" and not left
         if not relative_organ and (not left or not _valid(suf.type, left, suf.suffix, s.text[:m.start()])):
             continue
@@ -307,6 +322,8 @@ def place_mentions(doc_id: str, toks: list[Token], gaz: Gazetteer,
     out = []
     for t in toks:
         d = gaz.lookup(t.word, context)
+        if d is not None and d.name.startswith("某") and d != context:
+            continue  # a masked place other than the document's own
         if d is not None:
             out.append(Mention(doc_id, t.start, t.end, t.word, "Place", d.name, "gazetteer"))
     return out
@@ -356,7 +373,8 @@ def _select(mentions: list[Mention]) -> list[Mention]:
         taken.append((m.start, m.end))
         kept.append(m)
     # a place inside a Programme/Initiative title is part of that name
-    titled = [(m.start, m.end) for m in kept if m.type in ("Programme", "Initiative", "Event")]
+    titled = [(m.start, m.end) for m in kept if m.type in ("Programme", "Initiative", "Event")
+              and m.rule != "quoted"]
     places = [p for p in places if not any(s <= p.start and p.end <= e for s, e in titled)]
     return sorted(kept + places, key=lambda m: (m.start, m.end, m.type))
 
