@@ -126,6 +126,18 @@ def abbreviations(text: str, mentions: list[Mention]) -> list[tuple[Mention, str
     return out
 
 
+def _local_names(mentions, completed, place) -> dict[str, set[str]]:
+    """The canonical names of a document's Agencies and Events that start
+    with the document's place."""
+    out: dict[str, set[str]] = {}
+    if place is None:
+        return out
+    for m, name in zip(mentions, completed):
+        if m.type in ("Agency", "Event") and name.startswith(place.name):
+            out.setdefault(m.type, set()).add(key(name))
+    return out
+
+
 class _UnionFind:
     def __init__(self) -> None:
         self.parent: dict = {}
@@ -157,8 +169,12 @@ def resolve(docs: list[tuple[Document, Division | None, list[Mention], SentenceI
     ev: dict[tuple[str, str], list[Evidence]] = defaultdict(list)
     notation: dict[tuple[str, str], str] = {}
     for doc, place, mentions, index in docs:
-        for m in mentions:
-            name = complete_name(m, place, gaz)
+        completed = [complete_name(m, place, gaz) for m in mentions]
+        local = _local_names(mentions, completed, place)
+        for m, name in zip(mentions, completed):
+            if place is not None and m.type in ("Agency", "Event") \
+                    and key(place.name + name) in local.get(m.type, ()):
+                name = place.name + name  # 校园文化研究院 beside 温州市校园文化研究院
             node = (m.type, key(name))
             canon[(m.doc_id, m.start, m.end)] = node
             uf.find(node)

@@ -71,3 +71,16 @@ def test_dev_gold_scores_hold(tmp_path, stem):
                           str(tmp_path / stem / "graph.ttl"), "--min-entity-f1", "0.60"],
                          capture_output=True, text=True)
     assert res.returncode == 0, res.stdout + res.stderr
+
+
+OOS = SEEDS.parent / "tests" / "data" / "oos"
+
+
+@pytest.mark.parametrize("stem", sorted(p.name[:-len(".gold.json")] for p in OOS.glob("*.gold.json")))
+def test_out_of_sample_documents_hold_their_floor(tmp_path, stem):
+    """Documents written for the genre from other provinces, never tuned on:
+    a floor that catches regressions in generalisation."""
+    from kg.evaluate import evaluate
+    build([OOS / f"{stem}.txt"], tmp_path / stem)
+    total = evaluate([OOS / f"{stem}.gold.json"], tmp_path)["total"]
+    assert total["entities"]["f1"] >= 0.75 and total["metrics"]["f1"] >= 0.8

@@ -76,3 +76,10 @@ def test_relative_party_and_government_organs():
 def test_a_party_committee_group_stays_one_organ():
     ex = build_one("纳入市委教育工作领导小组议事范畴。", place="温州市", publisher="温州市教育局")
     assert "温州市委教育工作领导小组" in names(ex, "Agency")
+
+
+def test_an_unprefixed_name_joins_its_place_prefixed_twin():
+    ex = build_one("组建全市校园文化研究院。校园文化研究院发布成果。", place="温州市",
+                   publisher="温州市教育局")
+    agencies = names(ex, "Agency")
+    assert "温州市校园文化研究院" in agencies and "校园文化研究院" not in agencies
