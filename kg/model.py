@@ -16,9 +16,14 @@ __all__ = ["ENTITY_TYPES", "PREDICATES", "Document", "Mention", "Evidence",
 ENTITY_TYPES = ("Agency", "Place", "School", "Programme", "Initiative", "Event")
 
 #: Predicates between entities (and from documents).  The first five are the
-#: scored ones of the guidelines; ``mentions`` links a document to what it
-#: names, ``coMentioned`` links entities named in one sentence (weighted).
+#: scored ones of the guidelines; ``participatesIn`` (a school, place or
+#: agency takes part in or is selected for an initiative: 入选, 创成, 试点),
+#: ``collaboratesWith`` (agencies acting jointly: 联合, 会同) and
+#: ``pairedWith`` (pairing and support: 结对, 帮扶, 对口) are stated by cue
+#: words; ``mentions`` links a document to what it names, ``coMentioned``
+#: links entities named in one sentence (weighted).
 PREDICATES = ("locatedIn", "partOf", "issuedBy", "implements", "publishedBy",
+              "participatesIn", "collaboratesWith", "pairedWith",
               "mentions", "coMentioned")
 
 

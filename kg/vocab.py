@@ -35,13 +35,17 @@ class EDUKG(DefinedNamespace):
     # object properties
     about: URIRef  # Relates a metric to the entity that it is about, where the document says so.
     coMentioned: URIRef  # Relates two entities named in the same sentence; a statistical association, not a stated fact.
+    collaboratesWith: URIRef  # Relates two agencies that act jointly (联合, 会同, 携手), e.g. 台州市教育局 collaborates with 台州市财政局.
     evidence: URIRef  # Relates an entity, metric or relation statement (rdf:Statement) to an evidence record supporting it.
     implements: URIRef  # Relates an agency to an initiative or programme that it carries out, e.g. 台州市教育局 implements 银龄讲学计划.
     inDocument: URIRef  # Relates an evidence record to the document in which it was read.
+    inPlace: URIRef  # The place a metric counts in: the place named in its clause, else the document's place.
     issuedBy: URIRef  # Relates a programme to the agency that issued it.
     locatedIn: URIRef  # Relates a school, agency or event to the place where it is, e.g. 台州学院 locatedIn 台州市.
     mentions: URIRef  # Relates a document to an entity that it names.
+    pairedWith: URIRef  # Relates a school, place or agency to another it is paired with or supports (结对, 帮扶, 对口支援, 托管), e.g. 温州市 paired with 新疆维吾尔自治区.
     partOf: URIRef  # Relates a place to the administrative division directly containing it, e.g. 平阳县 partOf 温州市.
+    participatesIn: URIRef  # Relates a school, place or agency to an initiative it takes part in or is selected for (入选, 创成, 获评, 列入, 试点), e.g. 天台县 participates in 全国义务教育优质均衡县.
     publishedBy: URIRef  # Relates a document to the agency that published it.
     reports: URIRef  # Relates a document to a metric that it reports or sets as a target.
 
@@ -54,6 +58,7 @@ class EDUKG(DefinedNamespace):
     path: URIRef  # The file a document was read from.
     sentence: URIRef  # The whole sentence of the document containing an evidence span.
     start: URIRef  # The offset of the first character of an evidence span in the cleaned text of its document, counted in Unicode code points from 0.
+    status: URIRef  # Whether a metric is a reported result ("result") or a target the document sets ("target").
     unit: URIRef  # The unit of a metric as written, e.g. %, 所, 个, 人, 元, 百分点.
     value: URIRef  # The number of a metric, with 万 and 亿 expanded (4.4万 is 44000).
     weight: URIRef  # How many times a relation was read, e.g. the number of sentences naming two co-mentioned entities.
@@ -67,12 +72,13 @@ CLASSES: tuple[str, ...] = (
     "Place", "Programme", "School",
 )
 OBJECT_PROPERTIES: tuple[str, ...] = (
-    "about", "coMentioned", "evidence", "implements", "inDocument",
-    "issuedBy", "locatedIn", "mentions", "partOf", "publishedBy", "reports",
+    "about", "coMentioned", "collaboratesWith", "evidence", "implements",
+    "inDocument", "inPlace", "issuedBy", "locatedIn", "mentions",
+    "pairedWith", "partOf", "participatesIn", "publishedBy", "reports",
 )
 DATATYPE_PROPERTIES: tuple[str, ...] = (
     "approximate", "comparator", "docId", "end", "indicator", "path",
-    "sentence", "start", "unit", "value", "weight", "year",
+    "sentence", "start", "status", "unit", "value", "weight", "year",
 )
 ANNOTATION_PROPERTIES: tuple[str, ...] = ()
 

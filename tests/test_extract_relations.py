@@ -42,3 +42,26 @@ def test_co_mentions_are_weighted_by_sentences():
     ex = build_one("永宁中学和三梅中学开工。永宁中学与三梅中学竣工。")
     co = [r for r in ex.relations if r.predicate == "coMentioned"]
     assert len(co) == 1 and co[0].weight == 2 and len(co[0].evidence) == 2
+
+
+def test_the_agency_before_the_cue_implements_not_an_earlier_one():
+    t = triples(build_one("教育部牵头推进教育公平,台州市教育局实施“初中崛起”工程。"))
+    assert ("台州市教育局", "implements", "初中崛起工程") in t
+    assert ("教育部", "implements", "初中崛起工程") not in t
+
+
+def test_joint_agencies_both_implement_and_collaborate():
+    t = triples(build_one("台州市教育局联合台州市财政局实施“银龄讲学”计划。"))
+    assert ("台州市教育局", "implements", "银龄讲学计划") in t
+    assert ("台州市财政局", "implements", "银龄讲学计划") in t
+    assert ("台州市教育局", "collaboratesWith", "台州市财政局") in t
+
+
+def test_a_place_selected_for_an_initiative_participates_in_it():
+    t = triples(build_one("天台争取通过全国义务教育优质均衡县评估。"))
+    assert ("天台县", "participatesIn", "全国义务教育优质均衡县") in t
+
+
+def test_pairing_between_schools():
+    t = triples(build_one("台州一中结对帮扶三梅中学。"))
+    assert ("台州一中", "pairedWith", "三梅中学") in t

@@ -7,8 +7,14 @@
 * ``issuedBy``: Programme -> the Agency that the sentence names before an
   issuing cue (印发, 出台, 制定 …), else the publisher; a Programme whose
   title starts with an agency's name -> that agency;
-* ``implements``: Agency -> Initiative or Programme: the agency named
-  before an implementing cue (实施, 推进, 开展 …), else the publisher;
+* ``implements``: Agency -> Initiative or Programme: the agencies named
+  right before an implementing cue in the clause (实施, 推进, 开展 …; joint
+  agencies too: 联合, 会同), else the publisher;
+* ``participatesIn``: School, Place or Agency -> Initiative, before a cue
+  such as 入选, 创成, 获评, 列入;
+* ``collaboratesWith``: Agency -> Agency joined by 联合, 会同, 携手;
+* ``pairedWith``: School, Place or Agency -> another, joined by 结对,
+  帮扶, 对口支援;
 * ``mentions``: document -> every entity it names;
 * ``coMentioned``: entities named in one sentence, weighted by the number of
   sentences.
@@ -151,10 +157,34 @@ def _issuer_by_name(name: str, entities) -> str | None:
     return best.id if best else None
 
 
-def _agent_before(items, m: Mention, entities) -> str | None:
-    """The last Agency mentioned before ``m`` in the sentence."""
-    agents = [eid for x, eid in items if x.end <= m.start and entities[eid].type == "Agency"]
-    return agents[-1] if agents else None
+_CLAUSE_END = re.compile(r"[,;:,;:]")
+
+
+def _clause_start(text: str, pos: int) -> int:
+    """Offset (into ``text``) where the clause holding ``pos`` begins."""
+    m = None
+    for m in _CLAUSE_END.finditer(text, 0, pos):
+        pass
+    return m.end() if m else 0
+
+
+def _cue_after(text: str, pos: int, words, reach: int = 6) -> bool:
+    """A cue word starts within ``reach`` characters after ``pos``."""
+    window = text[pos:pos + reach + 4]
+    return any(0 <= window.find(w) <= reach for w in words)
+
+
+def _subjects(items, m: Mention, entities, text: str, offset: int, cue_words,
+              types=("Agency",)) -> list[str]:
+    """Entities of ``types`` named in ``m``'s clause right before a cue word
+    that leads to ``m`` (教育部实施…, 市教育局联合市财政局开展…)."""
+    start = _clause_start(text, m.start - offset)
+    found = []
+    for x, eid in items:
+        if entities[eid].type in types and start <= x.start - offset and x.end <= m.start:
+            if _cue_after(text, x.end - offset, cue_words):
+                found.append(eid)
+    return found
 
 
 def _sentence_relations(doc, text, offset, items, entities, publisher, cues) -> list[Relation]:
@@ -163,24 +193,37 @@ def _sentence_relations(doc, text, offset, items, entities, publisher, cues) -> 
         ent = entities[eid]
         ev = Evidence(doc.doc_id, m.start, m.end, text)
         before = text[:m.start - offset]
+        joint = _subjects(items, m, entities, text, offset, cues["implements"] + cues["collaboratesWith"])
         if ent.type == "Programme":
             lead = _TITLE_CHAIN.sub("", before)
             issuer = None
             if _cue_before(lead, cues["issuedBy"]):
-                issuer = _agent_before(items, m, entities) or publisher
+                agents = _subjects(items, m, entities, text, offset,
+                                   cues["issuedBy"] + cues["collaboratesWith"])
+                issuer = agents[-1] if agents else publisher
             else:
                 issuer = _issuer_by_name(ent.name, entities)
             if issuer and issuer != eid:
                 rels.append(Relation(eid, "issuedBy", issuer, (ev,)))
             if _cue_before(lead, cues["implements"]) and publisher:
-                rels.append(Relation(_agent_before(items, m, entities) or publisher,
-                                     "implements", eid, (ev,)))
+                for agent in joint or [publisher]:
+                    rels.append(Relation(agent, "implements", eid, (ev,)))
         elif ent.type == "Initiative":
-            agent = _agent_before(items, m, entities) if any(
-                c in before for c in cues["implements"]) else None
-            agent = agent or publisher
-            if agent:
+            for agent in joint or ([publisher] if publisher else []):
                 rels.append(Relation(agent, "implements", eid, (ev,)))
+            for who in _subjects(items, m, entities, text, offset, cues["participatesIn"],
+                                 ("School", "Place", "Agency")):
+                if entities[who].type != "Agency" or who not in joint:
+                    rels.append(Relation(who, "participatesIn", eid, (ev,)))
+        if ent.type in ("School", "Place", "Agency"):
+            for other in _subjects(items, m, entities, text, offset, cues["pairedWith"],
+                                   ("School", "Place", "Agency")):
+                if other != eid:
+                    rels.append(Relation(other, "pairedWith", eid, (ev,)))
+        if ent.type == "Agency":
+            for other in _subjects(items, m, entities, text, offset, cues["collaboratesWith"]):
+                if other != eid:
+                    rels.append(Relation(other, "collaboratesWith", eid, (ev,)))
     ents = sorted({eid for _, eid in items})
     for a, b in combinations(ents, 2):
         rels.append(Relation(a, "coMentioned", b, (Evidence(doc.doc_id, offset, offset + len(text), text),)))
