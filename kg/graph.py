@@ -11,12 +11,13 @@ Nodes are keyed by a stable id and carry plain JSON-able attributes:
   (entity ids or ``""``);
 * metric nodes (``kind="metric"``): ``label`` (the surface text), ``value``,
   ``unit``, ``indicator``, ``year``, ``comparator``, ``approximate``, ``doc``,
-  ``about`` and ``evidence`` (a one-item list).
+  ``about`` (entity id), ``status`` (``result`` or ``target``), ``place``
+  (entity id) and ``evidence`` (a one-item list).
 
 Edges are keyed by their predicate (``edge key == attrs["predicate"]``) and
 carry ``evidence`` (list as above) and ``weight``.  Predicates are those of
-:data:`kg.model.PREDICATES` plus ``reports`` (document -> metric) and
-``about`` (metric -> entity).
+:data:`kg.model.PREDICATES` plus ``reports`` (document -> metric), ``about``
+(metric -> entity) and ``inPlace`` (metric -> place).
 """
 from __future__ import annotations
 
@@ -76,11 +77,14 @@ def build_graph(ex: Extraction) -> nx.MultiDiGraph:
         ev = [m.evidence.to_dict()] if m.evidence else []
         g.add_node(m.id, kind="metric", label=m.text, value=m.value, unit=m.unit,
                    indicator=m.indicator, year=m.year, comparator=m.comparator,
-                   approximate=m.approximate, doc=m.doc_id, about=m.about, evidence=ev)
+                   approximate=m.approximate, doc=m.doc_id, about=m.about,
+                   status=m.status, place=m.place, evidence=ev)
         g.add_edge(doc_node(m.doc_id), m.id, key="reports", predicate="reports",
                    weight=1, evidence=ev)
         if m.about and m.about in g:
             g.add_edge(m.id, m.about, key="about", predicate="about", weight=1, evidence=ev)
+        if m.place and m.place in g:
+            g.add_edge(m.id, m.place, key="inPlace", predicate="inPlace", weight=1, evidence=ev)
     return g
 
 

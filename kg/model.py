@@ -112,6 +112,8 @@ class Metric:
     approximate: bool = False  # 3万余, 百余所: value is a lower bound
     about: str = ""            # entity id the metric is about, where known
     evidence: Evidence | None = None
+    status: str = ""           # "result" (reported) or "target" (set)
+    place: str = ""            # entity id of the place it counts in
 
 
 @dataclass

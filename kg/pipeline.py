@@ -14,7 +14,7 @@ import networkx as nx
 from .clean import clean_text
 from .errors import InputError
 from .extract.entities import extract_mentions
-from .extract.metrics import extract_metrics
+from .extract.metrics import attach_entities, extract_metrics
 from .extract.relations import document_relations, merge_relations, place_relations
 from .gazetteer import Division, Gazetteer, load_gazetteer
 from .graph import build_graph, save_graph
@@ -85,7 +85,10 @@ def extract(docs: list[tuple[Document, Division | None]], gaz: Gazetteer,
         rels += document_relations(doc, place, mentions, ids, entities, publisher, index, gaz)
         if publisher and place is not None and place.name in places:
             rels.append(Relation(publisher, "locatedIn", places[place.name], ()))
-        ex.metrics += extract_metrics(doc, index)
+        types = {e.id: e.type for e in entities.values()}
+        doc_place = places.get(place.name, "") if place is not None else ""
+        ex.metrics += attach_entities(extract_metrics(doc, index), mentions, ids, types, index,
+                                      doc_place)
     rels += place_relations(entities, gaz)
     ex.entities = sorted(entities.values(), key=lambda e: e.id)
     ex.relations = merge_relations(rels)

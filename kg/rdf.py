@@ -59,7 +59,7 @@ __all__ = ["BASE", "SPARQL_EVIDENCE", "node_iri", "evidence_iri", "graph_to_rdf"
 BASE = "https://w3id.org/edukg/id/"
 
 #: Predicates an edge of the graph may carry (see :mod:`kg.graph`).
-EDGE_PREDICATES = PREDICATES + ("reports", "about")
+EDGE_PREDICATES = PREDICATES + ("reports", "about", "inPlace")
 
 #: Relations recorded only as reified statements, never asserted.
 UNASSERTED = frozenset({"coMentioned"})
@@ -238,6 +238,8 @@ def _add_metric(rdf: Graph, node: str, a: dict) -> None:
     if a.get("comparator"):
         rdf.add((s, EDUKG.comparator, Literal(str(a["comparator"]))))
     rdf.add((s, EDUKG.approximate, Literal(bool(a.get("approximate")))))
+    if a.get("status"):
+        rdf.add((s, EDUKG.status, Literal(str(a["status"]))))
     _add_evidence(rdf, s, a.get("evidence"))
 
 

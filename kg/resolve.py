@@ -168,6 +168,7 @@ def resolve(docs: list[tuple[Document, Division | None, list[Mention], SentenceI
     uf = _UnionFind()
     ev: dict[tuple[str, str], list[Evidence]] = defaultdict(list)
     notation: dict[tuple[str, str], str] = {}
+    extended: set[str] = set()   # names that took words before their quotes
     for doc, place, mentions, index in docs:
         completed = [complete_name(m, place, gaz) for m in mentions]
         local = _local_names(mentions, completed, place)
@@ -179,6 +180,8 @@ def resolve(docs: list[tuple[Document, Division | None, list[Mention], SentenceI
             canon[(m.doc_id, m.start, m.end)] = node
             uf.find(node)
             names[node][name] += 1
+            if m.rule == "quoted" and m.text[:1] not in "“\"":
+                extended.add(name)
             forms[node].update(aliases_of(m, name) | {name})
             ev[node].append(index.evidence(m.doc_id, m.start, m.end))
             if m.type == "Place":
@@ -211,7 +214,7 @@ def resolve(docs: list[tuple[Document, Division | None, list[Mention], SentenceI
         counts = Counter()
         for n in members:
             counts.update(names[n])
-        canonical = max(counts, key=lambda nm: (counts[nm], len(nm), nm))
+        canonical = max(counts, key=lambda nm: (counts[nm], nm not in extended, len(nm), nm))
         code = next((notation[n] for n in members if notation.get(n)), "")
         eid = entity_id(etype, canonical, code)
         all_forms = set().union(*(forms[n] for n in members)) - {canonical}

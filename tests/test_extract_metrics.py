@@ -61,3 +61,22 @@ def test_offsets_point_at_the_number():
     text = "一是建成二级以上标准幼儿园67所。"
     m = one(text)
     assert text[m.evidence.start:m.evidence.end] == m.text == "67所"
+
+
+def test_results_in_a_summary_and_targets_in_key_points():
+    text = "2023年工作总结\n新建幼儿园28所。\n2024年工作要点\n新建幼儿园30所。\n"
+    ms = metrics(text, date="2024-06-17")
+    assert [m.status for m in ms] == ["result", "target"]
+
+
+def test_target_words_make_a_target_even_in_a_summary():
+    ms = metrics("工作总结\n力争普惠性幼儿园覆盖面达到90%。")
+    assert ms[0].status == "target"
+
+
+def test_metric_is_about_the_entity_named_in_its_clause_and_counts_in_its_place():
+    from tests.test_resolve import build_one
+    ex = build_one("推进“互联网+义务教育”,黄岩“互联网+义务教育”学校覆盖率达65%。")
+    by_id = {e.id: e.name for e in ex.entities}
+    m = next(m for m in ex.metrics if m.value == 65)
+    assert by_id[m.about] == "互联网+义务教育" and by_id[m.place] == "黄岩区"

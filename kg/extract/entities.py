@@ -120,10 +120,11 @@ def quoted_mentions(doc_id: str, s: Sentence, lex: Lexicon, toks: list[Token] = 
         if sm:
             gap, suffix, end = sm
             suf: Suffix = by_suffix[suffix]
-            if suf.type in ("Agency", "School"):
-                continue  # a quoted word inside an organisation's name
-            etype = suf.type
-            name = core + gap + suffix if suf.keep or gap else core
+            if suf.type in ("Agency", "School", "Place"):
+                end = m.end()  # “互联网+义务教育”学校: the quoted name stands alone
+            else:
+                etype = suf.type
+                name = core + gap + suffix if suf.keep or gap else core
         if re.fullmatch(r"\d+条", core) or re.search(r"\d+条$", name):
             etype = "Programme"  # 减负40条: a numbered set of measures
         start = s.start + m.start()

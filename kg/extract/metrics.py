@@ -12,10 +12,15 @@ from functools import lru_cache
 from importlib import resources
 
 from ..model import Document, Metric
-from ..resolve import SentenceIndex
-from ..structure import year_marks
+from dataclasses import replace
 
-__all__ = ["load_units", "parse_number", "extract_metrics"]
+from ..model import Mention
+from ..resolve import SentenceIndex
+from ..structure import RESULT, mode_at, mode_marks, year_marks
+
+__all__ = ["load_units", "parse_number", "extract_metrics", "attach_entities"]
+
+_TARGET_WORDS = re.compile(r"力争|争取|确保|目标|到20\d\d年|预计|计划|拟")
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
               "六": 6, "七": 7, "八": 8, "九": 9}
@@ -89,6 +94,7 @@ def extract_metrics(doc: Document, index: SentenceIndex) -> list[Metric]:
     """Every number with a unit in the document, as a metric."""
     units = {u: (c, mult) for u, c, mult in load_units()}
     marks = year_marks(doc.text)
+    modes = mode_marks(doc.text, doc.title)
     out = []
     for s in index.sentences:
         for cm in re.finditer(r"[^,;、,:]+", s.text):
@@ -123,8 +129,37 @@ def extract_metrics(doc: Document, index: SentenceIndex) -> list[Metric]:
                     prior = [y for off, y in marks if off <= start]
                     year = prior[-1] if prior else doc.year
                 indicator = _indicator(clause, a, b)
+                target = mode_at(modes, start) != RESULT or bool(_TARGET_WORDS.search(s.text[:cm.end()]))
                 mid = "metric-" + hashlib.sha1(f"{doc.doc_id}|{start}|{end}".encode()).hexdigest()[:12]
                 out.append(Metric(mid, doc.doc_id, round(value, 6), canon, indicator,
                                   doc.text[start:end], year, _comparator(clause, a, b),
-                                  bool(approx), "", index.evidence(doc.doc_id, start, end)))
+                                  bool(approx), "", index.evidence(doc.doc_id, start, end),
+                                  "target" if target else "result"))
+    return out
+
+
+def attach_entities(metrics: list[Metric], mentions: list[Mention], ids: dict,
+                    types: dict[str, str], index: SentenceIndex,
+                    doc_place: str = "") -> list[Metric]:
+    """Say what each metric is about and where it counts: the nearest
+    non-place entity named before the number in its clause, and the place
+    named there (else the document's place)."""
+    out = []
+    for met in metrics:
+        ev = met.evidence
+        sentence = index.at(ev.start) if ev is not None else None
+        if sentence is None:
+            out.append(met)
+            continue
+        rel = ev.start - sentence.start
+        clause_start = sentence.start + max(sentence.text.rfind(c, 0, rel) for c in ",;:、") + 1
+        about, place = "", ""
+        for m in mentions:
+            if clause_start <= m.start and m.end <= ev.start:
+                eid = ids.get((m.doc_id, m.start, m.end))
+                if eid is not None and types.get(eid) == "Place":
+                    place = eid
+                elif eid is not None:
+                    about = eid
+        out.append(replace(met, about=about, place=place or doc_place))
     return out
