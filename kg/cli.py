@@ -76,6 +76,15 @@ def build(paths, out_dir, lexicon_dir, strict, quiet):
         sys.exit(1)
 
 
+def _short(text: str, n: int = 90) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _metric_line(m: dict) -> str:
+    status = f", {m['status']}" if m.get("status") else ""
+    return f"{m['indicator']}: {m['value']:g} {m['unit']} ({m['year']}{status})"
+
+
 def _print_entity(info: dict) -> None:
     click.echo(f"{info['name']}  [{info['type']}]  {info['id']}")
     if info["aliases"]:
@@ -87,10 +96,12 @@ def _print_entity(info: dict) -> None:
         click.echo(f"  {label}:")
         for r in items:
             click.echo(f"    {r['name']} [{r['type']}]")
+            for ev in r["evidence"]:
+                click.echo(f"      {ev['doc']}: “{_short(ev['sentence'])}”")
     if info["metrics"]:
         click.echo("  metrics:")
         for m in info["metrics"]:
-            click.echo(f"    {m['indicator']}: {m['value']:g} {m['unit']} ({m['year']}, {m['doc']})")
+            click.echo(f"    {_metric_line(m)} ({m['doc']})")
     if info["co_mentioned"]:
         click.echo("  named with: " + ", ".join(f"{c['name']} ({c['weight']})"
                                                for c in info["co_mentioned"]))
@@ -134,6 +145,44 @@ def lookup(name, graph_dir, as_json):
         if i:
             click.echo()
         _print_entity(info)
+
+
+@main.command()
+@click.argument("name")
+@click.option("--graph", "graph_dir", default=DEFAULT_OUT, show_default=True,
+              type=click.Path(path_type=Path), help="Build folder (or graph.json) to read.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+def timeline(name, graph_dir, as_json):
+    """Follow an entity across years and places: for each document that
+    names it (by year, then place), the document, one evidence sentence and
+    the metrics about the entity there.  Exits 1 with the closest names when
+    nothing matches."""
+    from .graph import load_graph
+    from .lookup import closest, find
+    from .timeline import timeline as rows_of
+    g = load_graph(graph_dir)
+    hits = find(g, name)
+    if not hits:
+        near = closest(g, name)
+        click.echo(f"no entity named {name!r}" + (". Closest: " + ", ".join(near) if near else ""),
+                   err=True)
+        sys.exit(1)
+    result = [{"id": n, "name": g.nodes[n]["label"], "type": g.nodes[n]["type"],
+               "timeline": rows_of(g, n)} for n in hits]
+    if as_json:
+        click.echo(json.dumps({"query": name, "found": result}, ensure_ascii=False, indent=1))
+        return
+    for i, item in enumerate(result):
+        if i:
+            click.echo()
+        click.echo(f"{item['name']}  [{item['type']}]")
+        for r in item["timeline"]:
+            where = f" {r['place']}" if r["place"] else ""
+            click.echo(f"  {r['year'] or '----'}{where}  {r['doc']} {r['title']}".rstrip())
+            if r["sentence"]:
+                click.echo(f"      “{_short(r['sentence'])}”")
+            for m in r["metrics"]:
+                click.echo(f"      {_metric_line(m)}")
 
 
 @main.command(name="eval")

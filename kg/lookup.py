@@ -75,7 +75,7 @@ def describe(g: nx.MultiDiGraph, node: str, co_mentions: int = 10) -> dict:
     for src, _, k in g.in_edges(node, keys=True):
         if k == "about":
             m = g.nodes[src]
-            metrics.append({k2: m.get(k2) for k2 in ("value", "unit", "indicator", "year", "doc")})
+            metrics.append({k2: m.get(k2) for k2 in ("value", "unit", "indicator", "year", "status", "doc")})
     co.sort(key=lambda x: (-x[0], x[1]))
     return {
         "id": node, "type": a.get("type"), "name": a.get("label"),

@@ -90,3 +90,28 @@ def test_readme_documents_every_command():
     readme = (ROOT / "README.md").read_text("utf-8")
     for command in main.commands:
         assert f"kg {command}" in readme
+
+
+def test_timeline_lists_documents_by_year_with_metrics(tmp_path):
+    (tmp_path / "a.txt").write_text("台州市教育局2020年工作要点\n发布日期:2020-04-03\n"
+                                    "建设城乡教育共同体,教共体覆盖率达到80%。\n", "utf-8")
+    (tmp_path / "b.txt").write_text("温州市教育局2023年工作总结\n发布日期:2024-01-10\n"
+                                    "深化城乡教育共同体建设,教共体覆盖率达到100%。\n", "utf-8")
+    CliRunner().invoke(main, ["build", str(tmp_path), "--out", str(tmp_path / "o"), "-q"])
+    res = CliRunner().invoke(main, ["timeline", "城乡教育共同体", "--graph", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    first = next(i for i, ln in enumerate(lines) if ln.strip().startswith("2020 台州市"))
+    second = next(i for i, ln in enumerate(lines) if ln.strip().startswith("2024 温州市"))
+    assert first < second
+    assert "80 %" in res.output and "100 % (2023, result)" in res.output
+    data = json.loads(CliRunner().invoke(main, ["timeline", "教共体", "--json", "--graph",
+                                                str(tmp_path / "o")]).output)
+    assert [r["year"] for r in data["found"][0]["timeline"]] == [2020, 2024]
+
+
+def test_lookup_shows_the_evidence_of_each_relation(built):
+    out, _ = built
+    res = CliRunner().invoke(main, ["lookup", "初中崛起工程", "--graph", str(out)])
+    assert "implements (incoming)" in res.output
+    assert "taizhou: “二是实施" in res.output
