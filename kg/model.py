@@ -19,11 +19,12 @@ ENTITY_TYPES = ("Agency", "Place", "School", "Programme", "Initiative", "Event")
 #: scored ones of the guidelines; ``participatesIn`` (a school, place or
 #: agency takes part in or is selected for an initiative: 入选, 创成, 试点),
 #: ``collaboratesWith`` (agencies acting jointly: 联合, 会同) and
-#: ``pairedWith`` (pairing and support: 结对, 帮扶, 对口) are stated by cue
+#: ``pairedWith`` (pairing and support: 结对, 帮扶, 对口) and ``componentOf``
+#: (an initiative a programme sets out: 《X》提出的Y) are stated by cue
 #: words; ``mentions`` links a document to what it names, ``coMentioned``
 #: links entities named in one sentence (weighted).
 PREDICATES = ("locatedIn", "partOf", "issuedBy", "implements", "publishedBy",
-              "participatesIn", "collaboratesWith", "pairedWith",
+              "participatesIn", "collaboratesWith", "pairedWith", "componentOf",
               "mentions", "coMentioned")
 
 

@@ -36,6 +36,7 @@ class EDUKG(DefinedNamespace):
     about: URIRef  # Relates a metric to the entity that it is about, where the document says so.
     coMentioned: URIRef  # Relates two entities named in the same sentence; a statistical association, not a stated fact.
     collaboratesWith: URIRef  # Relates two agencies that act jointly (联合, 会同, 携手), e.g. 台州市教育局 collaborates with 台州市财政局.
+    componentOf: URIRef  # Relates an initiative to the titled policy document that sets it out, e.g. 健康学校工程 component of 《台州教育现代化2035行动纲要》.
     evidence: URIRef  # Relates an entity, metric or relation statement (rdf:Statement) to an evidence record supporting it.
     implements: URIRef  # Relates an agency to an initiative or programme that it carries out, e.g. 台州市教育局 implements 银龄讲学计划.
     inDocument: URIRef  # Relates an evidence record to the document in which it was read.
@@ -72,9 +73,10 @@ CLASSES: tuple[str, ...] = (
     "Place", "Programme", "School",
 )
 OBJECT_PROPERTIES: tuple[str, ...] = (
-    "about", "coMentioned", "collaboratesWith", "evidence", "implements",
-    "inDocument", "inPlace", "issuedBy", "locatedIn", "mentions",
-    "pairedWith", "partOf", "participatesIn", "publishedBy", "reports",
+    "about", "coMentioned", "collaboratesWith", "componentOf", "evidence",
+    "implements", "inDocument", "inPlace", "issuedBy", "locatedIn",
+    "mentions", "pairedWith", "partOf", "participatesIn", "publishedBy",
+    "reports",
 )
 DATATYPE_PROPERTIES: tuple[str, ...] = (
     "approximate", "comparator", "docId", "end", "indicator", "path",

@@ -65,3 +65,8 @@ def test_a_place_selected_for_an_initiative_participates_in_it():
 def test_pairing_between_schools():
     t = triples(build_one("台州一中结对帮扶三梅中学。"))
     assert ("台州一中", "pairedWith", "三梅中学") in t
+
+
+def test_an_initiative_set_out_by_a_programme_is_a_component_of_it():
+    t = triples(build_one("落实《台州教育现代化2035行动纲要》提出的“健康学校”工程。"))
+    assert ("健康学校工程", "componentOf", "台州教育现代化2035行动纲要") in t

@@ -15,6 +15,8 @@
 * ``collaboratesWith``: Agency -> Agency joined by 联合, 会同, 携手;
 * ``pairedWith``: School, Place or Agency -> another, joined by 结对,
   帮扶, 对口支援;
+* ``componentOf``: Initiative -> the Programme that sets it out
+  (《X》提出的Y, 《X》中的Y);
 * ``mentions``: document -> every entity it names;
 * ``coMentioned``: entities named in one sentence, weighted by the number of
   sentences.
@@ -211,6 +213,9 @@ def _sentence_relations(doc, text, offset, items, entities, publisher, cues) -> 
         elif ent.type == "Initiative":
             for agent in joint or ([publisher] if publisher else []):
                 rels.append(Relation(agent, "implements", eid, (ev,)))
+            for prog in _subjects(items, m, entities, text, offset, cues["componentOf"],
+                                  ("Programme",)):
+                rels.append(Relation(eid, "componentOf", prog, (ev,)))
             for who in _subjects(items, m, entities, text, offset, cues["participatesIn"],
                                  ("School", "Place", "Agency")):
                 if entities[who].type != "Agency" or who not in joint:
