@@ -52,8 +52,8 @@ from .io import write_atomic
 from .model import ENTITY_TYPES, PREDICATES
 from .vocab import EDUKG
 
-__all__ = ["BASE", "SPARQL_EVIDENCE", "node_iri", "evidence_iri", "graph_to_rdf",
-           "to_turtle", "write_turtle"]
+__all__ = ["BASE", "FORMATS", "GRAPH_IRI", "SPARQL_EVIDENCE", "node_iri", "evidence_iri",
+           "graph_to_rdf", "serialize", "to_turtle", "write_turtle", "write_rdf"]
 
 #: Namespace of the instance IRIs (prefix ``id:`` in the Turtle).
 BASE = "https://w3id.org/edukg/id/"
@@ -286,11 +286,63 @@ def graph_to_rdf(g: nx.MultiDiGraph) -> Graph:
     return rdf
 
 
+#: Output formats of :func:`serialize` (``kg export --format``).
+FORMATS = {"ttl": "TURTLE", "nt": "N_TRIPLES", "jsonld": "JSON_LD", "trig": "TRIG",
+           "nq": "N_QUADS", "rdfxml": "RDF_XML"}
+
+#: The named graph a TriG or N-Quads export puts the build in.
+GRAPH_IRI = BASE + "graph"
+
+
+def _ox_term(term):
+    import pyoxigraph as ox
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise GraphError(f"blank node or unsupported term in the export: {term!r}")
+
+
+def _sorted_triples(rdf: Graph) -> list:
+    """pyoxigraph triples in a fixed order (by their N-Triples text), so
+    the same graph always gives the same bytes whatever the hash seed."""
+    import pyoxigraph as ox
+    triples = [ox.Triple(_ox_term(s), _ox_term(p), _ox_term(o)) for s, p, o in rdf]
+    return sorted(triples, key=str)
+
+
+def serialize(g: nx.MultiDiGraph, fmt: str = "ttl") -> bytes:
+    """The graph in an RDF format of :data:`FORMATS`, deterministic.
+
+    Serialised by pyoxigraph (much faster than rdflib's Turtle writer);
+    TriG and N-Quads put every triple in the named graph :data:`GRAPH_IRI`.
+    """
+    import pyoxigraph as ox
+    if fmt not in FORMATS:
+        raise GraphError(f"unknown RDF format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    triples = _sorted_triples(graph_to_rdf(g))
+    rdf_format = getattr(ox.RdfFormat, FORMATS[fmt])
+    if fmt in ("trig", "nq"):
+        graph = ox.NamedNode(GRAPH_IRI)
+        triples = [ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples]
+    prefixes = {k: str(v) for k, v in PREFIXES.items()} if fmt in ("ttl", "trig", "rdfxml") else None
+    return ox.serialize(triples, format=rdf_format, prefixes=prefixes)
+
+
 def to_turtle(g: nx.MultiDiGraph) -> str:
     """The Turtle text of the graph; the same graph always gives the same text."""
-    return graph_to_rdf(g).serialize(format="turtle")
+    return serialize(g, "ttl").decode("utf-8")
 
 
 def write_turtle(g: nx.MultiDiGraph, path: Path) -> None:
     """Write the graph as Turtle to ``path`` (atomically)."""
-    write_atomic(Path(path), to_turtle(g))
+    write_atomic(Path(path), serialize(g, "ttl"))
+
+
+def write_rdf(g: nx.MultiDiGraph, path: Path, fmt: str) -> None:
+    """Write the graph in ``fmt`` (see :data:`FORMATS`) to ``path`` (atomically)."""
+    write_atomic(Path(path), serialize(g, fmt))

@@ -169,6 +169,9 @@ def resolve(docs: list[tuple[Document, Division | None, list[Mention], SentenceI
     ev: dict[tuple[str, str], list[Evidence]] = defaultdict(list)
     notation: dict[tuple[str, str], str] = {}
     extended: set[str] = set()   # names that took words before their quotes
+    # relative forms (市教育局) name a different thing in each document: they
+    # are aliases, never keys that merge entities
+    local_only: dict[tuple[str, str], set[str]] = defaultdict(set)
     for doc, place, mentions, index in docs:
         completed = [complete_name(m, place, gaz) for m in mentions]
         local = _local_names(mentions, completed, place)
@@ -182,7 +185,10 @@ def resolve(docs: list[tuple[Document, Division | None, list[Mention], SentenceI
             names[node][name] += 1
             if m.rule == "quoted" and m.text[:1] not in "“\"":
                 extended.add(name)
-            forms[node].update(aliases_of(m, name) | {name})
+            aliases = aliases_of(m, name)
+            forms[node].update(aliases | {name})
+            if name != m.name:  # completed from the document's place: 市教育局
+                local_only[node].update(f for f in aliases if key(f) != key(name))
             ev[node].append(index.evidence(m.doc_id, m.start, m.end))
             if m.type == "Place":
                 d = gaz.lookup(m.name, place)
@@ -197,7 +203,7 @@ def resolve(docs: list[tuple[Document, Division | None, list[Mention], SentenceI
     for node in sorted(forms):
         if node[0] == "Place":
             continue
-        for f in sorted(forms[node]):
+        for f in sorted(forms[node] - local_only[node]):
             k = (node[0], key(f))
             if len(k[1]) < 2:
                 continue

@@ -83,3 +83,15 @@ def test_an_unprefixed_name_joins_its_place_prefixed_twin():
                    publisher="温州市教育局")
     agencies = names(ex, "Agency")
     assert "温州市校园文化研究院" in agencies and "校园文化研究院" not in agencies
+
+
+def test_relative_forms_never_merge_two_cities_bureaus():
+    gaz, lex = load_gazetteer(), load_lexicon()
+    docs = [(Document("a", "a.txt", "市教育局推进工作。市政府支持。", place="温州市", date="2024"),
+             gaz.lookup("温州市")),
+            (Document("b", "b.txt", "市教育局推进工作。市政府支持。", place="丽水市", date="2021"),
+             gaz.lookup("丽水市"))]
+    ex = extract(docs, gaz, lex)
+    agencies = {e.name: e for e in ex.entities if e.type == "Agency"}
+    assert {"温州市教育局", "丽水市教育局", "温州市人民政府", "丽水市人民政府"} <= set(agencies)
+    assert "丽水市教育局" not in agencies["温州市教育局"].aliases
