@@ -185,6 +185,42 @@ def timeline(name, graph_dir, as_json):
                 click.echo(f"      {_metric_line(m)}")
 
 
+EXPORT_FORMATS = ("ttl", "nt", "jsonld", "trig", "nq", "rdfxml", "graphml", "json")
+_SUFFIX = {"ttl": "ttl", "nt": "nt", "jsonld": "jsonld", "trig": "trig", "nq": "nq",
+           "rdfxml": "rdf", "graphml": "graphml", "json": "json"}
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="ttl", show_default=True,
+              help="Output format: Turtle, N-Triples, JSON-LD, TriG, N-Quads, RDF/XML, GraphML "
+                   "or node-link JSON.")
+@click.option("--graph", "graph_dir", default=DEFAULT_OUT, show_default=True,
+              type=click.Path(path_type=Path), help="Build folder (or graph.json) to read.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write (default: graph.<format> beside graph.json; - for stdout).")
+def export(fmt, graph_dir, output):
+    """Render a built graph in another format, from graph.json, without
+    re-extracting.  Output is deterministic: the same build gives the same
+    bytes."""
+    from .graph import graph_to_graphml, graph_to_json, load_graph
+    from .io import write_atomic
+    from .rdf import serialize
+    g = load_graph(graph_dir)
+    if fmt == "graphml":
+        data = graph_to_graphml(g)
+    elif fmt == "json":
+        data = graph_to_json(g).encode("utf-8")
+    else:
+        data = serialize(g, fmt)
+    if str(output) == "-":
+        sys.stdout.buffer.write(data)
+        return
+    base = graph_dir if graph_dir.is_dir() else graph_dir.parent
+    target = output or base / f"graph.{_SUFFIX[fmt]}"
+    write_atomic(target, data)
+    click.echo(f"wrote {target}")
+
+
 @main.command(name="eval")
 @click.argument("gold", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--graph", "graph_dir", default=DEFAULT_OUT, show_default=True,

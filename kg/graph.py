@@ -31,8 +31,8 @@ from .errors import GraphError
 from .io import write_atomic
 from .model import Extraction
 
-__all__ = ["FORMAT", "doc_node", "build_graph", "graph_to_json", "save_graph",
-           "load_graph", "entity_nodes"]
+__all__ = ["FORMAT", "doc_node", "build_graph", "graph_to_json", "graph_to_graphml",
+           "save_graph", "load_graph", "entity_nodes"]
 
 FORMAT = "edukg-graph/1"
 
@@ -101,6 +101,25 @@ def graph_to_json(g: nx.MultiDiGraph) -> str:
     data["nodes"].sort(key=lambda n: n["id"])
     data["edges"].sort(key=lambda e: (e["source"], e["key"], e["target"]))
     return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+
+
+def graph_to_graphml(g: nx.MultiDiGraph) -> bytes:
+    """GraphML of the graph: list and dict attributes (aliases, evidence)
+    become JSON strings, since GraphML holds only scalars."""
+    h = nx.MultiDiGraph()
+    for n in sorted(g.nodes):
+        h.add_node(n, **{k: _scalar(v) for k, v in sorted(g.nodes[n].items())})
+    for u, v, k, d in sorted(g.edges(keys=True, data=True), key=lambda e: (e[0], e[2], e[1])):
+        h.add_edge(u, v, key=k, **{a: _scalar(b) for a, b in sorted(d.items())})
+    return "\n".join(nx.generate_graphml(h, encoding="utf-8", prettyprint=True)).encode("utf-8") + b"\n"
+
+
+def _scalar(value):
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple, dict)):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return value
 
 
 def save_graph(g: nx.MultiDiGraph, path: Path) -> None:
