@@ -221,6 +221,46 @@ def export(fmt, graph_dir, output):
     click.echo(f"wrote {target}")
 
 
+@main.command()
+@click.argument("sparql", required=False)
+@click.option("--file", "query_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Read the SPARQL query from a file (queries/*.rq are shipped).")
+@click.option("--graph", "graph_dir", default=DEFAULT_OUT, show_default=True,
+              type=click.Path(path_type=Path), help="Build folder (or a .ttl/.nt file) to load.")
+@click.option("--endpoint", help="Ask a remote SPARQL 1.1 endpoint (e.g. http://127.0.0.1:7878/query) "
+                                 "instead of the embedded store.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+              show_default=True, help="Output format.")
+def query(sparql, query_file, graph_dir, endpoint, fmt):
+    """Answer a SPARQL query from the embedded store (pyoxigraph, loaded
+    from the build's graph.ttl) or a remote endpoint.  Give the query as an
+    argument or with --file; print a table, JSON or CSV."""
+    from .store import format_result, open_store, remote_query, run_query
+    if bool(sparql) == bool(query_file):
+        raise click.UsageError("give a SPARQL query or --file, not both or neither")
+    text = sparql or query_file.read_text("utf-8")
+    result = remote_query(endpoint, text) if endpoint else run_query(open_store(graph_dir), text)
+    click.echo(format_result(result, fmt))
+
+
+@main.command()
+@click.option("--endpoint", required=True,
+              help="Graph Store Protocol URL of the store, e.g. http://127.0.0.1:7878/store "
+                   "(Oxigraph), http://host:3030/ds/data (Fuseki).")
+@click.option("--graph-iri", help="Named graph to replace (default: the store's default graph).")
+@click.option("--graph", "graph_dir", default=DEFAULT_OUT, show_default=True,
+              type=click.Path(path_type=Path), help="Build folder (or .ttl file) to push.")
+@click.option("--timeout", default=60, show_default=True, help="Seconds to wait for the store.")
+def push(endpoint, graph_iri, graph_dir, timeout):
+    """Load a build's Turtle into a SPARQL 1.1 store with the Graph Store
+    HTTP Protocol (HTTP PUT: the target graph is replaced).  A store that
+    refuses gets a clear error with its status and answer.  Data pushed into
+    a named graph is queried with GRAPH <iri> { … }."""
+    from .store import push as push_graph
+    n = push_graph(graph_dir, endpoint, graph_iri, timeout)
+    click.echo(f"pushed {n} triples to {endpoint}" + (f" (graph {graph_iri})" if graph_iri else ""))
+
+
 @main.command(name="eval")
 @click.argument("gold", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--graph", "graph_dir", default=DEFAULT_OUT, show_default=True,

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from .errors import InputError
 
-__all__ = ["SUFFIXES", "RawDocument", "iter_paths", "decode", "html_to_text",
-           "read_document", "write_atomic"]
+__all__ = ["SUFFIXES", "MAGIC", "RawDocument", "Listing", "list_documents", "iter_paths",
+           "decode", "html_to_text", "read_document", "write_atomic"]
 
 #: File endings read as documents.
 SUFFIXES = (".txt", ".text", ".html", ".htm")
@@ -29,40 +29,93 @@ class RawDocument:
     is_html: bool
 
 
-def iter_paths(paths) -> list[Path]:
-    """Expand files and folders (recursively) into the sorted document files.
+@dataclass
+class Listing:
+    """The document files found under some paths, and the paths that could
+    not be listed (``(path, reason)``)."""
+    files: list[Path]
+    problems: list[tuple[str, str]]
 
-    Raises :class:`InputError` for a path that does not exist.
-    """
-    out: list[Path] = []
+
+def list_documents(paths) -> Listing:
+    """Expand files and folders (recursively, not following links to
+    folders) into the sorted document files; a missing path, an unreadable
+    folder or a link loop is reported in ``problems``, not raised."""
+    files: list[Path] = []
+    problems: list[tuple[str, str]] = []
     for p in map(Path, paths):
-        if not p.exists():
-            raise InputError(f"{p}: no such file or folder")
-        if p.is_dir():
-            for root, dirs, files in os.walk(p, followlinks=False):
+        if p.is_symlink() and not p.exists():
+            problems.append((str(p), f"{p}: broken or looping link"))
+        elif not p.exists():
+            problems.append((str(p), f"{p}: no such file or folder"))
+        elif p.is_dir():
+            def onerror(exc, top=p):
+                problems.append((str(exc.filename or top),
+                                 f"{exc.filename or top}: cannot be listed ({exc.strerror})"))
+            for root, dirs, names in os.walk(p, followlinks=False, onerror=onerror):
                 dirs.sort()
-                out.extend(Path(root) / f for f in sorted(files)
-                           if f.lower().endswith(SUFFIXES) and not f.startswith("."))
+                files.extend(Path(root) / f for f in sorted(names)
+                             if f.lower().endswith(SUFFIXES) and not f.startswith("."))
         else:
-            out.append(p)
+            files.append(p)
     seen, unique = set(), []
-    for p in out:
-        key = p.resolve()
-        if key not in seen:
-            seen.add(key)
-            unique.append(p)
-    return unique
+    for f in files:
+        real = os.path.realpath(f)
+        if real not in seen:
+            seen.add(real)
+            unique.append(f)
+    return Listing(unique, problems)
+
+
+def iter_paths(paths) -> list[Path]:
+    """The document files under ``paths``; raises :class:`InputError` for
+    the first path that cannot be listed."""
+    listing = list_documents(paths)
+    if listing.problems:
+        raise InputError(listing.problems[0][1])
+    return listing.files
+
+
+#: Opening bytes of formats that are not text, with what to tell the user.
+MAGIC = ((b"%PDF", "a PDF file, not text: extract its text first (e.g. pdftotext)"),
+         (b"PK\x03\x04", "a zip archive (or .docx/.xlsx), not text"),
+         (b"\xd0\xcf\x11\xe0", "an old Microsoft Office file, not text"),
+         (b"\x89PNG", "a PNG image, not text"), (b"\xff\xd8\xff", "a JPEG image, not text"),
+         (b"GIF8", "a GIF image, not text"), (b"\x1f\x8b", "a gzip archive, not text"),
+         (b"Rar!", "a RAR archive, not text"), (b"7z\xbc\xaf", "a 7-Zip archive, not text"),
+         (b"\x7fELF", "a program, not text"))
+
+
+def _common_ratio(text: str) -> float:
+    """Share of the Chinese characters that are among GB2312's 3,755 most
+    common (level 1): high for real simplified text, low for mojibake."""
+    han = [c for c in text[:20_000] if "\u4e00" <= c <= "\u9fff"]
+    if not han:
+        return 0.0
+    common = 0
+    for c in han:
+        try:
+            b = c.encode("gb2312")
+        except UnicodeEncodeError:
+            continue
+        common += 0xB0 <= b[0] <= 0xD7
+    return common / len(han)
 
 
 def decode(data: bytes, name: str = "<bytes>") -> tuple[str, str]:
     """Decode bytes as UTF-8 (with or without BOM), UTF-16 or GB18030.
 
-    The encoding is detected, not assumed: a BOM wins, then strict UTF-8,
-    then GB18030 (a superset of GBK) when it yields Chinese text, then
-    charset-normalizer's best guess (Big5 and others).
+    The encoding is detected, not assumed: known binary formats (PDF, zip,
+    images …) are refused by their opening bytes; a BOM wins; then strict
+    UTF-8; UTF-8 with a few broken bytes is refused with the position of
+    the first; then GB18030 (a superset of GBK) or Big5, whichever gives
+    common Chinese text; then charset-normalizer's best guess.
     Returns ``(text, encoding)``; raises :class:`InputError` when no encoding
     decodes the bytes cleanly.
     """
+    for magic, what in MAGIC:
+        if data.startswith(magic):
+            raise InputError(f"{name}: {what}")
     for bom, enc in _BOMS:
         if data.startswith(bom):
             try:
@@ -73,14 +126,26 @@ def decode(data: bytes, name: str = "<bytes>") -> tuple[str, str]:
         raise InputError(f"{name}: binary data, not a text document")
     try:
         return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError as utf8_error:
-        first_bad = utf8_error.start
-    try:
-        text = data.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        first_bad = exc.start
+    replaced = data.decode("utf-8", errors="replace")
+    bad = replaced.count("\ufffd")
+    good = sum(1 for c in replaced if ord(c) > 127) - bad
+    if good > 10 * bad:  # UTF-8 with a few broken bytes: say where, decode nothing
+        raise InputError(f"{name}: invalid UTF-8 at byte {first_bad} "
+                         f"({bad} undecodable sequence{'s' if bad > 1 else ''}); "
+                         "repair or re-save the file as UTF-8")
+    candidates = []
+    for enc in ("gb18030", "big5"):
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError:
+            continue
         if _looks_chinese(text):
-            return text, "gb18030"
-    except UnicodeDecodeError:
-        pass
+            candidates.append((_common_ratio(text) if enc == "gb18030" else 0.5, enc, text))
+    if candidates:
+        score, enc, text = max(candidates)
+        return text, enc
     try:
         from charset_normalizer import from_bytes
         best = from_bytes(data[:200_000]).best()
@@ -92,11 +157,11 @@ def decode(data: bytes, name: str = "<bytes>") -> tuple[str, str]:
         except (UnicodeDecodeError, LookupError):
             pass
     raise InputError(f"{name}: not UTF-8 (bad byte at {first_bad}) "
-                     "nor GB18030/GBK; convert it to UTF-8")
+                     "nor GB18030/GBK/Big5; convert it to UTF-8")
 
 
 def _looks_chinese(text: str) -> bool:
-    """Most non-ASCII characters are common CJK ideographs or punctuation."""
+    """Most non-ASCII characters are CJK ideographs or punctuation."""
     wide = [c for c in text[:20_000] if ord(c) > 127]
     if not wide:
         return True

@@ -115,3 +115,27 @@ def test_lookup_shows_the_evidence_of_each_relation(built):
     res = CliRunner().invoke(main, ["lookup", "初中崛起工程", "--graph", str(out)])
     assert "implements (incoming)" in res.output
     assert "taizhou: “二是实施" in res.output
+
+
+def test_query_from_a_file_and_inline_in_every_format(built):
+    out, _ = built
+    res = CliRunner().invoke(main, ["query", "--file", "queries/schools_by_place.rq",
+                                    "--graph", str(out)])
+    assert res.exit_code == 0 and "永宁中学" in res.output and "331000" in res.output
+    res = CliRunner().invoke(main, ["query", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+                                    "--graph", str(out), "--format", "csv"])
+    assert res.output.splitlines()[0] == "n" and int(res.output.splitlines()[1]) > 50
+
+
+def test_query_needs_exactly_one_query(built):
+    out, _ = built
+    res = CliRunner().invoke(main, ["query", "--graph", str(out)])
+    assert res.exit_code == 2 and "give a SPARQL query" in res.output
+
+
+def test_push_to_a_store_that_is_not_there_is_a_clear_error(built):
+    out, _ = built
+    res = CliRunner().invoke(main, ["push", "--endpoint", "http://127.0.0.1:9/store",
+                                    "--graph", str(out), "--timeout", "5"])
+    assert res.exit_code == 1 and "Error: push of graph.ttl" in res.output
+    assert "Traceback" not in res.output
