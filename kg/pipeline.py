@@ -18,7 +18,7 @@ from .extract.metrics import attach_entities, extract_metrics
 from .extract.relations import document_relations, merge_relations, place_relations
 from .gazetteer import Division, Gazetteer, load_gazetteer
 from .graph import build_graph, save_graph
-from .io import iter_paths, read_document
+from .io import list_documents, read_document
 from .lexicon import Lexicon, load_lexicon
 from .meta import read_meta
 from .model import Document, Entity, Extraction, Mention, Relation
@@ -104,10 +104,15 @@ def build(paths, out_dir: Path | None = None, lexicon_dir: str | None = None,
     (with ``strict`` the first one raises :class:`InputError`)."""
     gaz = load_gazetteer()
     lex = load_lexicon(lexicon_dir)
-    files = iter_paths(paths)
+    listing = list_documents(paths)
+    if strict and listing.problems:
+        raise InputError(listing.problems[0][1])
+    files = listing.files
     if not files:
-        raise InputError("no .txt or .html documents found in " + ", ".join(map(str, paths)))
-    docs, skipped = [], []
+        reasons = "; ".join(r for _, r in listing.problems)
+        raise InputError("no .txt or .html documents found in " + ", ".join(map(str, paths))
+                         + (f" ({reasons})" if reasons else ""))
+    docs, skipped = [], list(listing.problems)
     seen_ids: dict[str, int] = {}
     for f in files:
         if progress:

@@ -185,7 +185,7 @@ def about_mentions(doc_id: str, s: Sentence) -> list[Mention]:
 
 
 def _left_edge(toks: list[Token], idx: int, boundaries: frozenset[str],
-               max_chars: int, allow_parens: bool) -> tuple[int, int]:
+               max_chars: int, allow_parens: bool, inner_verbs: bool = True) -> tuple[int, int]:
     """Where the name whose suffix starts at token ``idx`` begins: walk left
     while tokens can belong to a name.  Returns the first token's index and
     the offset the name starts at (past a joiner jieba glued on, 和三梅)."""
@@ -206,7 +206,8 @@ def _left_edge(toks: list[Token], idx: int, boundaries: frozenset[str],
         elif w in boundaries or t.pos in _STOP_POS or any(c in _PUNCT for c in w) \
                 or (len(w) >= 4 and (w[:2] in boundaries or w[-2:] in boundaries)
                     and (t.pos[:1] in "vdail" or (w[:2] in boundaries and w[2:4] in boundaries))):
-            inner_verb = i == idx and len(w) == 2 and w in boundaries and t.pos.startswith("v")
+            inner_verb = inner_verbs and i == idx and len(w) == 2 and w in boundaries \
+                and t.pos.startswith("v")
             if not (w in ("“", "”") and allow_parens) and not inner_verb:
                 break
         if length + len(w) > max_chars:
@@ -274,7 +275,7 @@ def suffix_mentions(doc_id: str, s: Sentence, toks: list[Token], lex: Lexicon) -
             head = [Token(tok.start, a, s.text[tok.start - s.start:m.start()], tok.pos)]
         long_name = suf.type in ("Programme", "Event")
         first, start = _left_edge(toks, idx, lex.strong_boundaries if long_name else lex.boundaries,
-                                  40 if long_name else 16, suf.type == "Programme")
+                                  40 if long_name else 16, suf.type == "Programme", not head)
         same_type = {x.suffix for x in bare.values() if x.type == suf.type}
         if not head and first < idx and toks[idx - 1].word in same_type \
                 and suf.suffix[0] in "省市县区" and len(suf.suffix) <= 3:
