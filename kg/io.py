@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
+import fcntl
 import os
 import tempfile
 from dataclasses import dataclass
@@ -11,7 +13,8 @@ from pathlib import Path
 from .errors import InputError
 
 __all__ = ["SUFFIXES", "MAGIC", "RawDocument", "Listing", "list_documents", "iter_paths",
-           "decode", "html_to_text", "read_document", "write_atomic"]
+           "decode", "html_to_text", "read_document", "write_atomic", "write_all_atomic",
+           "folder_lock"]
 
 #: File endings read as documents.
 SUFFIXES = (".txt", ".text", ".html", ".htm")
@@ -239,6 +242,49 @@ def read_document(path: Path) -> RawDocument:
         raise InputError(f"{path}: no text in the file")
     return RawDocument(doc_id=path.stem, path=str(path), text=text,
                        encoding=encoding, is_html=is_html)
+
+
+def write_all_atomic(files: dict[Path, bytes]) -> None:
+    """Replace several files together: every temporary file is written and
+    synced first, then all are renamed, so an interrupted run leaves the
+    previous set whole (the renames take microseconds)."""
+    staged = []
+    try:
+        for path, data in files.items():
+            path = Path(path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            staged.append((tmp, path))
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
+        for tmp, path in staged:
+            os.replace(tmp, path)
+    except BaseException:
+        for tmp, _ in staged:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+        raise
+
+
+@contextlib.contextmanager
+def folder_lock(folder: Path):
+    """An exclusive lock on ``folder`` (a ``.kg.lock`` file in it): a second
+    build into the same folder waits for the first to finish writing."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".kg.lock", "a+b") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:

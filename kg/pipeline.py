@@ -17,8 +17,8 @@ from .extract.entities import extract_mentions
 from .extract.metrics import attach_entities, extract_metrics
 from .extract.relations import document_relations, merge_relations, place_relations
 from .gazetteer import Division, Gazetteer, load_gazetteer
-from .graph import build_graph, save_graph
-from .io import list_documents, read_document
+from .graph import build_graph, graph_to_json
+from .io import folder_lock, list_documents, read_document, write_all_atomic
 from .lexicon import Lexicon, load_lexicon
 from .meta import read_meta
 from .model import Document, Entity, Extraction, Mention, Relation
@@ -140,10 +140,13 @@ def build(paths, out_dir: Path | None = None, lexicon_dir: str | None = None,
 
 
 def write_outputs(g: nx.MultiDiGraph, out_dir: Path) -> list[Path]:
-    from .rdf import write_turtle
-    from .viz import write_html
-    out_dir.mkdir(parents=True, exist_ok=True)
-    save_graph(g, out_dir / "graph.json")
-    write_turtle(g, out_dir / "graph.ttl")
-    write_html(g, out_dir / "graph.html", title="edukg")
+    """Render graph.json, graph.ttl and graph.html, then replace the three
+    together under the folder's lock."""
+    from .rdf import serialize
+    from .viz import render_html
+    payloads = {out_dir / "graph.json": graph_to_json(g).encode("utf-8"),
+                out_dir / "graph.ttl": serialize(g, "ttl"),
+                out_dir / "graph.html": render_html(g, title="edukg").encode("utf-8")}
+    with folder_lock(out_dir):
+        write_all_atomic(payloads)
     return [out_dir / name for name in OUTPUTS]

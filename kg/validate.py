@@ -249,7 +249,7 @@ def validate(data, shapes=None) -> Report:
         shapes cannot be loaded by the validator.
     """
     from pyshacl import validate as shacl_validate  # slow import: only when used
-    from pyshacl.errors import ReportableRuntimeError
+    from pyshacl.errors import ReportableRuntimeError, ValidationFailure
 
     owned = not isinstance(data, Graph)
     graph = _data_graph(data)
@@ -261,6 +261,8 @@ def validate(data, shapes=None) -> Report:
             allow_infos=True, meta_shacl=False, inplace=owned, debug=False)
     except ReportableRuntimeError as exc:
         raise GraphError(f"cannot validate with these shapes: {exc}") from None
+    if isinstance(results, ValidationFailure):
+        raise GraphError(f"validation failed: {results}")
     graphs = (results, shapes_graph)
     found = []
     for result in results.subjects(RDF.type, SH.ValidationResult):

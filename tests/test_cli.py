@@ -24,7 +24,8 @@ def built(tmp_path_factory):
 
 def test_build_writes_the_three_exports(built):
     out, res = built
-    assert sorted(p.name for p in out.iterdir()) == ["graph.html", "graph.json", "graph.ttl"]
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
+        "graph.html", "graph.json", "graph.ttl"]
     assert "1 documents" in res.output
 
 
