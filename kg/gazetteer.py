@@ -49,6 +49,11 @@ def short_form(name: str) -> str:
     return name
 
 
+@lru_cache(maxsize=None)
+def _short_cached(name: str) -> str:
+    return short_form(name)
+
+
 @dataclass(frozen=True)
 class Division:
     code: str      # six-digit division code, or "" for a named region
@@ -59,7 +64,7 @@ class Division:
 
     @property
     def short(self) -> str:
-        return short_form(self.name)
+        return _short_cached(self.name)
 
 
 class Gazetteer:
@@ -127,6 +132,13 @@ class Gazetteer:
                     1 if province is not None and self.province_of(d) == province else 2,
                     d.level, d.code)
         return min(cands, key=rank)
+
+    @property
+    def prefectures(self) -> list[Division]:
+        """The prefecture-level divisions (cities), computed once."""
+        if not hasattr(self, "_prefectures"):
+            self._prefectures = [d for d in self.divisions if d.level == 2 and d.code]
+        return self._prefectures
 
     def surface_forms(self):
         """Every (surface, is_short) the text matcher should look for."""

@@ -124,9 +124,8 @@ def read_meta(raw: str, gaz: Gazetteer, body: str = "") -> tuple[Meta, Division 
 
 def _most_named_place(body: str, gaz: Gazetteer) -> Division | None:
     counts: dict[Division, int] = {}
-    for d in gaz.divisions:
-        if d.level == 2 and d.code:
-            n = body.count(d.name) + body.count(d.short)
-            if n:
-                counts[d] = n
+    for d in gaz.prefectures:
+        n = body.count(d.short)  # the full name holds the short form
+        if n:
+            counts[d] = n
     return max(counts, key=lambda d: (counts[d], d.code)) if counts else None

@@ -381,15 +381,19 @@ def _select(mentions: list[Mention]) -> list[Mention]:
     return sorted(kept + places, key=lambda m: (m.start, m.end, m.type))
 
 
-def _place_words(gaz: Gazetteer) -> tuple[str, ...]:
-    return tuple(sorted(w for w, _ in gaz.surface_forms() if len(w) >= 2))
+@lru_cache(maxsize=4)
+def _tokenizer_for(gaz: Gazetteer, lex: Lexicon):
+    """The pipeline's tokenizer knowing every place name (as ``ns``) and
+    lexicon name (as ``nz``); built once per gazetteer and lexicon."""
+    places = sorted(w for w, _ in gaz.surface_forms() if len(w) >= 2)
+    return tokenizer(tuple((w, "ns") for w in places)
+                     + tuple(sorted({(p, "nz") for _, p, _ in lex.patterns})))
 
 
 def extract_mentions(doc: Document, lex: Lexicon, gaz: Gazetteer,
                      context: Division | None) -> list[Mention]:
     """All entity mentions of a document, overlaps resolved."""
-    pt = tokenizer(tuple((w, "ns") for w in _place_words(gaz))
-                   + tuple(sorted({(p, "nz") for _, p, _ in lex.patterns})))
+    pt = _tokenizer_for(gaz, lex)
     found: list[Mention] = []
     for s in split_sentences(doc.text):
         toks = tokens(s.text, s.start, pt)
