@@ -53,7 +53,7 @@ from .model import ENTITY_TYPES, PREDICATES
 from .vocab import EDUKG
 
 __all__ = ["BASE", "FORMATS", "GRAPH_IRI", "SPARQL_EVIDENCE", "node_iri", "evidence_iri",
-           "graph_to_rdf", "serialize", "to_turtle", "write_turtle", "write_rdf"]
+           "ntriples", "graph_to_rdf", "serialize", "to_turtle", "write_turtle", "write_rdf"]
 
 #: Namespace of the instance IRIs (prefix ``id:`` in the Turtle).
 BASE = "https://w3id.org/edukg/id/"
@@ -113,7 +113,7 @@ def evidence_iri(doc: str, start: int, end: int) -> URIRef:
     return URIRef(f"{BASE}ev/{_sha(key)}")
 
 
-def _statement_iri(s: URIRef, p: URIRef, o: URIRef) -> URIRef:
+def _statement_iri(s: str, p: str, o: str) -> URIRef:
     return URIRef(f"{BASE}stmt/{_sha(f'{s}|{p}|{o}')}")
 
 
@@ -121,11 +121,37 @@ def _text(value) -> str:
     return "" if value is None else str(value)
 
 
-def _zh(value) -> Literal:
-    return Literal(str(value), lang=LANG)
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"}
+_NEEDS_ESCAPE = re.compile(r'[\\"\n\r\x00-\x1f\x7f]')
 
 
-def _decimal(value) -> Literal | None:
+def _escape(text: str) -> str:
+    def one(m: re.Match) -> str:
+        c = m.group(0)
+        return _ESCAPES.get(c) or f"\\u{ord(c):04X}"
+    return _NEEDS_ESCAPE.sub(one, text)
+
+
+def _iri(iri: str) -> str:
+    return f"<{iri}>"
+
+
+def _lit(text, datatype: str = "", lang: str = "") -> str:
+    """An N-Triples literal."""
+    body = f'"{_escape(str(text))}"'
+    if lang:
+        return f"{body}@{lang}"
+    return f"{body}^^<{datatype}>" if datatype else body
+
+
+def _zh(value) -> str:
+    return _lit(value, lang=LANG)
+
+
+_XSD = str(XSD)
+
+
+def _decimal(value) -> str | None:
     """``value`` as an ``xsd:decimal`` in plain positional notation, or None."""
     if value is None or isinstance(value, bool):
         return None
@@ -137,152 +163,179 @@ def _decimal(value) -> Literal | None:
         return None
     if not dec.is_finite():
         return None
-    return Literal(format(dec, "f"), datatype=XSD.decimal)
+    return _lit(format(dec, "f"), _XSD + "decimal")
 
 
-def _integer(value) -> Literal | None:
+def _integer(value) -> str | None:
     if value is None or isinstance(value, bool):
         return None
     try:
-        return Literal(int(value))
+        return _lit(int(value), _XSD + "integer")
     except (TypeError, ValueError):
         return None
 
 
-def _date(value: str) -> Literal | None:
+def _date(value: str) -> str | None:
     """``xsd:date`` for yyyy-mm-dd, ``xsd:gYear`` for yyyy, else a plain literal."""
     if not value:
         return None
     if _DATE.fullmatch(value):
         try:
             _dt.date.fromisoformat(value)
-            return Literal(value, datatype=XSD.date)
+            return _lit(value, _XSD + "date")
         except ValueError:
             pass
     if _YEAR.fullmatch(value):
-        return Literal(value, datatype=XSD.gYear)
-    return Literal(value)
+        return _lit(value, _XSD + "gYear")
+    return _lit(value)
 
 
-def _term(name: str, allowed, what: str, where: str) -> URIRef:
-    """The EDUKG IRI of ``name``; GraphError when the ontology lacks it."""
+def _term(name: str, allowed, what: str, where: str) -> str:
+    """The EDUKG IRI of ``name`` (N-Triples form); GraphError when the
+    ontology lacks it."""
     if name not in allowed:
         raise GraphError(f"{where}: {what} {name!r} is not one of {', '.join(allowed)}")
     try:
-        return EDUKG[name]
+        return _iri(EDUKG[name])
     except (AttributeError, KeyError):
         raise GraphError(f"{where}: {what} {name!r} is not defined in "
                          "ontology/edukg.ttl (regenerate kg/vocab.py?)") from None
 
 
-def _add_evidence(rdf: Graph, subject: URIRef, evidence) -> None:
+class _V:
+    """The vocabulary in N-Triples form, looked up once."""
+    type = _iri(RDF.type)
+    statement, subject = _iri(RDF.Statement), _iri(RDF.subject)
+    predicate, object = _iri(RDF.predicate), _iri(RDF.object)
+    pref, alt, notation = _iri(SKOS.prefLabel), _iri(SKOS.altLabel), _iri(SKOS.notation)
+    title, date, spatial = _iri(DCTERMS.title), _iri(DCTERMS.date), _iri(DCTERMS.spatial)
+    e = {name: _iri(EDUKG[name]) for name in (
+        "evidence", "Evidence", "inDocument", "start", "end", "sentence", "Document", "docId",
+        "publishedBy", "Metric", "value", "unit", "indicator", "year", "comparator",
+        "approximate", "status", "weight")}
+    true = _lit("true", _XSD + "boolean")
+    false = _lit("false", _XSD + "boolean")
+
+
+def _add_evidence(out: list[str], subject: str, evidence) -> None:
+    e = _V.e
     for ev in evidence or ():
         try:
             doc, start, end = str(ev["doc"]), int(ev["start"]), int(ev["end"])
         except (KeyError, TypeError, ValueError):
             raise GraphError(f"{subject}: damaged evidence record {ev!r}") from None
-        node = evidence_iri(doc, start, end)
-        rdf.add((subject, EDUKG.evidence, node))
-        rdf.add((node, RDF.type, EDUKG.Evidence))
-        rdf.add((node, EDUKG.inDocument, node_iri(f"doc:{doc}")))
-        rdf.add((node, EDUKG.start, Literal(start)))
-        rdf.add((node, EDUKG.end, Literal(end)))
+        node = _iri(evidence_iri(doc, start, end))
+        out.append(f"{subject} {e['evidence']} {node} .")
+        out.append(f"{node} {_V.type} {e['Evidence']} .")
+        out.append(f"{node} {e['inDocument']} {_iri(node_iri(f'doc:{doc}'))} .")
+        out.append(f"{node} {e['start']} {_integer(start)} .")
+        out.append(f"{node} {e['end']} {_integer(end)} .")
         if ev.get("sentence"):
-            rdf.add((node, EDUKG.sentence, _zh(ev["sentence"])))
+            out.append(f"{node} {e['sentence']} {_zh(ev['sentence'])} .")
 
 
-def _add_entity(rdf: Graph, node: str, a: dict) -> None:
-    s = node_iri(node)
-    rdf.add((s, RDF.type, _term(_text(a.get("type")), ENTITY_TYPES, "entity type", node)))
+def _add_entity(out: list[str], node: str, a: dict) -> None:
+    s = _iri(node_iri(node))
+    out.append(f"{s} {_V.type} {_term(_text(a.get('type')), ENTITY_TYPES, 'entity type', node)} .")
     if a.get("label"):
-        rdf.add((s, SKOS.prefLabel, _zh(a["label"])))
+        out.append(f"{s} {_V.pref} {_zh(a['label'])} .")
     for alias in a.get("aliases") or ():
         if alias and alias != a.get("label"):
-            rdf.add((s, SKOS.altLabel, _zh(alias)))
+            out.append(f"{s} {_V.alt} {_zh(alias)} .")
     if a.get("notation"):
-        rdf.add((s, SKOS.notation, Literal(str(a["notation"]))))
-    _add_evidence(rdf, s, a.get("evidence"))
+        out.append(f"{s} {_V.notation} {_lit(a['notation'])} .")
+    _add_evidence(out, s, a.get("evidence"))
 
 
-def _add_document(rdf: Graph, node: str, a: dict, g: nx.MultiDiGraph) -> None:
-    s = node_iri(node)
-    rdf.add((s, RDF.type, EDUKG.Document))
-    rdf.add((s, EDUKG.docId, Literal(_text(a.get("doc_id", node[4:])))))
+def _add_document(out: list[str], node: str, a: dict, g: nx.MultiDiGraph) -> None:
+    s, e = _iri(node_iri(node)), _V.e
+    out.append(f"{s} {_V.type} {e['Document']} .")
+    out.append(f"{s} {e['docId']} {_lit(_text(a.get('doc_id', node[4:])))} .")
     if a.get("title"):
-        rdf.add((s, DCTERMS.title, _zh(a["title"])))
+        out.append(f"{s} {_V.title} {_zh(a['title'])} .")
     date = _date(_text(a.get("date")))
     if date is not None:
-        rdf.add((s, DCTERMS.date, date))
+        out.append(f"{s} {_V.date} {date} .")
     # publisher and place are entity ids resolved by the pipeline; the
     # publisher is the scored publishedBy relation even without an edge.
     if a.get("publisher") and a["publisher"] in g:
-        rdf.add((s, EDUKG.publishedBy, node_iri(a["publisher"])))
+        out.append(f"{s} {e['publishedBy']} {_iri(node_iri(a['publisher']))} .")
     if a.get("place") and a["place"] in g:
-        rdf.add((s, DCTERMS.spatial, node_iri(a["place"])))
+        out.append(f"{s} {_V.spatial} {_iri(node_iri(a['place']))} .")
     # edukg:path is deliberately not exported: it is machine-specific.
 
 
-def _add_metric(rdf: Graph, node: str, a: dict) -> None:
-    s = node_iri(node)
-    rdf.add((s, RDF.type, EDUKG.Metric))
+def _add_metric(out: list[str], node: str, a: dict) -> None:
+    s, e = _iri(node_iri(node)), _V.e
+    out.append(f"{s} {_V.type} {e['Metric']} .")
     value = _decimal(a.get("value"))
     if value is not None:
-        rdf.add((s, EDUKG.value, value))
+        out.append(f"{s} {e['value']} {value} .")
     if a.get("unit"):
-        rdf.add((s, EDUKG.unit, Literal(str(a["unit"]))))
+        out.append(f"{s} {e['unit']} {_lit(a['unit'])} .")
     if a.get("indicator"):
-        rdf.add((s, EDUKG.indicator, _zh(a["indicator"])))
+        out.append(f"{s} {e['indicator']} {_zh(a['indicator'])} .")
     year = _integer(a.get("year"))
     if year is not None:
-        rdf.add((s, EDUKG.year, year))
+        out.append(f"{s} {e['year']} {year} .")
     if a.get("comparator"):
-        rdf.add((s, EDUKG.comparator, Literal(str(a["comparator"]))))
-    rdf.add((s, EDUKG.approximate, Literal(bool(a.get("approximate")))))
+        out.append(f"{s} {e['comparator']} {_lit(a['comparator'])} .")
+    out.append(f"{s} {e['approximate']} {_V.true if a.get('approximate') else _V.false} .")
     if a.get("status"):
-        rdf.add((s, EDUKG.status, Literal(str(a["status"]))))
-    _add_evidence(rdf, s, a.get("evidence"))
+        out.append(f"{s} {e['status']} {_lit(a['status'])} .")
+    _add_evidence(out, s, a.get("evidence"))
 
 
-def _add_edge(rdf: Graph, u: str, v: str, key, a: dict) -> None:
+def _add_edge(out: list[str], u: str, v: str, key, a: dict) -> None:
     name = _text(a.get("predicate", key))
     p = _term(name, EDGE_PREDICATES, "predicate", f"edge {u} -> {v}")
-    s, o = node_iri(u), node_iri(v)
+    s, o = _iri(node_iri(u)), _iri(node_iri(v))
     if name not in UNASSERTED:
-        rdf.add((s, p, o))
-    weight = _integer(a.get("weight"))
-    weight = 1 if weight is None else weight
+        out.append(f"{s} {p} {o} .")
+    try:
+        weight = int(a.get("weight") if a.get("weight") is not None else 1)
+    except (TypeError, ValueError):
+        weight = 1
     evidence = a.get("evidence") or ()
-    if name in UNASSERTED or evidence or weight.toPython() > 1:
-        st = _statement_iri(s, p, o)
-        rdf.add((st, RDF.type, RDF.Statement))
-        rdf.add((st, RDF.subject, s))
-        rdf.add((st, RDF.predicate, p))
-        rdf.add((st, RDF.object, o))
-        rdf.add((st, EDUKG.weight, weight))
-        _add_evidence(rdf, st, evidence)
+    if name in UNASSERTED or evidence or weight > 1:
+        st = _iri(_statement_iri(node_iri(u), p[1:-1], node_iri(v)))
+        out.append(f"{st} {_V.type} {_V.statement} .")
+        out.append(f"{st} {_V.subject} {s} .")
+        out.append(f"{st} {_V.predicate} {p} .")
+        out.append(f"{st} {_V.object} {o} .")
+        out.append(f"{st} {_V.e['weight']} {_integer(weight)} .")
+        _add_evidence(out, st, evidence)
 
 
-def graph_to_rdf(g: nx.MultiDiGraph) -> Graph:
-    """Render the graph of :func:`kg.graph.build_graph` as an rdflib Graph.
+def ntriples(g: nx.MultiDiGraph) -> list[str]:
+    """The graph of :func:`kg.graph.build_graph` as sorted, unique
+    N-Triples lines: the one place the RDF shape of the graph is defined.
 
     Raises :class:`~kg.errors.GraphError` for a node type or predicate that
     the ontology does not define, or a damaged evidence record.
     """
-    rdf = Graph(bind_namespaces="none")
-    for prefix, ns in PREFIXES.items():
-        rdf.bind(prefix, ns, override=True, replace=True)
-    for node in sorted(g.nodes, key=str):
+    out: list[str] = []
+    for node in g.nodes:
         a = g.nodes[node]
         kind = a.get("kind")
         if kind == "entity":
-            _add_entity(rdf, str(node), a)
+            _add_entity(out, str(node), a)
         elif kind == "document":
-            _add_document(rdf, str(node), a, g)
+            _add_document(out, str(node), a, g)
         elif kind == "metric":
-            _add_metric(rdf, str(node), a)
-    for u, v, key, a in sorted(g.edges(keys=True, data=True),
-                               key=lambda e: (str(e[0]), str(e[2]), str(e[1]))):
-        _add_edge(rdf, str(u), str(v), key, a)
+            _add_metric(out, str(node), a)
+    for u, v, key, a in g.edges(keys=True, data=True):
+        _add_edge(out, str(u), str(v), key, a)
+    return sorted(set(out))
+
+
+def graph_to_rdf(g: nx.MultiDiGraph) -> Graph:
+    """The graph as an rdflib Graph (for callers that want rdflib), with
+    the project's prefixes bound."""
+    rdf = Graph(bind_namespaces="none")
+    for prefix, ns in PREFIXES.items():
+        rdf.bind(prefix, ns, override=True, replace=True)
+    rdf.parse(data="\n".join(ntriples(g)), format="nt")
     return rdf
 
 
@@ -294,41 +347,26 @@ FORMATS = {"ttl": "TURTLE", "nt": "N_TRIPLES", "jsonld": "JSON_LD", "trig": "TRI
 GRAPH_IRI = BASE + "graph"
 
 
-def _ox_term(term):
-    import pyoxigraph as ox
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        if term.datatype is not None:
-            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-        return ox.Literal(str(term))
-    raise GraphError(f"blank node or unsupported term in the export: {term!r}")
-
-
-def _sorted_triples(rdf: Graph) -> list:
-    """pyoxigraph triples in a fixed order (by their N-Triples text), so
-    the same graph always gives the same bytes whatever the hash seed."""
-    import pyoxigraph as ox
-    triples = [ox.Triple(_ox_term(s), _ox_term(p), _ox_term(o)) for s, p, o in rdf]
-    return sorted(triples, key=str)
-
-
 def serialize(g: nx.MultiDiGraph, fmt: str = "ttl") -> bytes:
     """The graph in an RDF format of :data:`FORMATS`, deterministic.
 
-    Serialised by pyoxigraph (much faster than rdflib's Turtle writer);
-    TriG and N-Quads put every triple in the named graph :data:`GRAPH_IRI`.
+    The N-Triples lines of :func:`ntriples` are sorted; pyoxigraph parses
+    them and writes any other format in that order, much faster than
+    rdflib.  TriG and N-Quads put every triple in the named graph
+    :data:`GRAPH_IRI`.
     """
     import pyoxigraph as ox
     if fmt not in FORMATS:
         raise GraphError(f"unknown RDF format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    triples = _sorted_triples(graph_to_rdf(g))
+    lines = ntriples(g)
+    nt = ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
+    if fmt == "nt":
+        return nt
+    triples = ox.parse(nt, format=ox.RdfFormat.N_TRIPLES)
     rdf_format = getattr(ox.RdfFormat, FORMATS[fmt])
     if fmt in ("trig", "nq"):
         graph = ox.NamedNode(GRAPH_IRI)
-        triples = [ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples]
+        triples = (ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
     prefixes = {k: str(v) for k, v in PREFIXES.items()} if fmt in ("ttl", "trig", "rdfxml") else None
     return ox.serialize(triples, format=rdf_format, prefixes=prefixes)
 
