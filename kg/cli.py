@@ -46,17 +46,33 @@ def main() -> None:
 @click.option("--lexicon", "lexicon_dir", type=click.Path(exists=True, file_okay=False),
               help="Folder of extra lexicon files (suffixes.tsv, boundaries.txt, *.jsonl).")
 @click.option("--strict", is_flag=True, help="Stop at the first unreadable file.")
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
-def build(paths, out_dir, lexicon_dir, strict, quiet):
+@click.option("-w", "--workers", type=click.IntRange(1), default=None,
+              help="Processes for the per-document stage (default: all cores).")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Run the per-document stage on a Dask cluster (e.g. tcp://10.0.0.5:8786).")
+@click.option("--no-cache", is_flag=True,
+              help="Ignore and do not write the per-document cache in OUT/.cache.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors (no progress bar).")
+def build(paths, out_dir, lexicon_dir, strict, workers, scheduler, no_cache, quiet):
     """Build the knowledge graph of PATHS (files or folders, recursively).
 
     Reads .txt and .html files in UTF-8, UTF-16 or GB18030/GBK.  Files that
     cannot be read are reported and skipped; the exit code is 1 when any
     was skipped, and --strict makes the first one fatal.
     """
+    import os
+
+    from .io import list_documents
     from .pipeline import build as run_build
     t0 = time.perf_counter()
-    result = run_build(paths, out_dir, lexicon_dir=lexicon_dir, strict=strict)
+    workers = workers or os.cpu_count() or 1
+    show = not quiet and sys.stderr.isatty()
+    total = len(list_documents(paths, exclude=[out_dir]).files) if show else 0
+    with click.progressbar(length=total, label="reading", file=sys.stderr,
+                           show_pos=True) if show and total > 1 else _NoBar() as bar:
+        result = run_build(paths, out_dir, lexicon_dir=lexicon_dir, strict=strict,
+                           progress=bar.update, workers=workers, scheduler=scheduler,
+                           cache=not no_cache)
     for path, reason in result.skipped:
         click.echo(f"skipped: {reason}", err=True)
     if not quiet:
@@ -74,6 +90,19 @@ def build(paths, out_dir, lexicon_dir, strict, quiet):
             click.echo(f"wrote {p}")
     if result.skipped:
         sys.exit(1)
+
+
+class _NoBar:
+    """Stands in for a progress bar in pipes and with --quiet."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def update(self, n: int) -> None:
+        pass
 
 
 def _short(text: str, n: int = 90) -> str:

@@ -40,10 +40,16 @@ class Listing:
     problems: list[tuple[str, str]]
 
 
-def list_documents(paths) -> Listing:
+_BUILD_FILES = {"graph.json", "graph.ttl", "graph.html"}
+
+
+def list_documents(paths, exclude=()) -> Listing:
     """Expand files and folders (recursively, not following links to
     folders) into the sorted document files; a missing path, an unreadable
-    folder or a link loop is reported in ``problems``, not raised."""
+    folder or a link loop is reported in ``problems``, not raised.  Hidden
+    folders, folders holding an edukg build (graph.json, graph.ttl and
+    graph.html) and the folders in ``exclude`` are not entered."""
+    skip = {os.path.realpath(x) for x in exclude}
     files: list[Path] = []
     problems: list[tuple[str, str]] = []
     for p in map(Path, paths):
@@ -56,7 +62,11 @@ def list_documents(paths) -> Listing:
                 problems.append((str(exc.filename or top),
                                  f"{exc.filename or top}: cannot be listed ({exc.strerror})"))
             for root, dirs, names in os.walk(p, followlinks=False, onerror=onerror):
-                dirs.sort()
+                if _BUILD_FILES <= set(names):  # an edukg build folder: exports, not input
+                    dirs[:] = []
+                    continue
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".")
+                                 and os.path.realpath(os.path.join(root, d)) not in skip)
                 files.extend(Path(root) / f for f in sorted(names)
                              if f.lower().endswith(SUFFIXES) and not f.startswith("."))
         else:

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import networkx as nx
 
+from .cache import CACHE_DIR, entry_key, load_entry, pipeline_version, store_entry
 from .clean import clean_text
 from .errors import InputError
-from .extract.entities import extract_mentions
+from .extract.entities import tokenizer_for, extract_mentions
 from .extract.metrics import attach_entities, extract_metrics
 from .extract.relations import document_relations, merge_relations, place_relations
 from .gazetteer import Division, Gazetteer, load_gazetteer
@@ -25,7 +26,8 @@ from .model import Document, Entity, Extraction, Mention, Relation
 from .resolve import SentenceIndex, entity_id, key, resolve
 from .segment import split_sentences
 
-__all__ = ["prepare", "extract", "build", "BuildResult", "OUTPUTS"]
+__all__ = ["prepare", "analyse", "process_file", "link", "extract", "build", "BuildResult",
+           "DocResult", "OUTPUTS"]
 
 #: The files ``kg build`` writes into its output folder.
 OUTPUTS = ("graph.json", "graph.ttl", "graph.html")
@@ -66,45 +68,139 @@ def _publisher_entity(doc: Document, entities: dict[str, Entity]) -> str:
     return eid
 
 
-def extract(docs: list[tuple[Document, Division | None]], gaz: Gazetteer,
-            lex: Lexicon) -> Extraction:
-    """Entities, relations and metrics of prepared documents."""
+@dataclass(frozen=True)
+class DocResult:
+    """What the per-document stage learns: the cleaned document, its
+    mentions and its metrics (not yet linked to entities)."""
+    doc: Document
+    mentions: tuple[Mention, ...]
+    metrics: tuple
+
+
+def analyse(doc: Document, place: Division | None, gaz: Gazetteer, lex: Lexicon) -> DocResult:
+    """The per-document stage: mentions and metrics of one document."""
+    index = SentenceIndex(split_sentences(doc.text))
+    return DocResult(doc, tuple(extract_mentions(doc, lex, gaz, place)),
+                     tuple(extract_metrics(doc, index)))
+
+
+def process_file(path: str, doc_id: str, lexicon_dir: str | None = None) -> DocResult | str:
+    """Read and analyse one file: a :class:`DocResult`, or the reason the
+    file cannot be read.  A plain top-level function, so worker processes
+    and Dask workers can run it."""
+    gaz, lex = load_gazetteer(), load_lexicon(lexicon_dir)
+    try:
+        doc, place = prepare(Path(path), gaz)
+    except InputError as exc:
+        return str(exc)
+    return analyse(replace(doc, doc_id=doc_id), place, gaz, lex)
+
+
+def link(results: list[DocResult], gaz: Gazetteer) -> Extraction:
+    """Resolve the mentions of all documents into entities, and find the
+    relations and the metrics' entities."""
     staged = []
-    for doc, place in docs:
-        index = SentenceIndex(split_sentences(doc.text))
-        mentions: list[Mention] = extract_mentions(doc, lex, gaz, place)
-        staged.append((doc, place, mentions, index))
+    for r in results:
+        place = gaz.lookup(r.doc.place) if r.doc.place else None
+        staged.append((r.doc, place, list(r.mentions), SentenceIndex(split_sentences(r.doc.text))))
     entity_list, ids = resolve(staged, gaz)
     entities = {e.id: e for e in entity_list}
     ex = Extraction(documents=[d for d, *_ in staged])
     rels = []
     places = {e.name: e.id for e in entities.values() if e.type == "Place"}
-    for doc, place, mentions, index in staged:
+    types = {e.id: e.type for e in entities.values()}
+    for r, (doc, place, mentions, index) in zip(results, staged):
         publisher = _publisher_entity(doc, entities)
         ex.publishers[doc.doc_id] = publisher
         rels += document_relations(doc, place, mentions, ids, entities, publisher, index, gaz)
         if publisher and place is not None and place.name in places:
             rels.append(Relation(publisher, "locatedIn", places[place.name], ()))
-        types = {e.id: e.type for e in entities.values()}
         doc_place = places.get(place.name, "") if place is not None else ""
-        ex.metrics += attach_entities(extract_metrics(doc, index), mentions, ids, types, index,
-                                      doc_place)
+        ex.metrics += attach_entities(list(r.metrics), mentions, ids, types, index, doc_place)
     rels += place_relations(entities, gaz)
     ex.entities = sorted(entities.values(), key=lambda e: e.id)
     ex.relations = merge_relations(rels)
     return ex
 
 
+def extract(docs: list[tuple[Document, Division | None]], gaz: Gazetteer,
+            lex: Lexicon) -> Extraction:
+    """Entities, relations and metrics of prepared documents."""
+    return link([analyse(doc, place, gaz, lex) for doc, place in docs], gaz)
+
+
+def _doc_ids(files: list[Path]) -> list[str]:
+    """File stems, made unique in file order (a second 'a.txt' is 'a~1')."""
+    seen: dict[str, int] = {}
+    out = []
+    for f in files:
+        n = seen.get(f.stem, 0)
+        seen[f.stem] = n + 1
+        out.append(f"{f.stem}~{n}" if n else f.stem)
+    return out
+
+
+def _run(todo: list[tuple[str, str]], lexicon_dir, workers: int, scheduler: str | None,
+         progress) -> list[DocResult | str]:
+    """Run :func:`process_file` over ``todo`` in order: in this process,
+    in worker processes, or on a Dask cluster."""
+    if not todo:
+        return []
+    if scheduler:
+        try:
+            from dask.distributed import Client
+        except ImportError:
+            raise InputError("--scheduler needs Dask: pip install 'edukg[cluster]'") from None
+        try:
+            client = Client(scheduler, timeout="20s")
+        except (OSError, TimeoutError) as exc:
+            raise InputError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+        with client:
+            futures = client.map(process_file, [p for p, _ in todo], [d for _, d in todo],
+                                 [lexicon_dir] * len(todo), pure=False)
+            out = client.gather(futures)
+        if progress:
+            progress(len(todo))
+        return out
+    if workers <= 1 or len(todo) == 1:
+        out = []
+        for path, doc_id in todo:
+            out.append(process_file(path, doc_id, lexicon_dir))
+            if progress:
+                progress(1)
+        return out
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    warm = load_gazetteer(), load_lexicon(lexicon_dir)
+    tokenizer_for(*warm)  # built once here, shared with the forked workers
+    ctx = multiprocessing.get_context("fork")
+    out = []
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        chunk = max(1, min(16, len(todo) // (workers * 8) or 1))
+        for r in pool.map(process_file, [p for p, _ in todo], [d for _, d in todo],
+                          [lexicon_dir] * len(todo), chunksize=chunk):
+            out.append(r)
+            if progress:
+                progress(1)
+    return out
+
+
 def build(paths, out_dir: Path | None = None, lexicon_dir: str | None = None,
-          strict: bool = False, progress=None) -> BuildResult:
+          strict: bool = False, progress=None, workers: int = 1,
+          scheduler: str | None = None, cache: bool = True) -> BuildResult:
     """Build the graph of the documents under ``paths``; when ``out_dir``
     is given, write ``graph.json``, ``graph.ttl`` and ``graph.html`` there.
 
-    Unreadable files are skipped and reported in ``BuildResult.skipped``
-    (with ``strict`` the first one raises :class:`InputError`)."""
+    The per-document stage runs in ``workers`` processes, or on the Dask
+    cluster at ``scheduler``; its results are cached under
+    ``out_dir/.cache`` (keyed by content and pipeline version), so a
+    rebuild only re-reads what changed.  Unreadable files are skipped and
+    reported in ``BuildResult.skipped`` (with ``strict`` the first one
+    raises :class:`InputError`).  ``progress(n)`` is called as files are
+    done."""
     gaz = load_gazetteer()
-    lex = load_lexicon(lexicon_dir)
-    listing = list_documents(paths)
+    load_lexicon(lexicon_dir)
+    listing = list_documents(paths, exclude=[out_dir] if out_dir is not None else [])
     if strict and listing.problems:
         raise InputError(listing.problems[0][1])
     files = listing.files
@@ -112,26 +208,42 @@ def build(paths, out_dir: Path | None = None, lexicon_dir: str | None = None,
         reasons = "; ".join(r for _, r in listing.problems)
         raise InputError("no .txt or .html documents found in " + ", ".join(map(str, paths))
                          + (f" ({reasons})" if reasons else ""))
-    docs, skipped = [], list(listing.problems)
-    seen_ids: dict[str, int] = {}
-    for f in files:
-        if progress:
-            progress(f)
-        try:
-            doc, place = prepare(f, gaz)
-        except InputError as exc:
+    skipped = list(listing.problems)
+    ids = _doc_ids(files)
+    cache_dir = Path(out_dir) / CACHE_DIR if (cache and out_dir is not None) else None
+    version = pipeline_version(lexicon_dir) if cache_dir else ""
+    results: list[DocResult | str | None] = [None] * len(files)
+    keys: list[str | None] = [None] * len(files)
+    todo = []
+    for i, (f, doc_id) in enumerate(zip(files, ids)):
+        if cache_dir is not None:
+            try:
+                keys[i] = entry_key(doc_id, f.read_bytes(), version)
+            except OSError:
+                keys[i] = None
+            hit = load_entry(cache_dir, keys[i]) if keys[i] else None
+            if isinstance(hit, DocResult) and hit.doc.path == str(f):
+                results[i] = hit
+                if progress:
+                    progress(1)
+                continue
+        todo.append((i, str(f), doc_id))
+    done = _run([(p, d) for _, p, d in todo], lexicon_dir, workers, scheduler, progress)
+    for (i, _, _), r in zip(todo, done):
+        results[i] = r
+        if cache_dir is not None and keys[i] and isinstance(r, DocResult):
+            store_entry(cache_dir, keys[i], r)
+    good = []
+    for f, r in zip(files, results):
+        if isinstance(r, DocResult):
+            good.append(r)
+        else:
             if strict:
-                raise
-            skipped.append((str(f), str(exc)))
-            continue
-        n = seen_ids.get(doc.doc_id, 0)
-        seen_ids[doc.doc_id] = n + 1
-        if n:  # two files with one stem in different folders
-            doc = replace(doc, doc_id=f"{doc.doc_id}~{n}")
-        docs.append((doc, place))
-    if not docs:
+                raise InputError(r)
+            skipped.append((str(f), r))
+    if not good:
         raise InputError("no document could be read: " + "; ".join(r for _, r in skipped))
-    ex = extract(docs, gaz, lex)
+    ex = link(good, gaz)
     g = build_graph(ex)
     result = BuildResult(g, ex, skipped)
     if out_dir is not None:

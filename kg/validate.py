@@ -3,7 +3,8 @@
 The shapes say what well-formed edukg data looks like: one ``@zh`` name per
 entity, evidence with a document and ordered offsets, metrics with a decimal
 value and a unit, relations between the right classes.  :func:`validate` runs
-them with pyshacl (no inference, no OWL imports) and returns a :class:`Report`
+them with pyshacl (no inference, no OWL imports; SHACL Advanced Features on,
+for the SPARQL target of one shape) and returns a :class:`Report`
 whose :meth:`Report.text` prints one line per problem.
 
 The shapes are shipped as package data (``kg/data/shapes.ttl``, a copy of
@@ -28,6 +29,7 @@ from rdflib.util import guess_format
 
 from .errors import GraphError
 from .rdf import PREFIXES
+from .vocab import EDUKG
 
 __all__ = ["SHAPES_RESOURCE", "Violation", "Report", "load_shapes", "validate"]
 
@@ -118,13 +120,30 @@ def _shorten(term) -> str:
     return "" if term is None else str(term)
 
 
-def _label(data: Graph, node) -> str:
+def _name(data: Graph, node) -> str:
+    """The ``skos:prefLabel`` or ``dcterms:title`` of ``node``, else ``""``."""
     if not isinstance(node, (URIRef, BNode)):
         return ""
     for prop in (SKOS.prefLabel, DCTERMS.title):
         value = data.value(node, prop)
         if value is not None:
             return str(value)
+    return ""
+
+
+def _label(data: Graph, node) -> str:
+    """What a reader recognises ``node`` by: its name; for a metric its
+    indicator; for a reified relation ``subject predicate object``."""
+    name = _name(data, node)
+    if name or not isinstance(node, (URIRef, BNode)):
+        return name
+    if (node, RDF.type, EDUKG.Metric) in data:
+        return str(data.value(node, EDUKG.indicator) or "")
+    if (node, RDF.type, RDF.Statement) in data:
+        s, p, o = (data.value(node, prop) for prop in (RDF.subject, RDF.predicate, RDF.object))
+        if s is not None and p is not None and o is not None:
+            return " ".join((_name(data, s) or _shorten(s), _shorten(p),
+                             _name(data, o) or _shorten(o)))
     return ""
 
 
@@ -154,7 +173,7 @@ def _value(data: Graph, term) -> str:
     if term is None:
         return ""
     text = _shorten(term)
-    label = _label(data, term)
+    label = _name(data, term)
     return f"{text} ({label})" if label else text
 
 
@@ -257,7 +276,7 @@ def validate(data, shapes=None) -> Report:
     try:
         conforms, results, _ = shacl_validate(
             graph, shacl_graph=shapes_graph, ont_graph=None, inference="none",
-            advanced=False, js=False, abort_on_first=False, allow_warnings=True,
+            advanced=True, js=False, abort_on_first=False, allow_warnings=True,
             allow_infos=True, meta_shacl=False, inplace=owned, debug=False)
     except ReportableRuntimeError as exc:
         raise GraphError(f"cannot validate with these shapes: {exc}") from None
@@ -265,7 +284,7 @@ def validate(data, shapes=None) -> Report:
         raise GraphError(f"validation failed: {results}")
     graphs = (results, shapes_graph)
     found = []
-    for result in results.subjects(RDF.type, SH.ValidationResult):
+    for result in results.objects(None, SH.result):  # not the nested sh:detail
         severity = results.value(result, SH.resultSeverity)
         focus = results.value(result, SH.focusNode)
         value = results.value(result, SH.value)

@@ -104,3 +104,13 @@ def test_nothing_readable_is_one_clear_error(tmp_path):
     (tmp_path / "empty.txt").write_bytes(b"")
     res = run("build", tmp_path, "--out", tmp_path / "o")
     assert res.exit_code == 1 and "no document could be read" in res.output
+
+
+def test_a_build_inside_its_input_folder_never_reads_its_own_exports(tmp_path):
+    (tmp_path / "good.txt").write_text(GOOD, "utf-8")
+    for _ in range(2):
+        res = run("build", tmp_path, "--out", tmp_path / "out", "-q")
+        assert res.exit_code == 0, res.output
+    import json
+    graph = json.loads((tmp_path / "out" / "graph.json").read_text("utf-8"))
+    assert [n["doc_id"] for n in graph["nodes"] if n.get("kind") == "document"] == ["good"]

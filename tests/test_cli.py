@@ -140,3 +140,35 @@ def test_push_to_a_store_that_is_not_there_is_a_clear_error(built):
                                     "--graph", str(out), "--timeout", "5"])
     assert res.exit_code == 1 and "Error: push of graph.ttl" in res.output
     assert "Traceback" not in res.output
+
+
+def test_cache_makes_a_rebuild_reuse_unchanged_documents(tmp_path):
+    from kg.pipeline import build
+    (tmp_path / "a.txt").write_text(DOC, "utf-8")
+    (tmp_path / "b.txt").write_text(DOC.replace("永宁中学", "新桥中学"), "utf-8")
+    first = build([tmp_path / "a.txt", tmp_path / "b.txt"], tmp_path / "o")
+    seen = []
+    (tmp_path / "b.txt").write_text(DOC.replace("永宁中学", "三梅中学"), "utf-8")
+    import kg.pipeline as pl
+    real = pl.process_file
+    try:
+        pl.process_file = lambda path, doc_id, lex=None: seen.append(doc_id) or real(path, doc_id, lex)
+        second = build([tmp_path / "a.txt", tmp_path / "b.txt"], tmp_path / "o")
+    finally:
+        pl.process_file = real
+    assert seen == ["b"]  # only the changed document was read again
+    names = {e.name for e in second.extraction.entities}
+    assert "三梅中学" in names and "新桥中学" not in names
+    assert {e.name for e in first.extraction.entities} & names
+
+
+def test_workers_give_the_same_bytes_as_one_process(tmp_path):
+    for i in range(4):
+        (tmp_path / f"d{i}.txt").write_text(DOC.replace("永宁中学", f"第{i + 1}中学"), "utf-8")
+    for w in ("1", "2"):
+        res = CliRunner().invoke(main, ["build", str(tmp_path), "--out", str(tmp_path / f"o{w}"),
+                                        "-w", w, "--no-cache", "-q"])
+        assert res.exit_code == 0, res.output
+    for f in ("graph.json", "graph.ttl", "graph.html"):
+        assert (tmp_path / "o1" / f).read_bytes() == (tmp_path / "o2" / f).read_bytes()
+    assert not (tmp_path / "o1" / ".cache").exists()

@@ -382,7 +382,7 @@ def _select(mentions: list[Mention]) -> list[Mention]:
 
 
 @lru_cache(maxsize=4)
-def _tokenizer_for(gaz: Gazetteer, lex: Lexicon):
+def tokenizer_for(gaz: Gazetteer, lex: Lexicon):
     """The pipeline's tokenizer knowing every place name (as ``ns``) and
     lexicon name (as ``nz``); built once per gazetteer and lexicon."""
     places = sorted(w for w, _ in gaz.surface_forms() if len(w) >= 2)
@@ -393,7 +393,7 @@ def _tokenizer_for(gaz: Gazetteer, lex: Lexicon):
 def extract_mentions(doc: Document, lex: Lexicon, gaz: Gazetteer,
                      context: Division | None) -> list[Mention]:
     """All entity mentions of a document, overlaps resolved."""
-    pt = _tokenizer_for(gaz, lex)
+    pt = tokenizer_for(gaz, lex)
     found: list[Mention] = []
     for s in split_sentences(doc.text):
         toks = tokens(s.text, s.start, pt)
