@@ -152,7 +152,7 @@ def _run(todo: list[tuple[str, str]], lexicon_dir, workers: int, scheduler: str 
         except ImportError:
             raise InputError("--scheduler needs Dask: pip install 'edukg[cluster]'") from None
         try:
-            client = Client(scheduler, timeout="20s")
+            client = Client(scheduler, timeout="10s")
         except (OSError, TimeoutError) as exc:
             raise InputError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
         with client:
