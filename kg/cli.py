@@ -290,6 +290,25 @@ def push(endpoint, graph_iri, graph_dir, timeout):
     click.echo(f"pushed {n} triples to {endpoint}" + (f" (graph {graph_iri})" if graph_iri else ""))
 
 
+@main.command()
+@click.argument("build_dir", required=False, default=DEFAULT_OUT,
+                type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def validate(build_dir, as_json):
+    """Check a build's Turtle (or a .ttl file) against the SHACL shapes of
+    ontology/shapes.ttl and print every violation readably: severity, node,
+    its label, property, message and value.  Exits 1 when the data does
+    not conform (warnings alone do not fail)."""
+    from .validate import validate as run_validate
+    report = run_validate(build_dir)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        click.echo(report.text())
+    if not report.conforms:
+        sys.exit(1)
+
+
 @main.command(name="eval")
 @click.argument("gold", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--graph", "graph_dir", default=DEFAULT_OUT, show_default=True,

@@ -48,8 +48,10 @@ _SEVERITY_RANK = {"Violation": 0, "Warning": 1, "Info": 2}
 class Violation:
     """One validation result, already rendered as short readable strings.
 
-    ``focus`` is the node that failed (e.g. ``id:agency-1``), ``label`` its
-    ``skos:prefLabel`` or title where it has one, ``path`` the property path
+    ``focus`` is the node that failed (e.g. ``id:agency-1``), ``label`` what
+    a reader knows it by (its ``skos:prefLabel``, a document's title, a
+    metric's indicator, a statement's ``subject predicate object``; ``""``
+    when it has none), ``path`` the property path
     (e.g. ``skos:prefLabel`` or ``^edukg:reports``, ``""`` for a constraint on
     the node itself), ``value`` the offending value (``""`` when none), and
     ``shape`` the shape that reported it.
@@ -64,7 +66,9 @@ class Violation:
     shape: str = ""
 
     def line(self) -> str:
-        """The violation as one line of text."""
+        """The violation as one line of text, e.g. ``Violation: id:agency-1
+        (台州市教育局) edukg:locatedIn: edukg:locatedIn must point to a Place
+        [value: id:initiative-1 (城乡教育共同体)]``."""
         node = f"{self.focus} ({self.label})" if self.label else self.focus
         where = f" {self.path}" if self.path else ""
         value = f" [value: {self.value}]" if self.value else ""

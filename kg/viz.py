@@ -214,7 +214,7 @@ def _entity_node(node_id: str, attrs: dict) -> dict:
             ("文件数", len(attrs.get("docs") or [])),
             ("提及次数", len(attrs.get("evidence") or []))]
     return {"id": node_id, "label": str(attrs.get("label", node_id)),
-            "group": str(attrs.get("type", "")), "shape": style.shape,
+            "shape": style.shape,
             "color": style.colour, "size": _entity_size(attrs),
             "font": {"size": 14, "color": "#222222"},
             "title": _tooltip(str(attrs.get("label", node_id)), rows,
@@ -227,7 +227,7 @@ def _document_node(node_id: str, attrs: dict, names: dict[str, str]) -> dict:
             ("发布机构", names.get(attrs.get("publisher", ""), "")),
             ("地区", names.get(attrs.get("place", ""), "")),
             ("编号", attrs.get("doc_id", ""))]
-    return {"id": node_id, "label": _clip(title, _DOC_LABEL_CHARS), "group": "document",
+    return {"id": node_id, "label": _clip(title, _DOC_LABEL_CHARS),
             "shape": DOCUMENT_STYLE.shape, "color": DOCUMENT_STYLE.colour, "size": 8,
             "font": {"size": 11, "color": "#666666"}, "title": _tooltip(title, rows)}
 
@@ -241,7 +241,7 @@ def _metric_node(node_id: str, attrs: dict) -> dict:
             ("约数", "是" if attrs.get("approximate") else ""),
             ("文件", attrs.get("doc", ""))]
     label = str(attrs.get("label", node_id))
-    return {"id": node_id, "label": label, "group": "metric", "shape": METRIC_STYLE.shape,
+    return {"id": node_id, "label": label, "shape": METRIC_STYLE.shape,
             "color": {"background": "#F2F2F2", "border": METRIC_STYLE.colour},
             "font": {"size": 10, "color": "#777777"},
             "title": _tooltip(label, rows, _first_sentence(attrs))}

@@ -80,3 +80,9 @@ def test_metric_is_about_the_entity_named_in_its_clause_and_counts_in_its_place(
     by_id = {e.id: e.name for e in ex.entities}
     m = next(m for m in ex.metrics if m.value == 65)
     assert by_id[m.about] == "互联网+义务教育" and by_id[m.place] == "黄岩区"
+
+
+def test_a_list_of_numbers_shares_its_indicator():
+    ms = metrics("两县省级评估通过率分别达到67%、41%。")
+    assert [(m.value, m.indicator) for m in ms] == [(67, ms[0].indicator), (41, ms[0].indicator)]
+    assert "通过率" in ms[0].indicator

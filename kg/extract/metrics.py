@@ -129,6 +129,8 @@ def extract_metrics(doc: Document, index: SentenceIndex) -> list[Metric]:
                     prior = [y for off, y in marks if off <= start]
                     year = prior[-1] if prior else doc.year
                 indicator = _indicator(clause, a, b)
+                if not indicator and out and out[-1].evidence.sentence == s.text:
+                    indicator = out[-1].indicator  # 分别达到67%、41%: the same indicator
                 target = mode_at(modes, start) != RESULT or bool(_TARGET_WORDS.search(s.text[:cm.end()]))
                 mid = "metric-" + hashlib.sha1(f"{doc.doc_id}|{start}|{end}".encode()).hexdigest()[:12]
                 out.append(Metric(mid, doc.doc_id, round(value, 6), canon, indicator,

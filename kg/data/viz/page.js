@@ -208,7 +208,7 @@
   kg.search = search;
   var box = document.getElementById("kg-q");
   var list = document.getElementById("kg-results");
-  var hits = [], active = -1, timer = null;
+  var hits = [], active = -1, timer = null, lastQuery = null;
 
   function glyph(id) {
     var t = types[typeKey(id)] || types[""];
@@ -243,6 +243,7 @@
     list.hidden = false;
   }
   function runSearch() {
+    lastQuery = box.value;
     hits = search(box.value);
     active = hits.length ? 0 : -1;
     showResults();
@@ -262,7 +263,7 @@
       showResults();
     } else if (ev.key === "Enter") {
       clearTimeout(timer);
-      if (!hits.length || norm(box.value) === "") { hits = search(box.value); active = 0; }
+      if (box.value !== lastQuery) { lastQuery = box.value; hits = search(box.value); active = 0; }
       if (hits.length) { select(hits[Math.max(active, 0)].id); list.hidden = true; }
     } else if (ev.key === "Escape") {
       list.hidden = true;
@@ -364,17 +365,19 @@
   }
   function section(title, count) {
     var h = el("h3", null, title);
+    h.setAttribute("data-section", title);
     if (count !== undefined) { h.appendChild(el("span", "kg-small", String(count))); }
     body.appendChild(h);
   }
   function header(id) {
-    var i = info[id];
+    var i = info[id], head = el("div", "kg-panel-head");
     var kind = el("div", "kg-kind");
     kind.appendChild(glyph(id));
     kind.appendChild(document.createTextNode(" " + typeName(id)));
-    body.appendChild(kind);
-    body.appendChild(el("h2", null, i.name));
-    body.appendChild(el("div", "kg-id", id));
+    head.appendChild(kind);
+    head.appendChild(el("h2", null, i.name));
+    head.appendChild(el("div", "kg-id", id));
+    body.appendChild(head);
   }
   function open(kind, id) {
     body.textContent = "";
@@ -526,14 +529,15 @@
     var e = edgeById[eid];
     if (!e) { return; }
     open("edge", eid);
-    var kind = el("div", "kg-kind", "关系 ");
+    var head = el("div", "kg-panel-head"), kind = el("div", "kg-kind", "关系 ");
     kind.appendChild(el("span", "kg-en", e.predicate));
-    body.appendChild(kind);
+    head.appendChild(kind);
     var h = el("h2");
     h.appendChild(link(e.from));
     h.appendChild(el("span", null, " " + predicateName(e.predicate) + " → "));
     h.appendChild(link(e.to));
-    body.appendChild(h);
+    head.appendChild(h);
+    body.appendChild(head);
     if (e.weight > 1) { body.appendChild(el("div", "kg-small", "权重 " + e.weight)); }
     section("证据", e.evn);
     if (e.ev.length) { body.appendChild(evidenceList(e.ev, e.evn, 10)); }
