@@ -304,7 +304,12 @@ def validate(build_dir, as_json):
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
     else:
-        click.echo(report.text())
+        if report.violations:
+            click.echo(report.text())
+        warnings = report.count("Warning")
+        errors = len(report.violations) - warnings
+        click.echo(("conforms" if report.conforms else f"does not conform: {errors} violations")
+                   + (f" ({warnings} warnings)" if warnings else ""))
     if not report.conforms:
         sys.exit(1)
 

@@ -172,3 +172,9 @@ def test_workers_give_the_same_bytes_as_one_process(tmp_path):
     for f in ("graph.json", "graph.ttl", "graph.html"):
         assert (tmp_path / "o1" / f).read_bytes() == (tmp_path / "o2" / f).read_bytes()
     assert not (tmp_path / "o1" / ".cache").exists()
+
+
+def test_validate_says_whether_a_build_conforms(built):
+    out, _ = built
+    res = CliRunner().invoke(main, ["validate", str(out)])
+    assert res.exit_code == 0 and res.output.strip().splitlines()[-1].startswith("conforms")
