@@ -96,11 +96,12 @@ def entity_nodes(g: nx.MultiDiGraph):
 
 
 def graph_to_json(g: nx.MultiDiGraph) -> str:
-    """Node-link JSON of the graph, sorted and without timestamps."""
+    """Node-link JSON of the graph, sorted, compact and without timestamps
+    (compact, so the C encoder writes it: many times faster than indented)."""
     data = nx.node_link_data(g, edges="edges")
     data["nodes"].sort(key=lambda n: n["id"])
     data["edges"].sort(key=lambda e: (e["source"], e["key"], e["target"]))
-    return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n"
 
 
 def graph_to_graphml(g: nx.MultiDiGraph) -> bytes:

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+from functools import lru_cache
 import json
 import math
 import re
@@ -100,6 +101,7 @@ def _segment(text: str) -> str:
     return seg.replace(".", "%2E") if seg.strip(".") == "" else seg
 
 
+@lru_cache(maxsize=1 << 18)
 def node_iri(node: str) -> URIRef:
     """The IRI of a graph node: a document (``doc:<doc_id>``), entity or metric."""
     if node.startswith("doc:"):
@@ -107,6 +109,7 @@ def node_iri(node: str) -> URIRef:
     return URIRef(BASE + _segment(node))
 
 
+@lru_cache(maxsize=1 << 18)
 def evidence_iri(doc: str, start: int, end: int) -> URIRef:
     """The IRI of the evidence record of ``doc[start:end]``."""
     key = json.dumps([doc, int(start), int(end)], ensure_ascii=False)

@@ -151,12 +151,22 @@ def _cue_before(lead: str, cue_words) -> bool:
 
 def _issuer_by_name(name: str, entities) -> str | None:
     """The Agency whose full name opens a title (温州市教育局2023年工作总结)."""
-    best = None
-    for e in entities.values():
-        if e.type == "Agency" and len(e.name) >= 4 and name.startswith(e.name) \
-                and (best is None or len(e.name) > len(best.name)):
-            best = e
-    return best.id if best else None
+    names = _agency_names(entities)
+    for k in range(min(len(name), 40), 3, -1):
+        eid = names.get(name[:k])
+        if eid:
+            return eid
+    return None
+
+
+def _agency_names(entities) -> dict[str, str]:
+    """Agency names to ids, cached per entity table."""
+    cached = getattr(_agency_names, "cache", None)
+    if cached is None or cached[0] is not entities or cached[1] != len(entities):
+        table = {e.name: e.id for e in sorted(entities.values(), key=lambda e: e.id)
+                 if e.type == "Agency" and len(e.name) >= 4}
+        _agency_names.cache = cached = (entities, len(entities), table)
+    return cached[2]
 
 
 _CLAUSE_END = re.compile(r"[,;:,;:]")
@@ -264,6 +274,9 @@ def merge_relations(rels: list[Relation]) -> list[Relation]:
     out = []
     for k in sorted(pooled):
         ev = sorted(set(pooled[k]), key=lambda e: (e.doc_id, e.start, e.end))
-        weight = len({(e.doc_id, e.sentence) for e in ev}) if k[1] == "coMentioned" else count[k]
-        out.append(Relation(*k, evidence=tuple(ev[:_MAX_EVIDENCE]), weight=max(1, weight)))
+        if k[1] == "coMentioned":  # the weight counts the sentences; one is shown
+            weight, keep = len({(e.doc_id, e.sentence) for e in ev}), 1
+        else:
+            weight, keep = count[k], _MAX_EVIDENCE
+        out.append(Relation(*k, evidence=tuple(ev[:keep]), weight=max(1, weight)))
     return out

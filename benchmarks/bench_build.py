@@ -1,0 +1,192 @@
+#!/usr/bin/env python3
+"""Benchmark of kg build on a synthetic corpus made from the seeds.
+
+    python benchmarks/bench_build.py [--n 1000] [--rss-n 250,500,1000] [--work DIR]
+
+The corpus: N documents, each of paragraphs drawn (with a fixed seed) from
+all five seeds, with the seeds' place and school names swapped for other
+divisions of the gazetteer and other school names, so that entity counts
+grow with N and no document is a byte copy of another.
+
+Measured in one run on the same corpus:
+  * bare ``jieba.cut`` over all the text (the floor the pipeline needs);
+  * ``kg build`` with 1 worker and with all cores (no cache), each in a
+    fresh process, with its peak RSS (the process and its workers);
+  * Turtle export throughput (triples per second);
+  * an incremental rebuild after one document changes (cache on);
+  * peak RSS at several N, to show how memory grows.
+Prints one table and the ratios.  Nothing here asserts: targets live in the
+README, figures in this script's output.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SCHOOL_SUFFIXES = ("中学", "小学", "实验学校", "幼儿园", "职业技术学校", "高级中学")
+
+
+def make_corpus(n: int, out: Path, seed: int = 7) -> int:
+    """Write ``n`` documents into ``out``; return their total characters."""
+    from kg.clean import clean_text
+    from kg.gazetteer import load_gazetteer
+    gaz = load_gazetteer()
+    paragraphs = []
+    for f in sorted((ROOT / "seeds").glob("*.txt")):
+        paragraphs += [p for p in clean_text(f.read_text("utf-8")).split("\n") if len(p) > 20]
+    counties = [d for d in gaz.divisions if d.level == 3 and d.code]
+    cities = [d for d in gaz.divisions if d.level == 2 and d.code]
+    seed_places = sorted({d.name for d in gaz.divisions if d.code and d.code[:2] == "33"},
+                         key=len, reverse=True)
+    seed_shorts = sorted({gaz.by_code[c].short for c in gaz.by_code if c[:2] == "33"
+                          and len(gaz.by_code[c].short) >= 2}, key=len, reverse=True)
+    place_rx = re.compile("|".join(map(re.escape, seed_places + seed_shorts)))
+    school_rx = re.compile(r"[\u4e00-\u9fff]{2}(?=(中学|小学|实验学校|幼儿园))")
+    out.mkdir(parents=True, exist_ok=True)
+    total = 0
+    for k in range(n):
+        rng = random.Random(seed * 1_000_003 + k)
+        city = rng.choice(cities)
+        county = rng.choice(counties)
+        swap = {}
+
+        def place(m: re.Match) -> str:
+            name = m.group(0)
+            if name not in swap:
+                d = rng.choice(counties if name.endswith(("县", "区")) or len(name) == 2 else cities)
+                swap[name] = d.name if len(name) > 2 else d.short
+            return swap[name]
+
+        body = rng.sample(paragraphs, k=min(len(paragraphs), 40))
+        text = "\n".join(body)
+        text = place_rx.sub(place, text)
+        text = school_rx.sub(lambda m: rng.choice(counties).short[:2], text)
+        head = f"{city.name}教育局{2018 + k % 7}年工作要点\n发布日期:{2018 + k % 7}-0{1 + k % 9}-1{k % 9}\n"
+        head += f"{county.name}实施“{county.short}{rng.choice(('优学', '强师', '育人'))}”工程。\n"
+        doc = head + text
+        (out / f"doc{k:05d}.txt").write_text(doc, "utf-8")
+        total += len(doc)
+    return total
+
+
+def jieba_floor(corpus: Path) -> float:
+    """Seconds for bare jieba.cut over every document of the corpus."""
+    import jieba
+    import logging
+    jieba.setLogLevel(logging.WARNING)
+    tk = jieba.Tokenizer()
+    tk.initialize()
+    texts = [f.read_text("utf-8") for f in sorted(corpus.glob("*.txt"))]
+    t0 = time.perf_counter()
+    for t in texts:
+        for _ in tk.cut(t):
+            pass
+    return time.perf_counter() - t0
+
+
+CHILD = r"""
+import json, resource, sys, time
+sys.path.insert(0, {root!r})
+from kg.pipeline import build
+t0 = time.perf_counter()
+r = build([{corpus!r}], {out!r}, workers={workers}, cache={cache})
+dt = time.perf_counter() - t0
+self_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(json.dumps({{"seconds": dt, "rss_kb": self_rss, "worker_rss_kb": child_rss,
+                  "entities": len(r.extraction.entities), "nodes": r.graph.number_of_nodes(),
+                  "edges": r.graph.number_of_edges()}}))
+"""
+
+
+def run_build(corpus: Path, out: Path, workers: int, cache: bool) -> dict:
+    code = CHILD.format(root=str(ROOT), corpus=str(corpus), out=str(out), workers=workers,
+                        cache=cache)
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def turtle_rate(out: Path) -> tuple[int, float]:
+    from kg.graph import load_graph
+    from kg.rdf import ntriples, serialize
+    g = load_graph(out)
+    t0 = time.perf_counter()
+    data = serialize(g, "ttl")
+    dt = time.perf_counter() - t0
+    return len(ntriples(g)), dt
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--n", type=int, default=1000, help="documents in the main corpus")
+    ap.add_argument("--rss-n", default="250,500", help="extra corpus sizes for the memory curve")
+    ap.add_argument("--work", type=Path, default=None, help="work folder (default: a temp dir)")
+    args = ap.parse_args()
+    work = args.work or Path(tempfile.mkdtemp(prefix="edukg-bench-"))
+    cores = os.cpu_count() or 1
+    corpus = work / f"corpus{args.n}"
+    chars = make_corpus(args.n, corpus) if not corpus.exists() else \
+        sum(len(f.read_text("utf-8")) for f in corpus.glob("*.txt"))
+    floor = jieba_floor(corpus)
+    one = run_build(corpus, work / "out1", 1, cache=False)
+    many = run_build(corpus, work / "outN", cores, cache=False)
+    triples, ttl_s = turtle_rate(work / "outN")
+    # incremental: a cached full build, then one document changed
+    shutil.rmtree(work / "outC", ignore_errors=True)
+    full = run_build(corpus, work / "outC", cores, cache=True)
+    victim = sorted(corpus.glob("*.txt"))[0]
+    original = victim.read_text("utf-8")
+    victim.write_text(original + "\n新增:实施“基准测试”工程。\n", "utf-8")
+    inc = run_build(corpus, work / "outC", cores, cache=True)
+    victim.write_text(original, "utf-8")
+    curve = []
+    for n in [int(x) for x in args.rss_n.split(",") if x] :
+        c = work / f"corpus{n}"
+        if not c.exists():
+            make_corpus(n, c)
+        r = run_build(c, work / f"rss{n}", 1, cache=False)
+        curve.append((n, r["rss_kb"]))
+    curve.append((args.n, one["rss_kb"]))
+
+    rows = [
+        ("documents", f"{args.n}"), ("characters", f"{chars:,}"),
+        ("bare jieba.cut", f"{floor:.1f} s  ({chars / floor:,.0f} chars/s)"),
+        ("kg build, 1 worker", f"{one['seconds']:.1f} s  ({chars / one['seconds']:,.0f} chars/s)"),
+        (f"kg build, {cores} workers", f"{many['seconds']:.1f} s  ({chars / many['seconds']:,.0f} chars/s)"),
+        ("peak RSS, 1 worker", f"{one['rss_kb'] / 1024:,.0f} MiB"),
+        (f"peak RSS, {cores} workers", f"{many['rss_kb'] / 1024:,.0f} MiB main + "
+                                        f"{many['worker_rss_kb'] / 1024:,.0f} MiB largest worker"),
+        ("Turtle export", f"{triples:,} triples in {ttl_s:.2f} s  ({triples / ttl_s:,.0f} triples/s)"),
+        ("full build, cache on", f"{full['seconds']:.1f} s"),
+        ("rebuild after 1 document changed", f"{inc['seconds']:.1f} s"),
+        ("entities / nodes / edges", f"{one['entities']:,} / {one['nodes']:,} / {one['edges']:,}"),
+        ("peak RSS by N (1 worker)", ", ".join(f"N={n}: {kb / 1024:,.0f} MiB" for n, kb in curve)),
+    ]
+    width = max(len(k) for k, _ in rows)
+    print(f"machine: {os.uname().machine}, {cores} cores, Python {sys.version.split()[0]}")
+    for k, v in rows:
+        print(f"{k:<{width}}  {v}")
+    print()
+    print(f"throughput ratio, 1 worker / jieba.cut:  {floor / one['seconds']:.2f}   (target >= 0.5)")
+    print(f"speed-up, {cores} workers / 1 worker:       {one['seconds'] / many['seconds']:.2f}   (target >= 1.7)")
+    print(f"rebuild / full build:                     {inc['seconds'] / full['seconds']:.2%}  (target <= 5%)")
+    print(f"Turtle triples/s:                         {triples / ttl_s:,.0f}   (target >= 200,000)")
+    print(f"work folder: {work}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
