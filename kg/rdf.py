@@ -220,7 +220,7 @@ class _V:
     false = _lit("false", _XSD + "boolean")
 
 
-def _add_evidence(out: list[str], subject: str, evidence) -> None:
+def _add_evidence(out: list[str], subject: str, evidence, seen: set | None = None) -> None:
     e = _V.e
     for ev in evidence or ():
         try:
@@ -229,6 +229,10 @@ def _add_evidence(out: list[str], subject: str, evidence) -> None:
             raise GraphError(f"{subject}: damaged evidence record {ev!r}") from None
         node = _iri(evidence_iri(doc, start, end))
         out.append(f"{subject} {e['evidence']} {node} .")
+        if seen is not None:  # one record per (doc, start, end): write it once
+            if node in seen:
+                continue
+            seen.add(node)
         out.append(f"{node} {_V.type} {e['Evidence']} .")
         out.append(f"{node} {e['inDocument']} {_iri(node_iri(f'doc:{doc}'))} .")
         out.append(f"{node} {e['start']} {_integer(start)} .")
@@ -237,7 +241,7 @@ def _add_evidence(out: list[str], subject: str, evidence) -> None:
             out.append(f"{node} {e['sentence']} {_zh(ev['sentence'])} .")
 
 
-def _add_entity(out: list[str], node: str, a: dict) -> None:
+def _add_entity(out: list[str], node: str, a: dict, seen: set | None = None) -> None:
     s = _iri(node_iri(node))
     out.append(f"{s} {_V.type} {_term(_text(a.get('type')), ENTITY_TYPES, 'entity type', node)} .")
     if a.get("label"):
@@ -247,7 +251,7 @@ def _add_entity(out: list[str], node: str, a: dict) -> None:
             out.append(f"{s} {_V.alt} {_zh(alias)} .")
     if a.get("notation"):
         out.append(f"{s} {_V.notation} {_lit(a['notation'])} .")
-    _add_evidence(out, s, a.get("evidence"))
+    _add_evidence(out, s, a.get("evidence"), seen)
 
 
 def _add_document(out: list[str], node: str, a: dict, g: nx.MultiDiGraph) -> None:
@@ -268,7 +272,7 @@ def _add_document(out: list[str], node: str, a: dict, g: nx.MultiDiGraph) -> Non
     # edukg:path is deliberately not exported: it is machine-specific.
 
 
-def _add_metric(out: list[str], node: str, a: dict) -> None:
+def _add_metric(out: list[str], node: str, a: dict, seen: set | None = None) -> None:
     s, e = _iri(node_iri(node)), _V.e
     out.append(f"{s} {_V.type} {e['Metric']} .")
     value = _decimal(a.get("value"))
@@ -286,10 +290,10 @@ def _add_metric(out: list[str], node: str, a: dict) -> None:
     out.append(f"{s} {e['approximate']} {_V.true if a.get('approximate') else _V.false} .")
     if a.get("status"):
         out.append(f"{s} {e['status']} {_lit(a['status'])} .")
-    _add_evidence(out, s, a.get("evidence"))
+    _add_evidence(out, s, a.get("evidence"), seen)
 
 
-def _add_edge(out: list[str], u: str, v: str, key, a: dict) -> None:
+def _add_edge(out: list[str], u: str, v: str, key, a: dict, seen: set | None = None) -> None:
     name = _text(a.get("predicate", key))
     p = _term(name, EDGE_PREDICATES, "predicate", f"edge {u} -> {v}")
     s, o = _iri(node_iri(u)), _iri(node_iri(v))
@@ -307,29 +311,32 @@ def _add_edge(out: list[str], u: str, v: str, key, a: dict) -> None:
         out.append(f"{st} {_V.predicate} {p} .")
         out.append(f"{st} {_V.object} {o} .")
         out.append(f"{st} {_V.e['weight']} {_integer(weight)} .")
-        _add_evidence(out, st, evidence)
+        _add_evidence(out, st, evidence, seen)
 
 
 def ntriples(g: nx.MultiDiGraph) -> list[str]:
-    """The graph of :func:`kg.graph.build_graph` as sorted, unique
-    N-Triples lines: the one place the RDF shape of the graph is defined.
+    """The graph of :func:`kg.graph.build_graph` as unique N-Triples lines
+    in a fixed order (nodes and edges sorted): the one place the RDF shape
+    of the graph is defined.
 
     Raises :class:`~kg.errors.GraphError` for a node type or predicate that
     the ontology does not define, or a damaged evidence record.
     """
     out: list[str] = []
-    for node in g.nodes:
+    seen: set[str] = set()   # evidence records already written
+    for node in sorted(g.nodes, key=str):
         a = g.nodes[node]
         kind = a.get("kind")
         if kind == "entity":
-            _add_entity(out, str(node), a)
+            _add_entity(out, str(node), a, seen)
         elif kind == "document":
             _add_document(out, str(node), a, g)
         elif kind == "metric":
-            _add_metric(out, str(node), a)
-    for u, v, key, a in g.edges(keys=True, data=True):
-        _add_edge(out, str(u), str(v), key, a)
-    return sorted(set(out))
+            _add_metric(out, str(node), a, seen)
+    for u, v, key, a in sorted(g.edges(keys=True, data=True),
+                               key=lambda e: (str(e[0]), str(e[2]), str(e[1]))):
+        _add_edge(out, str(u), str(v), key, a, seen)
+    return list(dict.fromkeys(out))
 
 
 def graph_to_rdf(g: nx.MultiDiGraph) -> Graph:
@@ -353,7 +360,7 @@ GRAPH_IRI = BASE + "graph"
 def serialize(g: nx.MultiDiGraph, fmt: str = "ttl") -> bytes:
     """The graph in an RDF format of :data:`FORMATS`, deterministic.
 
-    The N-Triples lines of :func:`ntriples` are sorted; pyoxigraph parses
+    The N-Triples lines of :func:`ntriples` come in a fixed order; pyoxigraph parses
     them and writes any other format in that order, much faster than
     rdflib.  TriG and N-Quads put every triple in the named graph
     :data:`GRAPH_IRI`.
