@@ -147,7 +147,9 @@ def _print_entity(info: dict) -> None:
 @click.option("--graph", "graph_dir", default=DEFAULT_OUT, show_default=True,
               type=click.Path(path_type=Path), help="Build folder (or graph.json) to read.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
-def lookup(name, graph_dir, as_json):
+@click.option("--html", "html_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the entity's two-hop neighbourhood as an interactive HTML page.")
+def lookup(name, graph_dir, as_json, html_file):
     """Find an entity by its canonical name or any alias (教共体 finds
     城乡教育共同体 where the documents make that link) and show its type,
     aliases, relations, metrics, and the documents that name it with one
@@ -167,6 +169,8 @@ def lookup(name, graph_dir, as_json):
                        (". Closest: " + ", ".join(near) if near else ""), err=True)
         sys.exit(1)
     infos = [describe(g, n) for n in hits]
+    if html_file:
+        _write_neighbourhood(g, hits[0], 2, False, html_file)
     if as_json:
         click.echo(json.dumps({"query": name, "found": infos}, ensure_ascii=False, indent=1))
         return
@@ -312,6 +316,51 @@ def validate(build_dir, as_json):
                    + (f" ({warnings} warnings)" if warnings else ""))
     if not report.conforms:
         sys.exit(1)
+
+
+@main.command()
+@click.option("--graph", "graph_dir", default=DEFAULT_OUT, show_default=True,
+              type=click.Path(path_type=Path), help="Build folder (or graph.json) to read.")
+@click.option("--around", "name", help="Draw only the neighbourhood of this entity (any alias).")
+@click.option("--hops", type=click.IntRange(0, 6), default=2, show_default=True,
+              help="How far from --around to go.")
+@click.option("--co-mentions", is_flag=True, help="Let the neighbourhood follow co-mentions too.")
+@click.option("-o", "--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="HTML file to write (default: graph.html beside graph.json, or "
+                   "<name>.html with --around).")
+def html(graph_dir, name, hops, co_mentions, out_file):
+    """Write the interactive, self-contained HTML map of a build, or of the
+    neighbourhood of one entity (--around NAME --hops N): search by any
+    name, filters by type, document and year, a side panel with relations,
+    metrics and highlighted evidence."""
+    from .graph import load_graph
+    from .viz import write_html
+    g = load_graph(graph_dir)
+    base = graph_dir if graph_dir.is_dir() else graph_dir.parent
+    if not name:
+        target = out_file or base / "graph.html"
+        write_html(g, target, title="edukg")
+    else:
+        node = _one_entity(g, name)
+        target = out_file or base / f"{g.nodes[node]['label']}.html"
+        _write_neighbourhood(g, node, hops, co_mentions, target)
+    click.echo(f"wrote {target}")
+
+
+def _one_entity(g, name: str) -> str:
+    from .lookup import closest, find
+    hits = find(g, name)
+    if not hits:
+        near = closest(g, name)
+        raise click.ClickException(f"no entity named {name!r}"
+                                   + (". Closest: " + ", ".join(near) if near else ""))
+    return hits[0]
+
+
+def _write_neighbourhood(g, node: str, hops: int, co_mentions: bool, target: Path) -> None:
+    from .viz import neighbourhood, write_html
+    sub = neighbourhood(g, node, hops, co_mentions=co_mentions)
+    write_html(sub, target, title=f"{g.nodes[node]['label']} · {hops} 跳", focus=node)
 
 
 @main.command(name="eval")

@@ -683,7 +683,8 @@ def build_options(n_nodes: int, positioned: bool = False) -> dict:
                                  "springLength": 110, "springConstant": 0.08,
                                  "avoidOverlap": 0.3},
             "stabilization": {"enabled": not positioned,
-                              "iterations": 600 if n_nodes <= 1000 else 200,
+                              "iterations": (600 if n_nodes <= 1000 else
+                                             200 if n_nodes <= 3000 else 60),
                               "updateInterval": 25, "fit": True},
             "minVelocity": 0.75,
         },

@@ -178,3 +178,14 @@ def test_validate_says_whether_a_build_conforms(built):
     out, _ = built
     res = CliRunner().invoke(main, ["validate", str(out)])
     assert res.exit_code == 0 and res.output.strip().splitlines()[-1].startswith("conforms")
+
+
+def test_html_of_one_entitys_neighbourhood(built, tmp_path):
+    out, _ = built
+    res = CliRunner().invoke(main, ["html", "--graph", str(out), "--around", "教共体",
+                                    "--hops", "1", "-o", str(tmp_path / "n.html")])
+    assert res.exit_code == 0, res.output
+    page = (tmp_path / "n.html").read_text("utf-8")
+    assert "城乡教育共同体" in page and "永宁中学" not in page
+    res = CliRunner().invoke(main, ["html", "--graph", str(out), "--around", "不存在的名字"])
+    assert res.exit_code == 1 and "no entity named" in res.output

@@ -137,26 +137,50 @@ def test_same_graph_gives_identical_bytes(tiny_graph):
 
 
 def test_comentioned_and_mentions_edges_start_hidden(tiny_graph):
-    edges = page_data(render_html(tiny_graph))["edges"]
+    data = page_data(render_html(tiny_graph))
+    edges, styles = data["edges"], data["edge_styles"]
     by_predicate = {e["predicate"]: e for e in edges}
     co = by_predicate["coMentioned"]
     assert co["hidden"] is True and co["width"] < 1
-    colour = co["color"]["color"]
+    colour = styles["coMentioned"]["color"]["color"]
     assert colour[1:3] == colour[3:5] == colour[5:7]          # a grey
+    assert styles["coMentioned"]["dashes"] is True
     assert by_predicate["mentions"]["hidden"] is True
     for p in ("locatedIn", "partOf", "issuedBy", "implements", "publishedBy"):
         assert not by_predicate[p].get("hidden")
-        assert by_predicate[p]["label"]
+        assert styles[p]["label"]
+        assert styles[p]["color"]["color"] != colour
     assert len({e["id"] for e in edges}) == len(edges)
     box = legend(render_html(tiny_graph))
     assert 'type="checkbox" data-predicate="coMentioned"' in box
 
 
-def test_layout_is_seeded_and_physics_stops_after_stabilisation(tiny_graph):
+def test_layout_is_precomputed_seeded_and_drawn_without_physics(tiny_graph):
+    pytest.importorskip("numpy", reason="the precomputed layout needs numpy")
     page = render_html(tiny_graph)
-    options = page_data(page)["options"]
+    data = page_data(page)
+    options = data["options"]
     assert options["layout"]["randomSeed"] == 7
+    assert options["physics"]["enabled"] is False
+    assert options["layout"]["improvedLayout"] is False
+    positions = {n["id"]: (n["x"], n["y"]) for n in data["nodes"]}
+    assert all(isinstance(x, int) and isinstance(y, int) for x, y in positions.values())
+    assert len(set(positions.values())) == len(positions)    # no two nodes on one spot
+    xs = [x for x, _ in positions.values()]
+    assert max(xs) - min(xs) > 100                            # spread out, in pixels
+
+
+def test_without_numpy_the_browser_lays_out_and_stops_physics(tiny_graph, monkeypatch):
+    import kg.viz
+    monkeypatch.setattr(kg.viz, "_np", None)
+    page = render_html(tiny_graph)
+    data = page_data(page)
+    options = data["options"]
+    assert options["layout"]["randomSeed"] == 7
+    assert options["physics"]["enabled"] is True
     assert options["physics"]["stabilization"]["enabled"] is True
+    assert options["physics"]["stabilization"]["iterations"] <= 600
+    assert all("x" not in n for n in data["nodes"])
     assert ('network.once("stabilizationIterationsDone", '
             "() => network.setOptions({physics: false}))") in page
 
@@ -205,3 +229,168 @@ def test_inline_scripts_are_valid_javascript(tmp_path):
         path.write_text(code, "utf-8")
         result = subprocess.run(["node", "--check", str(path)], capture_output=True, text=True)
         assert result.returncode == 0, result.stderr
+
+
+# ------------------------------------------------------------ the explorer
+
+def marked(data: dict, item: list) -> list[str]:
+    """The texts an evidence item of the page marks in its sentence."""
+    text = data["sentences"][item[0]][1]
+    return [text[a:b] for a, b in zip(item[1::2], item[2::2])]
+
+
+def test_legend_filters_every_type_and_offers_document_and_year_filters(tiny_graph):
+    page = render_html(tiny_graph)
+    box = legend(page)
+    for etype in ("Agency", "Place", "School", "Programme", "Initiative", "Event",
+                  "document", "metric"):
+        assert f'<input type="checkbox" data-filter-type="{etype}" checked>' in box
+    assert '<select id="kg-doc">' in box and '<select id="kg-year">' in box
+    docs = page_data(page)["docs"]
+    assert docs == {"d1": {"node": "doc:d1", "title": "台州教育工作要点",
+                           "date": "2020-04-03", "year": 2020}}
+    assert 'id="kg-q"' in page and 'id="kg-panel"' in page
+
+
+def test_panel_data_has_names_aliases_documents_and_metrics(tiny_graph):
+    info = page_data(render_html(tiny_graph))["info"]
+    ini = info["initiative-1"]
+    assert ini["kind"] == "entity" and ini["type"] == "Initiative"
+    assert ini["name"] == "城乡教育共同体" and ini["aliases"] == ["教共体"]
+    assert ini["docs"] == ["d1"] and ini["evn"] == 1
+    assert info["doc:d1"]["name"] == "台州教育工作要点" and info["doc:d1"]["year"] == 2020
+    metric = info["metric-1"]
+    assert (metric["value"], metric["unit"], metric["indicator"], metric["year"]) == \
+        ("67", "所", "建成幼儿园", 2020)
+    tiny_graph.nodes["metric-1"]["about"] = "initiative-1"
+    info = page_data(render_html(tiny_graph))["info"]
+    assert info["initiative-1"]["metrics"] == ["metric-1"]
+
+
+def test_evidence_marks_the_mention_inside_its_sentence(tiny_graph):
+    co_edge = tiny_graph.edges["agency-1", "programme-1", "coMentioned"]
+    sentence = co_edge["evidence"][0]["sentence"]      # a co-mention's span is its sentence
+    co_edge["evidence"] = [{"doc": "d1", "start": 0, "end": len(sentence), "sentence": sentence}]
+    data = page_data(render_html(tiny_graph))
+    info = data["info"]
+    assert marked(data, info["initiative-1"]["ev"][0]) == ["城乡教育共同体"]
+    assert marked(data, info["agency-1"]["ev"][0]) == ["台州市教育局"]
+    assert marked(data, info["metric-1"]["ev"][0]) == ["67所"]
+    doc, sentence = data["sentences"][info["initiative-1"]["ev"][0][0]]
+    assert doc == "d1" and sentence.startswith("实施城乡教育共同体")
+    edges = {e["predicate"]: e for e in data["edges"]}
+    co = edges["coMentioned"]                    # whole sentence: both names marked
+    assert co["evn"] == 1 and co["weight"] == 2
+    first, second = marked(data, co["ev"][0])
+    assert first == "台州市教育局" and second.strip("《》") == "台州教育现代化2035行动纲要"
+    assert marked(data, edges["issuedBy"]["ev"][0])[0].startswith("台州市教育局")
+
+
+def test_marks_are_exact_when_a_name_occurs_twice_in_a_sentence():
+    sentence = "台州市教育局会同台州市教育局直属学校开展评估。"
+    second = sentence.index("台州市教育局", 1)
+    g = one_doc_graph("台州市教育局", "评估", sentence, "通知")
+    g.nodes["agency-1"]["evidence"] = [{"doc": "d1", "start": 100 + second,
+                                        "end": 100 + second + 6, "sentence": sentence}]
+    g.nodes["programme-1"]["evidence"] = [{"doc": "d1", "start": 100 + sentence.index("评估"),
+                                           "end": 100 + sentence.index("评估") + 2,
+                                           "sentence": sentence}]
+    data = page_data(render_html(g))
+    item = data["info"]["agency-1"]["ev"][0]
+    assert item[1:] == [second, second + 6]        # the second occurrence, not the first
+
+
+def test_every_evidence_sentence_is_stored_once(tiny_graph):
+    data = page_data(render_html(tiny_graph))
+    rows = [tuple(r) for r in data["sentences"]]
+    assert len(rows) == len(set(rows)) == 2
+
+
+def test_hostile_texts_stay_data_in_the_panel_and_escape_templates():
+    text = f"据{IMG_XSS}称{{{{ constructor }}}}。"
+    g = one_doc_graph(IMG_XSS, "{{ constructor }}", text, f"{SCRIPT_XSS}通知")
+    page = render_html(g, title=IMG_XSS)
+    assert IMG_XSS not in page and SCRIPT_XSS not in page
+    assert "{{ constructor }}" not in page
+    data = page_data(page)
+    assert data["info"]["agency-1"]["name"] == IMG_XSS
+    assert data["info"]["programme-1"]["name"] == "{{ constructor }}"
+    assert data["docs"]["d1"]["title"] == f"{SCRIPT_XSS}通知"
+    assert IMG_XSS in data["sentences"][0][1]
+    script = re.findall(r"<script>(.*?)</script>", page, re.S)[-1]
+    assert ".innerHTML = escapedHtml" in script and script.count("innerHTML") == 1
+
+
+def test_big_graphs_keep_metrics_in_the_panel_and_start_without_arrows():
+    g = nx.MultiDiGraph()
+    for i in range(2000):
+        g.add_node(f"school-{i:04d}", kind="entity", type="School", label=f"第{i}中学")
+        if i:
+            g.add_edge(f"school-{i:04d}", f"school-{(i - 1) // 3:04d}", key="partOf",
+                       predicate="partOf")
+    g.add_node("metric-1", kind="metric", label="67所", value=67.0, unit="所",
+               about="school-0001", doc="d1")
+    data = page_data(render_html(g))
+    assert "metric-1" not in {n["id"] for n in data["nodes"]}
+    assert data["info"]["school-0001"]["metrics"] == ["metric-1"]
+    assert data["options"]["edges"]["arrows"]["to"]["enabled"] is False
+    assert data["options"]["interaction"]["hideEdgesOnDrag"] is True
+    import kg.viz
+    if kg.viz._np is not None:                   # laid out here: nodes apart
+        assert len({(n["x"], n["y"]) for n in data["nodes"]}) > 1900
+
+
+def test_focus_names_the_node_to_open():
+    g = one_doc_graph("台州市教育局", "行动纲要", "台州市教育局印发行动纲要。", "通知")
+    assert page_data(render_html(g, focus="agency-1"))["focus"] == "agency-1"
+    assert page_data(render_html(g))["focus"] is None
+    assert page_data(render_html(g, focus="nowhere"))["focus"] is None
+
+
+# ------------------------------------------------------------ neighbourhood
+
+def test_neighbourhood_follows_entity_edges_and_brings_documents_and_metrics(tiny_graph):
+    from kg.viz import neighbourhood
+    tiny_graph.nodes["metric-1"]["about"] = "initiative-1"
+    tiny_graph.add_edge("metric-1", "initiative-1", key="about", predicate="about", weight=1,
+                        evidence=[])
+    one = neighbourhood(tiny_graph, "initiative-1", hops=1)
+    assert set(one) == {"initiative-1", "agency-1", "doc:d1", "metric-1"}
+    two = neighbourhood(tiny_graph, "initiative-1", hops=2)
+    assert set(two) == {"initiative-1", "agency-1", "programme-1", "place-1", "doc:d1",
+                        "metric-1"}
+    three = neighbourhood(tiny_graph, "initiative-1", hops=3)
+    assert "place-2" in three
+    assert set(neighbourhood(tiny_graph, "initiative-1", hops=0)) == \
+        {"initiative-1", "doc:d1", "metric-1"}
+    # every edge between kept nodes, with its attributes; the graph's own too
+    assert set(two.edges(keys=True)) == {
+        (u, v, k) for u, v, k in tiny_graph.edges(keys=True) if u in two and v in two}
+    assert two.edges["agency-1", "initiative-1", "implements"]["evidence"] == \
+        tiny_graph.edges["agency-1", "initiative-1", "implements"]["evidence"]
+    assert two.graph == tiny_graph.graph
+    assert two.nodes["initiative-1"] == tiny_graph.nodes["initiative-1"]
+
+
+def test_neighbourhood_crosses_co_mentions_only_when_asked():
+    from kg.viz import neighbourhood
+    g = one_doc_graph("台州市教育局", "行动纲要", "台州市教育局印发行动纲要。", "通知")
+    g.remove_edge("programme-1", "agency-1", key="issuedBy")
+    assert "programme-1" not in neighbourhood(g, "agency-1", hops=2)
+    around = neighbourhood(g, "agency-1", hops=2, co_mentions=True)
+    assert "programme-1" in around
+    assert around.has_edge("agency-1", "programme-1", key="coMentioned")
+
+
+def test_neighbourhood_renders_with_the_same_page_and_rejects_unknown_nodes(tiny_graph, tmp_path):
+    from kg.errors import GraphError
+    from kg.viz import neighbourhood
+    sub = neighbourhood(tiny_graph, "agency-1", hops=1)
+    path = tmp_path / "around.html"
+    write_html(sub, path, title="台州市教育局 周边", focus="agency-1")
+    data = page_data(path.read_text("utf-8"))
+    assert data["focus"] == "agency-1"
+    assert {n["id"] for n in data["nodes"]} == set(sub)
+    assert render_html(sub) == render_html(neighbourhood(tiny_graph, "agency-1", hops=1))
+    with pytest.raises(GraphError):
+        neighbourhood(tiny_graph, "nowhere")

@@ -77,6 +77,10 @@
     }
     edges.update({id: e.id, title: div});
   });
+  function hideTooltips() {
+    document.querySelectorAll("div.vis-tooltip").forEach(function (t) { t.style.visibility = "hidden"; });
+  }
+  document.getElementById("kg-network").addEventListener("mouseleave", hideTooltips);
   // Arrows cost most of a frame on big graphs: drawn only when zoomed in.
   var arrowsOn = data.options.edges.arrows.to.enabled;
   function updateArrows() {
@@ -380,6 +384,7 @@
     body.appendChild(head);
   }
   function open(kind, id) {
+    hideTooltips();
     body.textContent = "";
     panel.hidden = false;
     panel.setAttribute("data-kind", kind);
