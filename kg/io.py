@@ -14,7 +14,7 @@ from .errors import InputError
 
 __all__ = ["SUFFIXES", "MAGIC", "RawDocument", "Listing", "list_documents", "iter_paths",
            "decode", "html_to_text", "read_document", "write_atomic", "write_all_atomic",
-           "folder_lock"]
+           "folder_lock", "split_large", "LARGE_BYTES"]
 
 #: File endings read as documents.
 SUFFIXES = (".txt", ".text", ".html", ".htm")
@@ -252,6 +252,60 @@ def read_document(path: Path) -> RawDocument:
         raise InputError(f"{path}: no text in the file")
     return RawDocument(doc_id=path.stem, path=str(path), text=text,
                        encoding=encoding, is_html=is_html)
+
+
+#: Files larger than this are split into parts (see :func:`split_large`).
+LARGE_BYTES = 8 << 20
+
+
+def split_large(path: Path, dest: Path, part_chars: int = 2_000_000) -> list[Path]:
+    """Stream a large text file into UTF-8 parts of about ``part_chars``
+    characters, cut at line ends, in ``dest``: ``<stem>#1.txt``, ``#2`` …
+
+    Memory stays bounded by the part size: the file is read in 4 MiB chunks
+    through an incremental decoder (the encoding is detected on the first
+    MiB).  Raises :class:`InputError` for undecodable bytes, with the byte
+    position."""
+    path, dest = Path(path), Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    parts: list[Path] = []
+    with path.open("rb") as fh:
+        head = fh.read(1 << 20)
+        probe = head
+        for trim in range(4):  # a multibyte character may be cut at the end
+            try:
+                _, encoding = decode(probe, str(path))
+                break
+            except InputError:
+                if trim == 3:
+                    raise
+                probe = head[: len(head) - trim - 1]
+        decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+        consumed = 0
+        buf = ""
+
+        def flush(text: str) -> None:
+            target = dest / f"{path.stem}#{len(parts) + 1}.txt"
+            write_atomic(target, text)
+            parts.append(target)
+
+        chunk = head
+        while True:
+            try:
+                buf += decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as exc:
+                raise InputError(f"{path}: bad {encoding} at byte {consumed + exc.start}") from None
+            consumed += len(chunk)
+            while len(buf) >= part_chars:
+                cut = buf.rfind("\n", 0, part_chars) + 1 or part_chars
+                flush(buf[:cut])
+                buf = buf[cut:]
+            if not chunk:
+                break
+            chunk = fh.read(4 << 20)
+        if buf.strip():
+            flush(buf)
+    return parts
 
 
 def write_all_atomic(files: dict[Path, bytes]) -> None:

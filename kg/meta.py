@@ -117,8 +117,9 @@ def read_meta(raw: str, gaz: Gazetteer, body: str = "") -> tuple[Meta, Division 
     place = find_place([publisher, title], gaz)
     if place is None and body:
         place = _most_named_place(body, gaz)
-    if place is not None and publisher[:1] in "市县区省" and not publisher.startswith("市场"):
-        publisher = place.name + publisher[1:] if publisher[0] == place.name[-1] else publisher
+    if place is not None and publisher and publisher[0] in "市县区省" \
+            and not publisher.startswith("市场") and publisher[0] == place.name[-1]:
+        publisher = place.name + publisher[1:]
     return Meta(title, publisher, find_date(lines), place.name if place else ""), place
 
 

@@ -6,6 +6,7 @@ only wires them together.
 """
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -19,7 +20,8 @@ from .extract.metrics import attach_entities, extract_metrics
 from .extract.relations import document_relations, merge_relations, place_relations
 from .gazetteer import Division, Gazetteer, load_gazetteer
 from .graph import build_graph, graph_to_json
-from .io import folder_lock, list_documents, read_document, write_all_atomic
+from .io import (LARGE_BYTES, folder_lock, list_documents, read_document, split_large,
+                 write_all_atomic)
 from .lexicon import Lexicon, load_lexicon
 from .meta import read_meta
 from .model import Document, Entity, Extraction, Mention, Relation
@@ -140,6 +142,26 @@ def _doc_ids(files: list[Path]) -> list[str]:
     return out
 
 
+def _split_large_files(files: list[Path], parts_dir: Path, large_bytes: int,
+                       part_chars: int, skipped: list) -> list[Path]:
+    """Replace each large .txt file by the parts :func:`split_large` streams
+    it into, so no worker holds more than a part in memory."""
+    out = []
+    for f in files:
+        try:
+            big = f.suffix.lower() in (".txt", ".text") and f.stat().st_size > large_bytes
+        except OSError:
+            big = False
+        if not big:
+            out.append(f)
+            continue
+        try:
+            out.extend(split_large(f, parts_dir / f.stem, part_chars))
+        except InputError as exc:
+            skipped.append((str(f), str(exc)))
+    return out
+
+
 def _run(todo: list[tuple[str, str]], lexicon_dir, workers: int, scheduler: str | None,
          progress) -> list[DocResult | str]:
     """Run :func:`process_file` over ``todo`` in order: in this process,
@@ -187,7 +209,8 @@ def _run(todo: list[tuple[str, str]], lexicon_dir, workers: int, scheduler: str 
 
 def build(paths, out_dir: Path | None = None, lexicon_dir: str | None = None,
           strict: bool = False, progress=None, workers: int = 1,
-          scheduler: str | None = None, cache: bool = True) -> BuildResult:
+          scheduler: str | None = None, cache: bool = True,
+          large_bytes: int = LARGE_BYTES, part_chars: int = 2_000_000) -> BuildResult:
     """Build the graph of the documents under ``paths``; when ``out_dir``
     is given, write ``graph.json``, ``graph.ttl`` and ``graph.html`` there.
 
@@ -209,6 +232,11 @@ def build(paths, out_dir: Path | None = None, lexicon_dir: str | None = None,
         raise InputError("no .txt or .html documents found in " + ", ".join(map(str, paths))
                          + (f" ({reasons})" if reasons else ""))
     skipped = list(listing.problems)
+    parts_dir = Path(out_dir) / ".parts" if out_dir is not None else \
+        Path(tempfile.mkdtemp(prefix="edukg-parts-"))
+    files = _split_large_files(files, parts_dir, large_bytes, part_chars, skipped)
+    if strict and skipped:
+        raise InputError(skipped[0][1])
     ids = _doc_ids(files)
     cache_dir = Path(out_dir) / CACHE_DIR if (cache and out_dir is not None) else None
     version = pipeline_version(lexicon_dir) if cache_dir else ""

@@ -114,3 +114,34 @@ def test_a_build_inside_its_input_folder_never_reads_its_own_exports(tmp_path):
     import json
     graph = json.loads((tmp_path / "out" / "graph.json").read_text("utf-8"))
     assert [n["doc_id"] for n in graph["nodes"] if n.get("kind") == "document"] == ["good"]
+
+
+def test_a_large_file_is_streamed_into_parts_that_all_build(tmp_path):
+    lines = [f"第{i}条:台州市教育局实施“初中崛起”工程,新建幼儿园{i}所,推进教共体建设。\n"
+             for i in range(3000)]
+    big = tmp_path / "big.txt"
+    big.write_bytes("".join(lines).encode("gb18030"))  # about 130,000 characters
+    result = build([big], tmp_path / "o", large_bytes=50_000, part_chars=20_000)
+    docs = sorted(d.doc_id for d in result.extraction.documents)
+    assert len(docs) >= 5 and all(d.startswith("big#") for d in docs)
+    assert sum(len(d.text) for d in result.extraction.documents) >= sum(map(len, lines)) * 0.95
+    assert "初中崛起工程" in {e.name for e in result.extraction.entities}
+
+
+def test_a_large_file_with_broken_bytes_is_reported_with_the_position(tmp_path):
+    good = ("台州市教育局实施工程。\n" * 5000).encode("utf-8")
+    big = tmp_path / "big.txt"
+    big.write_bytes(good + b"\xff\xfe\xfd" + good)
+    (tmp_path / "ok.txt").write_text(GOOD, "utf-8")
+    result = build([tmp_path], tmp_path / "o", large_bytes=10_000, part_chars=20_000)
+    assert any(f"byte {len(good)}" in reason for _, reason in result.skipped)
+
+
+def test_a_corrupt_or_foreign_graph_json_is_a_clear_error(tmp_path):
+    (tmp_path / "graph.json").write_text('{"nodes": [', "utf-8")
+    for args in (["lookup", "x"], ["export"], ["timeline", "x"], ["html"]):
+        res = run(*args, "--graph", tmp_path)
+        assert res.exit_code == 1 and "not a readable edukg graph" in res.output, args
+    (tmp_path / "graph.json").write_text('{"directed": true, "nodes": []}', "utf-8")
+    res = run("lookup", "x", "--graph", tmp_path)
+    assert res.exit_code == 1 and "not an edukg graph" in res.output
