@@ -145,3 +145,16 @@ def test_a_corrupt_or_foreign_graph_json_is_a_clear_error(tmp_path):
     (tmp_path / "graph.json").write_text('{"directed": true, "nodes": []}', "utf-8")
     res = run("lookup", "x", "--graph", tmp_path)
     assert res.exit_code == 1 and "not an edukg graph" in res.output
+
+
+def test_a_folder_of_ten_thousand_small_files_builds(tmp_path):
+    docs = tmp_path / "many"
+    docs.mkdir()
+    for i in range(10_000):
+        (docs / f"{i:05d}.txt").write_text(f"第{i}号通知\n实施“初中崛起”工程,新建幼儿园{i % 90 + 1}所。\n",
+                                           "utf-8")
+    res = run("build", docs, "--out", tmp_path / "o", "-q", "-w", "2")
+    assert res.exit_code == 0, res.output
+    import json
+    graph = json.loads((tmp_path / "o" / "graph.json").read_text("utf-8"))
+    assert sum(1 for n in graph["nodes"] if n.get("kind") == "document") == 10_000
