@@ -236,21 +236,23 @@ def export(fmt, graph_dir, output):
     re-extracting.  Output is deterministic: the same build gives the same
     bytes."""
     from .graph import graph_to_graphml, graph_to_json, load_graph
-    from .io import write_atomic
-    from .rdf import serialize
+    from .io import write_all_atomic
+    from .rdf import serialize, stream_rdf
     g = load_graph(graph_dir)
-    if fmt == "graphml":
-        data = graph_to_graphml(g)
-    elif fmt == "json":
-        data = graph_to_json(g).encode("utf-8")
-    else:
-        data = serialize(g, fmt)
     if str(output) == "-":
+        data = graph_to_graphml(g) if fmt == "graphml" else \
+            graph_to_json(g).encode("utf-8") if fmt == "json" else serialize(g, fmt)
         sys.stdout.buffer.write(data)
         return
     base = graph_dir if graph_dir.is_dir() else graph_dir.parent
     target = output or base / f"graph.{_SUFFIX[fmt]}"
-    write_atomic(target, data)
+    if fmt == "graphml":
+        data = graph_to_graphml(g)
+    elif fmt == "json":
+        data = graph_to_json(g).encode("utf-8")
+    else:  # streamed to disk: large graphs never sit in memory twice
+        data = lambda tmp: stream_rdf(g, tmp, fmt)  # noqa: E731
+    write_all_atomic({target: data})
     click.echo(f"wrote {target}")
 
 

@@ -308,10 +308,12 @@ def split_large(path: Path, dest: Path, part_chars: int = 2_000_000) -> list[Pat
     return parts
 
 
-def write_all_atomic(files: dict[Path, bytes]) -> None:
+def write_all_atomic(files: dict) -> None:
     """Replace several files together: every temporary file is written and
     synced first, then all are renamed, so an interrupted run leaves the
-    previous set whole (the renames take microseconds)."""
+    previous set whole (the renames take microseconds).  A value is the
+    file's bytes, or a function that writes the file at the path it is
+    given (for outputs streamed to disk)."""
     staged = []
     try:
         for path, data in files.items():
@@ -319,10 +321,17 @@ def write_all_atomic(files: dict[Path, bytes]) -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
             staged.append((tmp, path))
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
+            if callable(data):
+                os.close(fd)
+                data(Path(tmp))
+                fd = os.open(tmp, os.O_RDONLY)
+                os.fsync(fd)
+                os.close(fd)
+            else:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(data)
+                    fh.flush()
+                    os.fsync(fh.fileno())
             umask = os.umask(0)
             os.umask(umask)
             os.chmod(tmp, 0o666 & ~umask)

@@ -282,10 +282,10 @@ def build(paths, out_dir: Path | None = None, lexicon_dir: str | None = None,
 def write_outputs(g: nx.MultiDiGraph, out_dir: Path) -> list[Path]:
     """Render graph.json, graph.ttl and graph.html, then replace the three
     together under the folder's lock."""
-    from .rdf import serialize
+    from .rdf import stream_rdf
     from .viz import render_html
     payloads = {out_dir / "graph.json": graph_to_json(g).encode("utf-8"),
-                out_dir / "graph.ttl": serialize(g, "ttl"),
+                out_dir / "graph.ttl": lambda tmp: stream_rdf(g, tmp, "ttl"),
                 out_dir / "graph.html": render_html(g, title="edukg").encode("utf-8")}
     with folder_lock(out_dir):
         write_all_atomic(payloads)

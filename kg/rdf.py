@@ -39,6 +39,7 @@ import hashlib
 from functools import lru_cache
 import json
 import math
+import os
 import re
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -54,7 +55,8 @@ from .model import ENTITY_TYPES, PREDICATES
 from .vocab import EDUKG
 
 __all__ = ["BASE", "FORMATS", "GRAPH_IRI", "SPARQL_EVIDENCE", "node_iri", "evidence_iri",
-           "ntriples", "graph_to_rdf", "serialize", "to_turtle", "write_turtle", "write_rdf"]
+           "iter_ntriples", "ntriples", "graph_to_rdf", "serialize", "stream_rdf", "to_turtle",
+           "write_turtle", "write_rdf"]
 
 #: Namespace of the instance IRIs (prefix ``id:`` in the Turtle).
 BASE = "https://w3id.org/edukg/id/"
@@ -314,6 +316,29 @@ def _add_edge(out: list[str], u: str, v: str, key, a: dict, seen: set | None = N
         _add_evidence(out, st, evidence, seen)
 
 
+def iter_ntriples(g: nx.MultiDiGraph):
+    """Yield the graph's N-Triples lines, each once, in a fixed order
+    (nodes and edges sorted), without holding them all."""
+    buf: list[str] = []
+    seen: set[str] = set()   # evidence records already written
+    for node in sorted(g.nodes, key=str):
+        a = g.nodes[node]
+        kind = a.get("kind")
+        if kind == "entity":
+            _add_entity(buf, str(node), a, seen)
+        elif kind == "document":
+            _add_document(buf, str(node), a, g)
+        elif kind == "metric":
+            _add_metric(buf, str(node), a, seen)
+        yield from buf
+        buf.clear()
+    for u, v, key, a in sorted(g.edges(keys=True, data=True),
+                               key=lambda e: (str(e[0]), str(e[2]), str(e[1]))):
+        _add_edge(buf, str(u), str(v), key, a, seen)
+        yield from buf
+        buf.clear()
+
+
 def ntriples(g: nx.MultiDiGraph) -> list[str]:
     """The graph of :func:`kg.graph.build_graph` as unique N-Triples lines
     in a fixed order (nodes and edges sorted): the one place the RDF shape
@@ -322,21 +347,7 @@ def ntriples(g: nx.MultiDiGraph) -> list[str]:
     Raises :class:`~kg.errors.GraphError` for a node type or predicate that
     the ontology does not define, or a damaged evidence record.
     """
-    out: list[str] = []
-    seen: set[str] = set()   # evidence records already written
-    for node in sorted(g.nodes, key=str):
-        a = g.nodes[node]
-        kind = a.get("kind")
-        if kind == "entity":
-            _add_entity(out, str(node), a, seen)
-        elif kind == "document":
-            _add_document(out, str(node), a, g)
-        elif kind == "metric":
-            _add_metric(out, str(node), a, seen)
-    for u, v, key, a in sorted(g.edges(keys=True, data=True),
-                               key=lambda e: (str(e[0]), str(e[2]), str(e[1]))):
-        _add_edge(out, str(u), str(v), key, a, seen)
-    return list(dict.fromkeys(out))
+    return list(dict.fromkeys(iter_ntriples(g)))
 
 
 def graph_to_rdf(g: nx.MultiDiGraph) -> Graph:
@@ -389,6 +400,36 @@ def to_turtle(g: nx.MultiDiGraph) -> str:
 def write_turtle(g: nx.MultiDiGraph, path: Path) -> None:
     """Write the graph as Turtle to ``path`` (atomically)."""
     write_atomic(Path(path), serialize(g, "ttl"))
+
+
+def stream_rdf(g: nx.MultiDiGraph, target: Path, fmt: str = "ttl") -> None:
+    """Write the graph in ``fmt`` to the file ``target`` (not atomically:
+    callers write to a temporary name and rename), streaming: the lines go
+    to a temporary N-Triples file and pyoxigraph converts file to file, so
+    the triples are never all in memory as Python strings."""
+    import pyoxigraph as ox
+    if fmt not in FORMATS:
+        raise GraphError(f"unknown RDF format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    target = Path(target)
+    nt_path = target.with_name(target.name + ".nt.tmp")
+    try:
+        with open(nt_path, "wb") as fh:
+            for line in iter_ntriples(g):
+                fh.write(line.encode("utf-8"))
+                fh.write(b"\n")
+        if fmt == "nt":
+            os.replace(nt_path, target)
+            return
+        triples = ox.parse(path=str(nt_path), format=ox.RdfFormat.N_TRIPLES)
+        if fmt in ("trig", "nq"):
+            graph = ox.NamedNode(GRAPH_IRI)
+            triples = (ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
+        prefixes = {k: str(v) for k, v in PREFIXES.items()} if fmt in ("ttl", "trig", "rdfxml") else None
+        ox.serialize(triples, output=str(target), format=getattr(ox.RdfFormat, FORMATS[fmt]),
+                     prefixes=prefixes)
+    finally:
+        if nt_path.exists():
+            nt_path.unlink()
 
 
 def write_rdf(g: nx.MultiDiGraph, path: Path, fmt: str) -> None:
