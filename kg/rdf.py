@@ -267,7 +267,8 @@ def _add_document(out: list[str], node: str, a: dict, g: nx.MultiDiGraph) -> Non
         out.append(f"{s} {_V.date} {date} .")
     # publisher and place are entity ids resolved by the pipeline; the
     # publisher is the scored publishedBy relation even without an edge.
-    if a.get("publisher") and a["publisher"] in g:
+    if a.get("publisher") and a["publisher"] in g \
+            and not g.has_edge(node, a["publisher"], key="publishedBy"):
         out.append(f"{s} {e['publishedBy']} {_iri(node_iri(a['publisher']))} .")
     if a.get("place") and a["place"] in g:
         out.append(f"{s} {_V.spatial} {_iri(node_iri(a['place']))} .")

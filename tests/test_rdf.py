@@ -268,3 +268,9 @@ def test_ontology_labels_definitions_domains_and_ranges(ontology):
             assert ontology.value(term, RDFS.range) is not None, term
     assert ontology.value(EDUKG.value, RDFS.range) == ns.XSD.decimal
     assert ontology.value(EDUKG.publishedBy, RDFS.subPropertyOf) == DCTERMS.publisher
+
+
+def test_the_streamed_export_holds_no_triple_twice(tiny_graph):
+    from kg.rdf import iter_ntriples
+    lines = list(iter_ntriples(tiny_graph))
+    assert len(lines) == len(set(lines)) > 0
