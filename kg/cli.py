@@ -105,6 +105,23 @@ class _NoBar:
         pass
 
 
+def _hits_or_exit(g, name: str, as_json: bool) -> list[str]:
+    """The entities named ``name``; with none, print the closest names
+    (as JSON with ``--json``) and exit 1."""
+    from .lookup import closest, find
+    hits = find(g, name)
+    if hits:
+        return hits
+    near = closest(g, name)
+    if as_json:
+        click.echo(json.dumps({"query": name, "found": [], "closest": near},
+                              ensure_ascii=False, indent=1))
+    else:
+        click.echo(f"no entity named {name!r}" + (". Closest: " + ", ".join(near) if near else ""),
+                   err=True)
+    sys.exit(1)
+
+
 def _short(text: str, n: int = 90) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
@@ -156,18 +173,9 @@ def lookup(name, graph_dir, as_json, html_file):
     evidence sentence each.  Exits 1 with the closest names when nothing
     matches."""
     from .graph import load_graph
-    from .lookup import closest, describe, find
+    from .lookup import describe
     g = load_graph(graph_dir)
-    hits = find(g, name)
-    if not hits:
-        near = closest(g, name)
-        if as_json:
-            click.echo(json.dumps({"query": name, "found": [], "closest": near},
-                                  ensure_ascii=False, indent=1))
-        else:
-            click.echo(f"no entity named {name!r}" +
-                       (". Closest: " + ", ".join(near) if near else ""), err=True)
-        sys.exit(1)
+    hits = _hits_or_exit(g, name, as_json)
     infos = [describe(g, n) for n in hits]
     if html_file:
         _write_neighbourhood(g, hits[0], 2, False, html_file)
@@ -191,15 +199,9 @@ def timeline(name, graph_dir, as_json):
     the metrics about the entity there.  Exits 1 with the closest names when
     nothing matches."""
     from .graph import load_graph
-    from .lookup import closest, find
     from .timeline import timeline as rows_of
     g = load_graph(graph_dir)
-    hits = find(g, name)
-    if not hits:
-        near = closest(g, name)
-        click.echo(f"no entity named {name!r}" + (". Closest: " + ", ".join(near) if near else ""),
-                   err=True)
-        sys.exit(1)
+    hits = _hits_or_exit(g, name, as_json)
     result = [{"id": n, "name": g.nodes[n]["label"], "type": g.nodes[n]["type"],
                "timeline": rows_of(g, n)} for n in hits]
     if as_json:
@@ -350,13 +352,7 @@ def html(graph_dir, name, hops, co_mentions, out_file):
 
 
 def _one_entity(g, name: str) -> str:
-    from .lookup import closest, find
-    hits = find(g, name)
-    if not hits:
-        near = closest(g, name)
-        raise click.ClickException(f"no entity named {name!r}"
-                                   + (". Closest: " + ", ".join(near) if near else ""))
-    return hits[0]
+    return _hits_or_exit(g, name, False)[0]
 
 
 def _write_neighbourhood(g, node: str, hops: int, co_mentions: bool, target: Path) -> None:
