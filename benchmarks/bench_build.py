@@ -25,7 +25,6 @@ import json
 import os
 import random
 import re
-import resource
 import shutil
 import subprocess
 import sys
@@ -124,7 +123,7 @@ def turtle_rate(out: Path) -> tuple[int, float]:
     from kg.rdf import ntriples, serialize
     g = load_graph(out)
     t0 = time.perf_counter()
-    data = serialize(g, "ttl")
+    serialize(g, "ttl")
     dt = time.perf_counter() - t0
     return len(ntriples(g)), dt
 

@@ -1,6 +1,9 @@
 """RDF (Turtle) export of the graph, against the edukg ontology.
 
-Every triple is built from :class:`kg.vocab.EDUKG`, the closed namespace
+One emitter, :func:`iter_ntriples`, defines the RDF shape of the graph as
+N-Triples lines; pyoxigraph turns them into Turtle, JSON-LD, TriG … (file to
+file for large graphs), and rdflib reads them when a caller wants an rdflib
+Graph.  Every term comes from :class:`kg.vocab.EDUKG`, the closed namespace
 generated from ``ontology/edukg.ttl``, and a few standard vocabularies
 (RDF, SKOS, XSD, DCTERMS), so the export can only use defined terms: a node
 type or predicate the ontology lacks raises :class:`kg.errors.GraphError`.
@@ -46,7 +49,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import networkx as nx
-from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from .errors import GraphError

@@ -1,5 +1,5 @@
 from kg.gazetteer import load_gazetteer
-from kg.model import Document, Mention
+from kg.model import Document
 from kg.pipeline import extract
 from kg.lexicon import load_lexicon
 
