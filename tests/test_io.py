@@ -1,5 +1,3 @@
-
-
 import pytest
 
 from kg.errors import InputError
