@@ -186,3 +186,9 @@ def test_leading_and_compound_verbs_are_not_part_of_a_name(mentions_of):
 def test_a_masked_place_is_only_the_documents_own(mentions_of):
     found = mentions_of("支持某区开展试点。", place="佛山市")
     assert not any(t == "Place" for t, _ in found)
+
+
+def test_an_organ_word_without_a_place_names_no_agency(mentions_of):
+    found = mentions_of("组织县(市、区)党委教育工委述职,市委教育工委部署工作。", place="温州市")
+    assert not any(t == "Agency" and n.startswith(("党委", "党组")) for t, n in found)
+    assert ("Agency", "市委教育工委") in found

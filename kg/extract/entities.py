@@ -34,6 +34,8 @@ _NOT_ENTITY_AFTER = ("微信", "公众号", "网站", "客户端", "APP", "App",
 _PUNCT = set(",;:!?、,。;:!?…—()()[]【】“”\"'‘’《》 \t\n")
 _PROPER_POS = {"ns", "nr", "nrt", "nz", "j", "nt", "eng"}
 _NAME_MARKERS = ("届", "全国", "全球", "世界", "国际", "中国", "首届", "省", "市", "县", "区")
+#: Words for an organ of some unnamed body: 党委教育工委, 部门办公室.
+_ORGAN_WORDS = {"党委", "党组", "党总支", "支部", "部门", "单位", "机关", "学校", "各级", "基层"}
 #: Programme suffixes that also end ordinary phrases (工作方案, 指导意见):
 #: a bare name needs a longer head.
 _WEAK_PROGRAMME = {"方案", "意见", "规定", "措施"}
@@ -241,6 +243,8 @@ def _valid(etype: str, left: list[Token], suffix: str, text_before: str) -> bool
             any(t.pos in _PERSON_PLACE_POS for t in left)
             or re.search(r"第[一二三四五六七八九十百\d]+$", left_text) is not None)
     if etype == "Agency":
+        if left_text in _ORGAN_WORDS:
+            return False  # 党委教育工委: an organ of no named body
         if left_text.startswith(_RELATIVE) or proper:
             return True
         return suffix in _ASSOCIATION and len(left_text) >= 2
