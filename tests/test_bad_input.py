@@ -158,3 +158,21 @@ def test_a_folder_of_ten_thousand_small_files_builds(tmp_path):
     import json
     graph = json.loads((tmp_path / "o" / "graph.json").read_text("utf-8"))
     assert sum(1 for n in graph["nodes"] if n.get("kind") == "document") == 10_000
+
+
+def test_a_folder_that_cannot_be_listed_is_reported_even_as_root(tmp_path, monkeypatch):
+    (tmp_path / "good.txt").write_text(GOOD, "utf-8")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "x.txt").write_text(GOOD, "utf-8")
+    real = os.scandir
+
+    def scandir(path="."):
+        if os.path.realpath(path) == os.path.realpath(locked):
+            raise PermissionError(13, "Permission denied", str(locked))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    res = run("build", tmp_path, "--out", tmp_path / "o")
+    assert res.exit_code == 1 and "cannot be listed (Permission denied)" in res.output
+    assert (tmp_path / "o" / "graph.ttl").exists()
