@@ -81,28 +81,37 @@ class Gazetteer:
                 self.by_name.setdefault(a, []).append(d)
             if d.short != d.name and len(d.short) >= 2:
                 self.by_short.setdefault(d.short, []).append(d)
+        self._chains: dict[str, tuple[Division, ...]] = {}
+
+    def _chain(self, code: str) -> tuple[Division, ...]:
+        """The division of ``code`` and its ancestors, computed once per code."""
+        hit = self._chains.get(code)
+        if hit is None:
+            out, cur = [], self.by_code.get(code)
+            while cur is not None and cur not in out:
+                out.append(cur)
+                cur = self.parent(cur)
+            hit = self._chains[code] = tuple(out)
+        return hit
 
     def parent(self, d: Division) -> Division | None:
         return self.by_code.get(d.parent)
 
     def ancestors(self, d: Division) -> list[Division]:
-        out, cur = [], self.parent(d)
-        while cur is not None and cur not in out:
-            out.append(cur)
-            cur = self.parent(cur)
-        return out
+        return list(self._chain(d.parent))
 
     def within(self, d: Division, context: Division | None) -> bool:
         """True when ``d`` is ``context``, inside it, or contains it."""
         if context is None:
             return False
-        return d == context or context in self.ancestors(d) or d in self.ancestors(context)
+        return d == context or context in self._chain(d.parent) or d in self._chain(context.parent)
 
     def province_of(self, d: Division | None) -> Division | None:
         if d is None:
             return None
-        chain = [d, *self.ancestors(d)]
-        return next((x for x in chain if x.level == 1), None)
+        if d.level == 1:
+            return d
+        return next((x for x in self._chain(d.parent) if x.level == 1), None)
 
     def lookup(self, surface: str, context: Division | None = None) -> Division | None:
         """The division a surface form names, given the document's place.

@@ -313,6 +313,8 @@ def pattern_mentions(doc_id: str, s: Sentence, lex: Lexicon, toks: list[Token] =
     ends = {t.end for t in toks}
     out = []
     for label, pattern, canonical in lex.patterns:
+        if pattern not in s.text:
+            continue
         for m in re.finditer(re.escape(pattern), s.text):
             a, b = s.start + m.start(), s.start + m.end()
             if toks and (a not in starts or b not in ends):
@@ -335,7 +337,7 @@ def place_mentions(doc_id: str, toks: list[Token], gaz: Gazetteer,
     return out
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=None)
 def _local_prefixes(gaz: Gazetteer, context: Division) -> frozenset[str]:
     local = [d for d in gaz.divisions if d.code and gaz.within(d, context)]
     return frozenset({d.short for d in local} | {d.name for d in local}
