@@ -71,7 +71,7 @@ try:  # the precomputed layout needs numpy; without it the browser lays out
 except ImportError:  # pragma: no cover - exercised by monkeypatching in tests
     _np = None
 
-__all__ = ["render_html", "write_html", "neighbourhood", "layout_positions"]
+__all__ = ["render_html", "write_html", "neighbourhood", "layout_positions", "page_graph"]
 
 
 class Style(NamedTuple):
@@ -120,6 +120,10 @@ HIDDEN_PREDICATES = ("mentions", "coMentioned")
 #: Metric nodes are drawn only when the graph has fewer nodes than this
 #: (above it they still show in the side panel of what they are about).
 METRIC_NODE_LIMIT = 2000
+#: The page draws at most this many entity and document nodes: on a bigger
+#: graph, the ones with the most neighbours, the metrics about them and the
+#: edges between them; the heading says so.
+PAGE_NODE_LIMIT = 5000
 #: Evidence items carried per node and per edge into the page.
 MAX_NODE_EVIDENCE = 200
 MAX_EDGE_EVIDENCE = 50
@@ -248,8 +252,9 @@ def _metric_node(node_id: str, attrs: dict) -> dict:
 
 
 def show_metrics(g: nx.MultiDiGraph) -> bool:
-    """Metric nodes are drawn only for graphs under :data:`METRIC_NODE_LIMIT`."""
-    return g.number_of_nodes() < METRIC_NODE_LIMIT
+    """Metric nodes are drawn only for graphs under :data:`METRIC_NODE_LIMIT`
+    (never for the part :func:`page_graph` cuts out of a bigger one)."""
+    return g.number_of_nodes() < METRIC_NODE_LIMIT and not g.graph.get("page_part")
 
 
 def build_nodes(g: nx.MultiDiGraph) -> list[dict]:
@@ -779,8 +784,36 @@ def render_html(g: nx.MultiDiGraph, title: str = "edukg", focus=None) -> str:
     str
         The page; identical for identical graphs, with no outside URL.
     """
-    data = build_page_data(g, focus)
-    return assemble_page(title, _summary(g), build_legend(g, data["edges"]), data)
+    page = page_graph(g)
+    summary = _summary(g)
+    if page is not g:
+        summary += f" · 图中只绘出连接最多的 {PAGE_NODE_LIMIT} 个实体与文件"
+    data = build_page_data(page, focus)
+    return assemble_page(title, summary, build_legend(page, data["edges"]), data)
+
+
+def page_graph(g: nx.MultiDiGraph, limit: int | None = None) -> nx.MultiDiGraph:
+    """``g`` itself when it has at most ``limit`` (default
+    :data:`PAGE_NODE_LIMIT`) entity and document nodes; else the part of it
+    the page draws: the ``limit`` of them with the most neighbours (ties by
+    id), the metrics about one of them (for the side panel), and every edge
+    between kept nodes."""
+    limit = PAGE_NODE_LIMIT if limit is None else limit
+    kinds = g.nodes(data="kind")
+    main = [n for n, k in kinds if k != "metric"]
+    if len(main) <= limit:
+        return g
+    succ, pred = g.succ, g.pred
+    keep = set(sorted(main, key=lambda n: (-len(succ[n]) - len(pred[n]), str(n)))[:limit])
+    keep.update([n for n, a in g.nodes(data=True)
+                 if a.get("kind") == "metric" and a.get("about") in keep])
+    out = nx.MultiDiGraph(**g.graph, page_part=True)
+    out.add_nodes_from((n, g.nodes[n]) for n in sorted(keep, key=str))
+    out.add_edges_from(sorted(((u, v, k, d) for u in keep
+                               for v, keyed in g.succ[u].items() if v in keep
+                               for k, d in keyed.items()),
+                              key=lambda t: (str(t[0]), str(t[2]), str(t[1]))))
+    return out
 
 
 def write_html(g: nx.MultiDiGraph, path, title: str = "edukg", focus=None) -> None:

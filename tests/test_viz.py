@@ -394,3 +394,29 @@ def test_neighbourhood_renders_with_the_same_page_and_rejects_unknown_nodes(tiny
     assert render_html(sub) == render_html(neighbourhood(tiny_graph, "agency-1", hops=1))
     with pytest.raises(GraphError):
         neighbourhood(tiny_graph, "nowhere")
+
+
+def test_huge_graphs_draw_their_most_connected_nodes_and_say_so(monkeypatch):
+    import kg.viz
+    monkeypatch.setattr(kg.viz, "PAGE_NODE_LIMIT", 3)
+    g = nx.MultiDiGraph()
+    for i in range(6):
+        g.add_node(f"school-{i}", kind="entity", type="School", label=f"第{i}中学")
+    for i in range(1, 6):                          # school-0 is the hub
+        g.add_edge("school-0", f"school-{i}", key="partOf", predicate="partOf")
+    g.add_edge("school-1", "school-2", key="pairedWith", predicate="pairedWith")
+    g.add_node("metric-1", kind="metric", label="67所", value=67.0, unit="所",
+               about="school-1", doc="d1")
+    g.add_node("metric-2", kind="metric", label="3所", value=3.0, unit="所",
+               about="school-5", doc="d1")
+    page = render_html(g)
+    data = page_data(page)
+    assert [n["id"] for n in data["nodes"]] == ["school-0", "school-1", "school-2"]
+    assert {(e["from"], e["to"]) for e in data["edges"]} == {
+        ("school-0", "school-1"), ("school-0", "school-2"), ("school-1", "school-2")}
+    assert data["info"]["school-1"]["metrics"] == ["metric-1"]
+    assert "metric-2" not in data["info"]
+    assert "连接最多的 3 个实体与文件" in page
+    assert "6 个实体" in page                       # the heading counts the whole graph
+    monkeypatch.setattr(kg.viz, "PAGE_NODE_LIMIT", 6)
+    assert "连接最多" not in render_html(g)
