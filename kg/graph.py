@@ -31,7 +31,8 @@ from .errors import GraphError
 from .io import write_atomic
 from .model import Extraction
 
-__all__ = ["FORMAT", "doc_node", "build_graph", "graph_to_json", "graph_to_graphml",
+__all__ = ["FORMAT", "doc_node", "build_graph", "graph_to_json", "iter_graph_json",
+           "write_graph_json", "graph_to_graphml",
            "save_graph", "load_graph", "entity_nodes"]
 
 FORMAT = "edukg-graph/1"
@@ -98,10 +99,42 @@ def entity_nodes(g: nx.MultiDiGraph):
 def graph_to_json(g: nx.MultiDiGraph) -> str:
     """Node-link JSON of the graph, sorted, compact and without timestamps
     (compact, so the C encoder writes it: many times faster than indented)."""
-    data = nx.node_link_data(g, edges="edges")
-    data["nodes"].sort(key=lambda n: n["id"])
-    data["edges"].sort(key=lambda e: (e["source"], e["key"], e["target"]))
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n"
+    return "".join(iter_graph_json(g))
+
+
+def iter_graph_json(g: nx.MultiDiGraph, batch: int = 2000):
+    """The text of :func:`graph_to_json` in pieces of ``batch`` nodes or
+    edges, so a large graph is never one string (nor copied into node-link
+    dictionaries all at once): ``json.dumps`` of ``nx.node_link_data``,
+    keys sorted, nodes by id, edges by (source, key, target)."""
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
+    if not g.is_multigraph():
+        data = nx.node_link_data(g, edges="edges")
+        data["nodes"].sort(key=lambda n: n["id"])
+        data["edges"].sort(key=lambda e: (e["source"], e["target"]))
+        yield dumps(data) + "\n"
+        return
+    yield '{"directed":' + dumps(g.is_directed()) + ',"edges":['
+    edges = sorted(g.edges(keys=True, data=True), key=lambda e: (e[0], e[2], e[1]))
+    for i in range(0, len(edges), batch):
+        part = ",".join(dumps({**d, "source": u, "target": v, "key": k})
+                        for u, v, k, d in edges[i:i + batch])
+        yield ("," if i else "") + part
+    del edges
+    yield '],"graph":' + dumps(g.graph) + ',"multigraph":true,"nodes":['
+    nodes = sorted(g.nodes)
+    for i in range(0, len(nodes), batch):
+        part = ",".join(dumps({**g.nodes[n], "id": n}) for n in nodes[i:i + batch])
+        yield ("," if i else "") + part
+    yield "]}\n"
+
+
+def write_graph_json(g: nx.MultiDiGraph, path: Path) -> None:
+    """Write :func:`graph_to_json` of ``g`` to ``path`` (not atomically:
+    callers write to a temporary name and rename), piece by piece."""
+    with open(path, "wb") as fh:
+        for part in iter_graph_json(g):
+            fh.write(part.encode("utf-8"))
 
 
 def graph_to_graphml(g: nx.MultiDiGraph) -> bytes:

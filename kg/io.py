@@ -308,13 +308,15 @@ def split_large(path: Path, dest: Path, part_chars: int = 2_000_000) -> list[Pat
     return parts
 
 
-def write_all_atomic(files: dict) -> None:
+def write_all_atomic(files: dict, jobs: int = 1) -> None:
     """Replace several files together: every temporary file is written and
     synced first, then all are renamed, so an interrupted run leaves the
     previous set whole (the renames take microseconds).  A value is the
     file's bytes, or a function that writes the file at the path it is
-    given (for outputs streamed to disk)."""
-    staged = []
+    given (for outputs streamed to disk).  With ``jobs`` > 1 the first
+    ``jobs - 1`` functions run in forked processes while this one writes
+    the rest; an error in one of them is raised here."""
+    staged, forked = [], []
     try:
         for path, data in files.items():
             path = Path(path)
@@ -323,6 +325,9 @@ def write_all_atomic(files: dict) -> None:
             staged.append((tmp, path))
             if callable(data):
                 os.close(fd)
+                if len(forked) < jobs - 1 and hasattr(os, "fork"):
+                    forked.append(_fork_call(data, Path(tmp)))
+                    continue
                 data(Path(tmp))
                 fd = os.open(tmp, os.O_RDONLY)
                 os.fsync(fd)
@@ -332,18 +337,78 @@ def write_all_atomic(files: dict) -> None:
                     fh.write(data)
                     fh.flush()
                     os.fsync(fh.fileno())
-            umask = os.umask(0)
-            os.umask(umask)
+        while forked:
+            _join(*forked.pop(0))
+        umask = os.umask(0)
+        os.umask(umask)
+        for tmp, path in staged:
             os.chmod(tmp, 0o666 & ~umask)
         for tmp, path in staged:
             os.replace(tmp, path)
     except BaseException:
+        for pid, fd in forked:
+            _stop(pid, fd)
         for tmp, _ in staged:
             try:
                 os.unlink(tmp)
             except OSError:
                 pass
         raise
+
+
+def _fork_call(write, path: Path) -> tuple[int, int]:
+    """Run ``write(path)`` (then fsync the file) in a forked process;
+    ``(pid, fd)`` of the process and of the pipe its error comes back on."""
+    import pickle
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child
+        code = 0
+        try:
+            os.close(r)
+            write(path)
+            fd = os.open(path, os.O_RDONLY)
+            os.fsync(fd)
+            os.close(fd)
+        except BaseException as exc:
+            code = 1
+            try:
+                payload = pickle.dumps(exc)
+            except Exception:
+                payload = pickle.dumps(OSError(f"{path}: {exc!r}"))
+            try:
+                os.write(w, payload)
+            except OSError:
+                pass
+        finally:
+            os._exit(code)
+    os.close(w)
+    return pid, r
+
+
+def _join(pid: int, fd: int) -> None:
+    """Wait for a :func:`_fork_call` process; raise its error, if any."""
+    import pickle
+    with os.fdopen(fd, "rb") as fh:
+        payload = fh.read()
+    _, status = os.waitpid(pid, 0)
+    if payload:
+        raise pickle.loads(payload)
+    if status != 0:
+        raise OSError(f"a writer process ended with status {status}")
+
+
+def _stop(pid: int, fd: int) -> None:
+    import signal
+    try:
+        os.kill(pid, signal.SIGTERM)
+        os.waitpid(pid, 0)
+    except OSError:
+        pass
+    try:
+        os.close(fd)
+    except OSError:
+        pass
 
 
 @contextlib.contextmanager

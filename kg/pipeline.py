@@ -19,7 +19,7 @@ from .extract.entities import tokenizer_for, extract_mentions
 from .extract.metrics import attach_entities, extract_metrics
 from .extract.relations import document_relations, merge_relations, place_relations
 from .gazetteer import Division, Gazetteer, load_gazetteer
-from .graph import build_graph, graph_to_json
+from .graph import build_graph, write_graph_json
 from .io import (LARGE_BYTES, folder_lock, list_documents, read_document, split_large,
                  write_all_atomic)
 from .lexicon import Lexicon, load_lexicon
@@ -275,18 +275,20 @@ def build(paths, out_dir: Path | None = None, lexicon_dir: str | None = None,
     g = build_graph(ex)
     result = BuildResult(g, ex, skipped)
     if out_dir is not None:
-        result.written = write_outputs(g, Path(out_dir))
+        result.written = write_outputs(g, Path(out_dir), jobs=1 if scheduler else workers)
     return result
 
 
-def write_outputs(g: nx.MultiDiGraph, out_dir: Path) -> list[Path]:
-    """Render graph.json, graph.ttl and graph.html, then replace the three
-    together under the folder's lock."""
+def write_outputs(g: nx.MultiDiGraph, out_dir: Path, jobs: int = 1) -> list[Path]:
+    """Render graph.json, graph.ttl and graph.html, each streamed to a
+    temporary file (the Turtle in a forked process when ``jobs`` > 1), then
+    replace the three together under the folder's lock."""
     from .rdf import stream_rdf
     from .viz import render_html
-    payloads = {out_dir / "graph.json": graph_to_json(g).encode("utf-8"),
-                out_dir / "graph.ttl": lambda tmp: stream_rdf(g, tmp, "ttl"),
-                out_dir / "graph.html": render_html(g, title="edukg").encode("utf-8")}
+    payloads = {out_dir / "graph.ttl": lambda tmp: stream_rdf(g, tmp, "ttl"),
+                out_dir / "graph.json": lambda tmp: write_graph_json(g, tmp),
+                out_dir / "graph.html": lambda tmp: tmp.write_bytes(
+                    render_html(g, title="edukg").encode("utf-8"))}
     with folder_lock(out_dir):
-        write_all_atomic(payloads)
+        write_all_atomic(payloads, jobs=jobs)
     return [out_dir / name for name in OUTPUTS]

@@ -57,3 +57,21 @@ def test_graphml_keeps_nodes_edges_and_chinese(out, tmp_path):
 def test_export_of_a_missing_build_is_a_clear_error(tmp_path):
     res = CliRunner().invoke(main, ["export", "--graph", str(tmp_path)])
     assert res.exit_code == 1 and "no graph" in res.output
+
+
+def test_graph_json_in_pieces_is_node_link_json(tmp_path):
+    import json
+    from kg.graph import graph_to_json, iter_graph_json, write_graph_json
+    g = nx.MultiDiGraph(format="edukg-graph/1")
+    g.add_node("b", kind="entity", label="乙<&>", aliases=["\u2028"])
+    g.add_node("a", kind="document", id="ignored")
+    g.add_edge("b", "a", key="mentions", predicate="mentions", weight=1, evidence=[])
+    g.add_edge("a", "b", key="coMentioned", predicate="coMentioned", weight=2, evidence=[])
+    data = nx.node_link_data(g, edges="edges")
+    data["nodes"].sort(key=lambda n: n["id"])
+    data["edges"].sort(key=lambda e: (e["source"], e["key"], e["target"]))
+    expected = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n"
+    assert graph_to_json(g) == expected
+    assert "".join(iter_graph_json(g, batch=1)) == expected
+    write_graph_json(g, tmp_path / "g.json")
+    assert (tmp_path / "g.json").read_text("utf-8") == expected

@@ -59,3 +59,26 @@ def test_write_atomic_replaces_whole_files_and_leaves_no_temporaries(tmp_path):
     write_atomic(target, "二")
     assert target.read_text("utf-8") == "二"
     assert [p.name for p in target.parent.iterdir()] == ["graph.ttl"]
+
+
+def test_files_written_in_a_forked_process_are_replaced_together(tmp_path):
+    from kg.io import write_all_atomic
+    write_all_atomic({tmp_path / "a.txt": lambda p: p.write_text("甲", "utf-8"),
+                      tmp_path / "b.txt": lambda p: p.write_text("乙", "utf-8"),
+                      tmp_path / "c.txt": b"c"}, jobs=2)
+    assert [(tmp_path / f).read_text("utf-8") for f in ("a.txt", "b.txt", "c.txt")] == \
+        ["甲", "乙", "c"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt", "c.txt"]
+
+
+def test_an_error_in_a_forked_writer_is_raised_and_nothing_is_replaced(tmp_path):
+    from kg.io import write_all_atomic
+    (tmp_path / "a.txt").write_text("old", "utf-8")
+
+    def fail(path):
+        raise InputError("cannot write the Turtle")
+    with pytest.raises(InputError, match="cannot write the Turtle"):
+        write_all_atomic({tmp_path / "b.txt": fail,
+                          tmp_path / "a.txt": lambda p: p.write_text("new", "utf-8")}, jobs=2)
+    assert (tmp_path / "a.txt").read_text("utf-8") == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
