@@ -43,25 +43,34 @@ def doc_node(doc_id: str) -> str:
     return f"doc:{doc_id}"
 
 
-def _evidence_list(evidence) -> list[dict]:
+def _evidence_list(evidence, shared: dict | None = None) -> list[dict]:
+    """Evidence records sorted, one per span; with ``shared``, equal records
+    are one dictionary (a sentence's co-mention pairs share their record)."""
     seen, out = set(), []
     for ev in sorted(evidence, key=lambda e: (e.doc_id, e.start, e.end)):
         key = (ev.doc_id, ev.start, ev.end)
         if key not in seen:
             seen.add(key)
-            out.append(ev.to_dict())
+            if shared is None:
+                out.append(ev.to_dict())
+            else:
+                d = shared.get(ev)
+                if d is None:
+                    d = shared[ev] = ev.to_dict()
+                out.append(d)
     return out
 
 
 def build_graph(ex: Extraction) -> nx.MultiDiGraph:
     """Turn an :class:`Extraction` into the graph, in a deterministic order."""
     g = nx.MultiDiGraph(format=FORMAT, version=__version__)
+    shared: dict = {}
     for ent in sorted(ex.entities, key=lambda e: e.id):
         g.add_node(ent.id, kind="entity", type=ent.type, label=ent.name,
                    aliases=sorted(set(ent.aliases) - {ent.name}),
                    notation=ent.notation,
                    docs=sorted({ev.doc_id for ev in ent.evidence}),
-                   evidence=_evidence_list(ent.evidence))
+                   evidence=_evidence_list(ent.evidence, shared))
     places = {e.name: e.id for e in ex.entities if e.type == "Place"}
     for doc in sorted(ex.documents, key=lambda d: d.doc_id):
         g.add_node(doc_node(doc.doc_id), kind="document", doc_id=doc.doc_id,
@@ -73,7 +82,7 @@ def build_graph(ex: Extraction) -> nx.MultiDiGraph:
         if rel.subject not in g or rel.object not in g:
             continue
         g.add_edge(rel.subject, rel.object, key=rel.predicate, predicate=rel.predicate,
-                   weight=rel.weight, evidence=_evidence_list(rel.evidence))
+                   weight=rel.weight, evidence=_evidence_list(rel.evidence, shared))
     for m in sorted(ex.metrics, key=lambda m: m.id):
         ev = [m.evidence.to_dict()] if m.evidence else []
         g.add_node(m.id, kind="metric", label=m.text, value=m.value, unit=m.unit,

@@ -56,17 +56,33 @@ def prepare(path: Path, gaz: Gazetteer) -> tuple[Document, Division | None]:
     return doc, place
 
 
-def _publisher_entity(doc: Document, entities: dict[str, Entity]) -> str:
+def _agency_keys(entities: dict[str, Entity]) -> dict[str, str]:
+    """The comparison form of every Agency name and alias -> the id of the
+    first Agency (in table order) bearing it."""
+    out: dict[str, str] = {}
+    for e in entities.values():
+        if e.type == "Agency":
+            out.setdefault(key(e.name), e.id)
+            for a in e.aliases:
+                out.setdefault(key(a), e.id)
+    return out
+
+
+def _publisher_entity(doc: Document, entities: dict[str, Entity],
+                      agencies: dict[str, str] | None = None) -> str:
     """The id of the publisher's entity, creating it when the text never
-    names it (the name is then known from the header only)."""
+    names it (the name is then known from the header only).  ``agencies``
+    is :func:`_agency_keys` of ``entities``, kept up to date here."""
     if not doc.publisher:
         return ""
+    if agencies is None:
+        agencies = _agency_keys(entities)
     k = key(doc.publisher)
-    for e in entities.values():
-        if e.type == "Agency" and (key(e.name) == k or k in {key(a) for a in e.aliases}):
-            return e.id
+    if k in agencies:
+        return agencies[k]
     eid = entity_id("Agency", doc.publisher)
     entities[eid] = Entity(eid, "Agency", doc.publisher, ())
+    agencies.setdefault(k, eid)
     return eid
 
 
@@ -111,10 +127,12 @@ def link(results: list[DocResult], gaz: Gazetteer) -> Extraction:
     rels = []
     places = {e.name: e.id for e in entities.values() if e.type == "Place"}
     types = {e.id: e.type for e in entities.values()}
+    agencies = _agency_keys(entities)
     for r, (doc, place, mentions, index) in zip(results, staged):
-        publisher = _publisher_entity(doc, entities)
+        publisher = _publisher_entity(doc, entities, agencies)
         ex.publishers[doc.doc_id] = publisher
-        rels += document_relations(doc, place, mentions, ids, entities, publisher, index, gaz)
+        rels += document_relations(doc, place, mentions, ids, entities, publisher, index, gaz,
+                                   places)
         if publisher and place is not None and place.name in places:
             rels.append(Relation(publisher, "locatedIn", places[place.name], ()))
         doc_place = places.get(place.name, "") if place is not None else ""

@@ -44,6 +44,7 @@ import json
 import math
 import os
 import re
+from itertools import islice
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import quote
@@ -117,8 +118,15 @@ def node_iri(node: str) -> URIRef:
 @lru_cache(maxsize=1 << 18)
 def evidence_iri(doc: str, start: int, end: int) -> URIRef:
     """The IRI of the evidence record of ``doc[start:end]``."""
-    key = json.dumps([doc, int(start), int(end)], ensure_ascii=False)
+    start, end = int(start), int(end)
+    if _JSON_ESCAPED.search(doc):
+        key = json.dumps([doc, start, end], ensure_ascii=False)
+    else:  # what json.dumps gives, without its overhead
+        key = f'["{doc}", {start}, {end}]'
     return URIRef(f"{BASE}ev/{_sha(key)}")
+
+
+_JSON_ESCAPED = re.compile(r'[\\"\x00-\x1f]')
 
 
 def _statement_iri(s: str, p: str, o: str) -> URIRef:
@@ -418,9 +426,13 @@ def stream_rdf(g: nx.MultiDiGraph, target: Path, fmt: str = "ttl") -> None:
     nt_path = target.with_name(target.name + ".nt.tmp")
     try:
         with open(nt_path, "wb") as fh:
-            for line in iter_ntriples(g):
-                fh.write(line.encode("utf-8"))
-                fh.write(b"\n")
+            lines = iter_ntriples(g)
+            while True:
+                chunk = list(islice(lines, 4096))
+                if not chunk:
+                    break
+                chunk.append("")
+                fh.write("\n".join(chunk).encode("utf-8"))
         if fmt == "nt":
             os.replace(nt_path, target)
             return

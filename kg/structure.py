@@ -51,5 +51,5 @@ def mode_marks(text: str, title: str = "") -> list[tuple[int, str]]:
 
 
 def mode_at(marks: list[tuple[int, str]], offset: int) -> str:
-    i = bisect.bisect_right([p for p, _ in marks], offset) - 1
+    i = bisect.bisect_right(marks, offset, key=lambda m: m[0]) - 1
     return marks[max(i, 0)][1]

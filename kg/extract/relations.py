@@ -95,21 +95,32 @@ def _located(ent: Entity, m: Mention, places: dict[str, str], gaz: Gazetteer,
 
 
 def _inside(pid: str, doc_place: str, places: dict[str, str], gaz: Gazetteer) -> bool:
-    by_id = {v: k for k, v in places.items()}
+    by_id = _place_names(places)
     inner, outer = gaz.lookup(by_id.get(pid, "")), gaz.lookup(by_id.get(doc_place, ""))
     return inner is not None and outer is not None and outer in gaz.ancestors(inner)
 
 
+def _place_names(places: dict[str, str]) -> dict[str, str]:
+    """Place ids to names, cached per place table."""
+    cached = getattr(_place_names, "cache", None)
+    if cached is None or cached[0] is not places or cached[1] != len(places):
+        _place_names.cache = cached = (places, len(places), {v: k for k, v in places.items()})
+    return cached[2]
+
+
 def document_relations(doc: Document, place: Division | None, mentions: list[Mention],
                        ids: dict[tuple, str], entities: dict[str, Entity],
-                       publisher: str, index: SentenceIndex, gaz: Gazetteer) -> list[Relation]:
-    """All relations one document states or makes certain."""
+                       publisher: str, index: SentenceIndex, gaz: Gazetteer,
+                       places: dict[str, str] | None = None) -> list[Relation]:
+    """All relations one document states or makes certain (``places``: the
+    Place entities' names to ids, when the caller has them)."""
     cues = load_cues()
     rels: list[Relation] = []
     dn = doc_node(doc.doc_id)
     if publisher:
         rels.append(Relation(dn, "publishedBy", publisher, ()))
-    places = {e.name: e.id for e in entities.values() if e.type == "Place"}
+    if places is None:
+        places = {e.name: e.id for e in entities.values() if e.type == "Place"}
     doc_place = places.get(place.name) if place is not None else None
     by_sentence: dict[int, list[tuple[Mention, str]]] = defaultdict(list)
     modes = mode_marks(doc.text, doc.title)
@@ -240,8 +251,8 @@ def _sentence_relations(doc, text, offset, items, entities, publisher, cues) -> 
                 if other != eid:
                     rels.append(Relation(other, "collaboratesWith", eid, (ev,)))
     ents = sorted({eid for _, eid in items})
-    for a, b in combinations(ents, 2):
-        rels.append(Relation(a, "coMentioned", b, (Evidence(doc.doc_id, offset, offset + len(text), text),)))
+    whole = (Evidence(doc.doc_id, offset, offset + len(text), text),)  # one for all pairs
+    rels += [Relation(a, "coMentioned", b, whole) for a, b in combinations(ents, 2)]
     return rels
 
 
