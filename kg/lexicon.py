@@ -84,6 +84,18 @@ def _read_default(name: str) -> str:
     return resources.files("kg").joinpath(f"data/{name}").read_text("utf-8")
 
 
+@lru_cache(maxsize=1)
+def load_short_forms() -> tuple[tuple[str, str], ...]:
+    """``(short, full)`` agency name endings (教育工委, 教育工作委员会) from
+    ``short_forms.tsv``."""
+    pairs = []
+    for line in _lines(_read_default("short_forms.tsv")):
+        short, _, full = line.partition("\t")
+        if short.strip() and full.strip():
+            pairs.append((short.strip(), full.strip()))
+    return tuple(pairs)
+
+
 @lru_cache(maxsize=8)
 def load_lexicon(extra_dir: str | None = None) -> Lexicon:
     """The shipped lexicon, extended by the files in ``extra_dir``."""

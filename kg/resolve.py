@@ -17,6 +17,7 @@ import re
 from collections import Counter, defaultdict
 
 from .gazetteer import Division, Gazetteer
+from .lexicon import load_short_forms
 from .model import Document, Entity, Evidence, Mention
 from .segment import Sentence
 
@@ -83,16 +84,38 @@ def complete_name(m: Mention, place: Division | None, gaz: Gazetteer) -> str:
     return name
 
 
+#: National prefixes a short mention of the same thing leaves out.
+_LEVEL = re.compile(r"^(国家级|国家|全国)")
+
+
+def _expansions(name: str) -> set[str]:
+    """The other forms of an agency name ending in a short form
+    (市委教育工委, 市委教育工作委员会)."""
+    out = set()
+    for short, full in load_short_forms():
+        if name.endswith(full):
+            out.add(name[:-len(full)] + short)
+        elif name.endswith(short) and len(name) > len(short):
+            out.add(name[:-len(short)] + full)
+    return out
+
+
 def aliases_of(m: Mention, canonical: str) -> set[str]:
     """Surface forms a reader would accept for the mention's entity."""
     forms = {m.text, key(m.text), m.name}
-    if m.rule == "quoted":
+    if m.rule == "quoted" and m.type != "Event":  # an event's quoted words are its theme
         forms.update(c.strip() for c in _QUOTED_CORE.findall(m.text))
         q = m.text.find("“")
         if q > 0:  # 台州市职业院校“双高计划”: the form from the quote on
             forms.update({m.text[q:], key(m.text[q:])})
     if m.type == "Agency" and m.text.startswith("中共"):
         forms.add(m.text[2:])
+    if m.type == "Agency":
+        forms.update(_expansions(canonical))
+    if m.type != "Place":
+        level = _LEVEL.match(canonical)
+        if level and len(canonical) - level.end() >= 4:
+            forms.add(canonical[level.end():])  # 国家产教融合试点城市: 产教融合试点城市
     return {f for f in forms if f and f != canonical}
 
 
@@ -127,13 +150,13 @@ def abbreviations(text: str, mentions: list[Mention]) -> list[tuple[Mention, str
 
 
 def _local_names(mentions, completed, place) -> dict[str, set[str]]:
-    """The canonical names of a document's Agencies and Events that start
-    with the document's place."""
+    """The canonical names of a document's entities (places aside) that
+    start with the document's place."""
     out: dict[str, set[str]] = {}
     if place is None:
         return out
     for m, name in zip(mentions, completed):
-        if m.type in ("Agency", "Event") and name.startswith(place.name):
+        if m.type != "Place" and name.startswith(place.name):
             out.setdefault(m.type, set()).add(key(name))
     return out
 
@@ -176,7 +199,7 @@ def resolve(docs: list[tuple[Document, Division | None, list[Mention], SentenceI
         completed = [complete_name(m, place, gaz) for m in mentions]
         local = _local_names(mentions, completed, place)
         for m, name in zip(mentions, completed):
-            if place is not None and m.type in ("Agency", "Event") \
+            if place is not None and m.type != "Place" \
                     and key(place.name + name) in local.get(m.type, ()):
                 name = place.name + name  # 校园文化研究院 beside 温州市校园文化研究院
             node = (m.type, key(name))

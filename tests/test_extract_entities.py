@@ -192,3 +192,56 @@ def test_an_organ_word_without_a_place_names_no_agency(mentions_of):
     found = mentions_of("组织县(市、区)党委教育工委述职,市委教育工委部署工作。", place="温州市")
     assert not any(t == "Agency" and n.startswith(("党委", "党组")) for t, n in found)
     assert ("Agency", "市委教育工委") in found
+
+
+def test_a_quoted_name_after_a_hold_verb_is_an_event(mentions_of):
+    found = mentions_of("秋季开学时举办“开学安全第一课”,覆盖全体学生。", place="成都市")
+    assert ("Event", "开学安全第一课") in found
+    assert ("Initiative", "开学安全第一课") not in found
+
+
+def test_a_masked_quote_with_little_left_is_no_name(mentions_of):
+    found = mentions_of("持续优化“*两翼”教育布局,打造教育改革“X样板”,推广“X家教”品牌。")
+    names = {n for _, n in found}
+    assert "*两翼" not in names and "X样板" not in names
+
+
+def test_two_quoted_programmes_run_together_are_split(mentions_of):
+    found = mentions_of("组织实施“院士进校园行动青少年科创计划”等项目。", place="郑州市")
+    assert ("Initiative", "院士进校园行动") in found
+    assert ("Initiative", "青少年科创计划") in found
+
+
+def test_a_quoted_number_takes_the_words_around_it(mentions_of):
+    found = mentions_of("实施教师队伍“3456”培养工程,建立人才库。", place="南宁市")
+    assert ("Initiative", "教师队伍3456培养工程") in found
+
+
+def test_the_quoted_theme_of_an_event_is_its_own_initiative(mentions_of):
+    found = mentions_of("经验在全国“双减”经验交流会上作典型发言,推进“双减”落地。", place="成都市")
+    assert ("Initiative", "双减") in found
+    assert any(t == "Event" and n.endswith("经验交流会") for t, n in found)
+    assert ("Initiative", "全国双减") not in found
+
+
+def test_an_edition_opens_an_event_name(mentions_of):
+    found = mentions_of("成功举办第二届西部基于数据的课堂教学改革论坛。", place="成都市")
+    assert ("Event", "第二届西部基于数据的课堂教学改革论坛") in found
+
+
+def test_an_amount_is_no_part_of_a_fund_name(mentions_of):
+    found = mentions_of("设立300万元青蓝教师成长培育基金。", place="南宁市")
+    assert ("Initiative", "青蓝教师成长培育基金") in found
+
+
+def test_a_verb_glued_to_a_suffix_is_no_name(mentions_of):
+    found = mentions_of("全力建设区域教育实验区制定方案,按年度计划推进,用好名师工作室品牌。")
+    names = {n for _, n in found}
+    assert not any(n.endswith("制定方案") for n in names)
+    assert "年度计划" not in names and "好名师工作室" not in names
+
+
+def test_a_relative_organ_after_a_verb_stands_alone(mentions_of):
+    found = mentions_of("率先论证建立市委教育工委成员单位工作机制。", place="成都市")
+    assert ("Agency", "市委教育工委") in found
+    assert not any(t == "Agency" and "论证" in n for t, n in found)

@@ -95,3 +95,19 @@ def test_relative_forms_never_merge_two_cities_bureaus():
     agencies = {e.name: e for e in ex.entities if e.type == "Agency"}
     assert {"温州市教育局", "丽水市教育局", "温州市人民政府", "丽水市人民政府"} <= set(agencies)
     assert "丽水市教育局" not in agencies["温州市教育局"].aliases
+
+
+def test_a_short_agency_ending_and_its_full_form_are_one_agency():
+    ex = build_one("市委教育工委召开会议。成都市委教育工作委员会部署工作。", place="成都市",
+                   publisher="成都市教育局")
+    agencies = names(ex, "Agency")
+    hits = [e for e in agencies.values() if "工委" in e.name or "工作委员会" in e.name]
+    assert len(hits) == 1
+    assert {"成都市委教育工委", "成都市委教育工作委员会"} <= {hits[0].name, *hits[0].aliases}
+
+
+def test_a_national_name_and_its_short_mention_are_one_initiative():
+    ex = build_one("争创国家产教融合试点城市。产教融合试点城市创建取得进展。", place="成都市",
+                   publisher="成都市教育局")
+    inits = [e for e in ex.entities if e.type == "Initiative" and "试点城市" in e.name]
+    assert len(inits) == 1 and inits[0].name == "国家产教融合试点城市"

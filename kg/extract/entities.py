@@ -46,7 +46,16 @@ _GENERIC_LEFT = {"普通", "农村", "乡村", "公办", "民办", "城镇", "�
                  "标准化", "新优", "义务教育", "职业", "高等", "各类", "市直", "省级", "市级",
                  "县级", "国家级", "重点", "一流", "高水平", "现代", "新型", "全日制", "寄宿制",
                  "专项", "普惠性", "普惠", "山区", "海岛", "领域", "重点领域", "工作", "长效", "管理", "考核", "评价", "保障", "联动", "协调", "三年",
-                 "五年", "有关", "相关", "主要", "重大", "一批", "若干", "该", "本", "这", "其"}
+                 "五年", "有关", "相关", "主要", "重大", "一批", "若干", "该", "本", "这", "其",
+                 "年度", "本年度"}
+#: Verbs that make a quoted name an Event: 举办“开学家长第一课”.
+_HOLD_VERBS = ("举办", "召开", "举行", "承办", "主办")
+#: Single-character complements glued to a verb before a name: 用好, 抓实.
+_COMPLEMENTS = {"好", "实", "牢"}
+#: Two programmes run together where a list lost its 、 (“科学家进校园行动少年科学院计划”).
+_GLUED = re.compile(r"^(.{3,}?(?:行动|工程|计划))(.{3,}(?:行动|工程|计划|项目))$")
+#: An ordinal that opens an event's name: 第四届…论坛, 首届…大会.
+_EDITION = re.compile(r"(第[一二三四五六七八九十百\d]+届|首届)[^,。;:、,;:!?“”《》()()]{0,30}$")
 
 
 def strip_quotes(s: str) -> str:
@@ -110,11 +119,21 @@ def quoted_mentions(doc_id: str, s: Sentence, lex: Lexicon, toks: list[Token] = 
     for m in _QUOTED.finditer(s.text):
         core = m.group(1).strip()
         after = s.text[m.end():m.end() + 3]
-        if not _ok_core(core) and not re.fullmatch(r"\d+条", core) \
-                or after.startswith(_NOT_ENTITY_AFTER):
+        sm = _suffix_after(s.text, m.end(), rx, lex.boundaries)
+        numbered = re.fullmatch(r"\d+条", core) or (sm and re.fullmatch(r"[\dA-Za-z]+", core))
+        if not _ok_core(core) and not numbered or after.startswith(_NOT_ENTITY_AFTER):
+            continue
+        if _MASK.search(core) and len(_CJK.findall(_MASK.sub("", core))) < 3:
+            continue  # “*两翼”, “X样板”: too little is left of the name
+        glued = _GLUED.match(core) if not sm else None
+        if glued:
+            a = s.start + m.start(1)
+            for part in glued.groups():
+                k = core.index(part)
+                out.append(Mention(doc_id, a + k, a + k + len(part), part, "Initiative", part,
+                                   "quoted"))
             continue
         end, etype, name = m.end(), "Initiative", core
-        sm = _suffix_after(s.text, m.end(), rx, lex.boundaries)
         if not sm and re.search(r"[、,]", core):
             continue  # a slogan of parallel phrases (抓师德、强师风), not a name
         if not sm and len(core) <= 3 and core.endswith("者"):
@@ -127,6 +146,13 @@ def quoted_mentions(doc_id: str, s: Sentence, lex: Lexicon, toks: list[Token] = 
             else:
                 etype = suf.type
                 name = core + gap + suffix if suf.keep or gap else core
+                if etype == "Event" and gap and _ok_core(core):
+                    # “一带一路”职业教育国际论坛: the quoted words are an
+                    # initiative of their own, not another name of the event
+                    out.append(Mention(doc_id, s.start + m.start(), s.start + m.end(),
+                                       m.group(0), "Initiative", core, "inner"))
+        elif s.text[max(0, m.start() - 2):m.start()] in _HOLD_VERBS:
+            etype = "Event"  # 举办“开学家长第一课”
         if re.fullmatch(r"\d+条", core) or re.search(r"\d+条$", name):
             etype = "Programme"  # 减负40条: a numbered set of measures
         start = s.start + m.start()
@@ -134,7 +160,8 @@ def quoted_mentions(doc_id: str, s: Sentence, lex: Lexicon, toks: list[Token] = 
         if k:
             left_start = _noun_prefix(toks, k, lex.boundaries)
             left = s.text[left_start - s.start:m.start()]
-            if left and _CJK.search(left) and s.text[m.start() - 1] not in "”\"":
+            scope = etype == "Initiative" and left in _WHOLE_AREA | {"全国", "国家"}
+            if left and _CJK.search(left) and s.text[m.start() - 1] not in "”\"" and not scope:
                 name = left + name
                 start = left_start
         if not _ok_core(strip_quotes(name)):
@@ -155,7 +182,7 @@ def _suffix_after(text: str, pos: int, rx: re.Pattern, boundaries) -> tuple[str,
     if m:
         return "", m.group(0), m.end()
     gap = _GAP.match(text, pos).group(0)
-    gap = re.split(r"[和与及等的]", gap)[0][:6]
+    gap = re.split(r"[和与及等的]", gap)[0][:8]
     for k in range(1, len(gap) + 1):
         m = rx.match(text, pos + k)
         if m:
@@ -167,6 +194,7 @@ def _suffix_after(text: str, pos: int, rx: re.Pattern, boundaries) -> tuple[str,
 
 
 _LEADING_JOINERS = "和与及、的"
+_MONEY = re.compile(r"[\d.]*[万亿千百]?元|[\d.]+[万亿]")
 _MASKED_TOKEN = re.compile(r"[*X×]+")
 _CONNECTORS = {"+", "·", ".", "-"}
 #: Verbs jieba tags as nouns that still never open a name (建成…学校, 竣工投用…中学).
@@ -198,6 +226,8 @@ def _left_edge(toks: list[Token], idx: int, boundaries: frozenset[str],
         if len(w) > 1 and w[0] in _LEADING_JOINERS and t.pos not in _STOP_POS:
             i -= 1  # 和三梅: the name starts after the joiner
             break
+        if _MONEY.fullmatch(w):
+            break  # 1000万元弘远校长奖励培育基金: the amount is no part of the name
         if allow_parens and w in (")", ")"):
             depth += 1
         elif allow_parens and w in ("(", "(") and depth:
@@ -274,12 +304,14 @@ def suffix_mentions(doc_id: str, s: Sentence, toks: list[Token], lex: Lexicon) -
         else:  # the suffix ends a longer token: 城乡教育共同体
             idx = ending[b]
             tok = toks[idx]
-            if tok.start >= a or s.text[tok.start - s.start:m.start()] in _GENERIC_HEADS:
-                continue
+            head_text = s.text[tok.start - s.start:m.start()]
+            if tok.start >= a or head_text in _GENERIC_HEADS or head_text in lex.boundaries:
+                continue  # 中小学, 制定方案: no name before the suffix
             head = [Token(tok.start, a, s.text[tok.start - s.start:m.start()], tok.pos)]
         long_name = suf.type in ("Programme", "Event")
         first, start = _left_edge(toks, idx, lex.strong_boundaries if long_name else lex.boundaries,
-                                  40 if long_name else 16, suf.type == "Programme", not head)
+                                  40 if long_name else 16, suf.type == "Programme",
+                                  not head and not (suf.type == "Agency" and suf.suffix[0] in "省市县区"))
         same_type = {x.suffix for x in bare.values() if x.type == suf.type}
         if not head and first < idx and toks[idx - 1].word in same_type \
                 and suf.suffix[0] in "省市县区" and len(suf.suffix) <= 3:
@@ -292,16 +324,27 @@ def suffix_mentions(doc_id: str, s: Sentence, toks: list[Token], lex: Lexicon) -
         if start > left[0].start if left else False:
             left[0] = Token(start, left[0].end, left[0].word[start - left[0].start:], left[0].pos)
         if suf.type in ("Agency", "School", "Initiative", "Place"):
-            while len(left) > 1 and (left[0].pos in ("v", "d", "ad", "vd") or left[0].word in _LEAD_VERBS):
+            while len(left) > 1 and (left[0].pos in ("v", "d", "ad", "vd") or left[0].word in _LEAD_VERBS
+                                     or left[0].word in _COMPLEMENTS):
                 left = left[1:]
                 start = left[0].start
         relative_organ = suf.type == "Agency" and suf.suffix[0] in "省市县区" and not left
         if not relative_organ and (not left or not _valid(suf.type, left, suf.suffix, s.text[:m.start()])):
             continue
         nxt = s.text[m.end():m.end() + 1]
-        if suf.type == "Programme" and nxt and _CJK.match(nxt) and nxt not in "和与及等的或":
+        if suf.type == "Programme" and nxt and _CJK.match(nxt) and nxt not in "和与及等的或以并":
             continue  # 学前教育规划布局: the suffix word modifies a noun
+        if suf.type == "Event":
+            ed = _EDITION.search(s.text, 0, start - s.start)
+            if ed:
+                start = s.start + ed.start()  # 第四届长三角基于大数据的…论坛
         text = s.text[start - s.start:m.end()]
+        quoted = s.text[start - s.start - 1:start - s.start] == "“" and s.text[m.end():m.end() + 1] == "”"
+        if suf.type == "Place" and quoted:
+            continue  # “优校兴乡”: a slogan that ends like a township
+        if _GLUED.match(text) and s.text[start - s.start - 1:start - s.start] == "“" \
+                and s.text[m.end():m.end() + 1] == "”":
+            continue  # two quoted names run together: quoted_mentions splits them
         out.append(Mention(doc_id, start, b, text, suf.type, strip_quotes(text), "grammar"))
     return out
 
@@ -367,22 +410,35 @@ _RANK = {"title": 0, "quoted": 1, "lexicon": 2, "grammar": 3}
 
 def _select(mentions: list[Mention]) -> list[Mention]:
     """Places are kept as they are; other mentions may not overlap: the
-    longer wins, then the rule of higher rank."""
+    longer wins, then the rule of higher rank.  An initiative named inside
+    an event's name (“一带一路”职业教育国际论坛, …改革试点工作交流会) is kept
+    beside the event."""
     places = [m for m in mentions if m.type == "Place"]
     others = sorted((m for m in mentions if m.type != "Place"),
                     key=lambda m: (-(m.end - m.start), _RANK.get(m.rule, 9), m.start))
+    kept = _non_overlapping(m for m in others if m.rule != "inner")
+    events = [k for k in kept if k.type == "Event"]
+    inner = _non_overlapping(
+        m for m in others if m.type == "Initiative" and m not in kept
+        and any(k.start <= m.start and m.end <= k.end and (k.start, k.end) != (m.start, m.end)
+                for k in events))
+    # a place inside a Programme/Initiative title is part of that name
+    titled = [(m.start, m.end) for m in kept if m.type in ("Programme", "Initiative")
+              and m.rule != "quoted"]
+    places = [p for p in places if not any(s <= p.start and p.end <= e for s, e in titled)]
+    return sorted(kept + places + inner, key=lambda m: (m.start, m.end, m.type))
+
+
+def _non_overlapping(ranked) -> list[Mention]:
+    """The mentions, in rank order, that overlap none ranked before them."""
     taken: list[tuple[int, int]] = []
     kept = []
-    for m in others:
+    for m in ranked:
         if any(m.start < e and s < m.end for s, e in taken):
             continue
         taken.append((m.start, m.end))
         kept.append(m)
-    # a place inside a Programme/Initiative title is part of that name
-    titled = [(m.start, m.end) for m in kept if m.type in ("Programme", "Initiative", "Event")
-              and m.rule != "quoted"]
-    places = [p for p in places if not any(s <= p.start and p.end <= e for s, e in titled)]
-    return sorted(kept + places, key=lambda m: (m.start, m.end, m.type))
+    return kept
 
 
 @lru_cache(maxsize=4)
