@@ -42,6 +42,8 @@ class Lexicon:
     strong_boundaries: frozenset[str]
     patterns: tuple[tuple[str, str, str], ...]   # (label, pattern, canonical id)
     sources: tuple[str, ...] = field(default=())
+    #: words after quotes that make them a channel or a slogan, not a name
+    not_names_after: tuple[str, ...] = field(default=())
 
     def suffixes_of(self, etype: str) -> list[Suffix]:
         return [s for s in self.suffixes if s.type == etype]
@@ -102,6 +104,7 @@ def load_lexicon(extra_dir: str | None = None) -> Lexicon:
     suffixes = _parse_suffixes(_read_default("suffixes.tsv"), "kg/data/suffixes.tsv")
     boundaries = set(_lines(_read_default("boundaries.txt")))
     strong = set(_lines(_read_default("strong_boundaries.txt")))
+    not_after = set(_lines(_read_default("not_names_after.txt")))
     patterns = []
     for entry in sorted(resources.files("kg").joinpath("data").iterdir(), key=lambda p: p.name):
         if entry.name.endswith(".jsonl"):
@@ -118,9 +121,12 @@ def load_lexicon(extra_dir: str | None = None) -> Lexicon:
             boundaries |= set(_lines((d / "boundaries.txt").read_text("utf-8")))
         if (d / "strong_boundaries.txt").exists():
             strong |= set(_lines((d / "strong_boundaries.txt").read_text("utf-8")))
+        if (d / "not_names_after.txt").exists():
+            not_after |= set(_lines((d / "not_names_after.txt").read_text("utf-8")))
         for f in sorted(d.glob("*.jsonl")):
             patterns += _parse_patterns(f.read_text("utf-8"), str(f))
     # longest suffix first, so 职业技术学院 wins over 学院
     suffixes.sort(key=lambda s: (-len(s.suffix), s.type, s.suffix))
     return Lexicon(tuple(suffixes), frozenset(w.strip() for w in boundaries),
-                   frozenset(w.strip() for w in strong), tuple(patterns), tuple(sources))
+                   frozenset(w.strip() for w in strong), tuple(patterns), tuple(sources),
+                   tuple(sorted(w.strip() for w in not_after)))

@@ -245,3 +245,45 @@ def test_a_relative_organ_after_a_verb_stands_alone(mentions_of):
     found = mentions_of("率先论证建立市委教育工委成员单位工作机制。", place="成都市")
     assert ("Agency", "市委教育工委") in found
     assert not any(t == "Agency" and "论证" in n for t, n in found)
+
+
+def test_quotes_before_a_channel_or_a_slogan_word_are_no_names(mentions_of):
+    found = mentions_of("办好“成都教育”“蓉城学子”等宣发平台,围绕“崇德尚学”“知行合一”等要求开展活动,"
+                        "落实“两个只增不减”要求。", place="成都市")
+    names = {n for _, n in found}
+    assert not names & {"成都教育", "蓉城学子", "崇德尚学", "知行合一"}
+    assert ("Initiative", "两个只增不减") in found
+
+
+def test_two_states_of_a_transition_are_no_initiatives(mentions_of):
+    found = mentions_of("推动教师管理从“学校人”向“系统人”转变。", place="成都市")
+    assert not {n for _, n in found} & {"学校人", "系统人"}
+
+
+def test_a_goal_said_as_a_sentence_is_no_initiative(mentions_of):
+    found = mentions_of("推进实现“班班都有好老师”,打造“学有优教”品牌。", place="成都市")
+    names = {n for _, n in found}
+    assert "班班都有好老师" not in names and "学有优教" in names
+
+
+def test_a_kind_of_action_after_deng_is_no_name(mentions_of):
+    found = mentions_of("巩固校外培训、食品安全等专项整顿行动成果,开展欺凌防治等六大护苗行动。",
+                        place="成都市")
+    names = {n for _, n in found}
+    assert not any(n.endswith("专项整顿行动") for n in names)
+    assert "六大护苗行动" in names
+
+
+def test_a_suffix_jieba_glued_to_work_still_ends_a_name(mentions_of):
+    found = mentions_of("举办全国县域教育综合改革试点工作推进会。", place="成都市")
+    assert ("Initiative", "全国县域教育综合改革试点") in found
+
+
+def test_a_quoted_slogan_shaped_like_a_township_is_no_place(mentions_of):
+    found = mentions_of("实施“强校兴乡”工程。", place="成都市")
+    assert not any(t == "Place" for t, _ in found)
+
+
+def test_a_programme_title_before_yiji_is_kept(mentions_of):
+    found = mentions_of("出台中小学“双师型”教师培养实施意见以及配套办法。", place="成都市")
+    assert any(t == "Programme" and n.endswith("教师培养实施意见") for t, n in found)

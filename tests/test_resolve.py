@@ -111,3 +111,11 @@ def test_a_national_name_and_its_short_mention_are_one_initiative():
                    publisher="成都市教育局")
     inits = [e for e in ex.entities if e.type == "Initiative" and "试点城市" in e.name]
     assert len(inits) == 1 and inits[0].name == "国家产教融合试点城市"
+
+
+def test_a_programme_and_its_place_prefixed_twin_are_one():
+    ex = build_one("印发成都市智慧校园建设实施方案。各校落实智慧校园建设实施方案,按期完成。", place="成都市",
+                   publisher="成都市教育局")
+    progs = [e for e in ex.entities if e.type == "Programme"]
+    assert [p.name for p in progs] == ["成都市智慧校园建设实施方案"]
+    assert "智慧校园建设实施方案" in progs[0].aliases

@@ -29,8 +29,10 @@ _MASK = re.compile(r"[*X×＊]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _STOP_POS = {"p", "c", "u", "uj", "ul", "uz", "ug", "uv", "ud", "r", "x", "y", "e", "o"}
 _PERSON_PLACE_POS = {"ns", "nr", "nrt", "nrfg"}
-#: A quoted word followed by one of these names a channel, not a programme.
-_NOT_ENTITY_AFTER = ("微信", "公众号", "网站", "客户端", "APP", "App", "抖音", "视频号", "专栏", "精神")
+#: The rest of a run of quoted words and the 等 after it: “A”“B”、“C”等.
+_QUOTE_RUN = re.compile(r"(?:[、,和及与]?[“\"][^“”\"\n]{1,30}[”\"])*")
+#: A transition between two quoted forms: 从“委任制”向“任期制”转变.
+_TRANSITION = re.compile(r"从[“\"][^“”\"\n]{1,12}[”\"]向[“\"][^“”\"\n]{1,12}[”\"]")
 _PUNCT = set(",;:!?、,。;:!?…—()()[]【】“”\"'‘’《》 \t\n")
 _PROPER_POS = {"ns", "nr", "nrt", "nz", "j", "nt", "eng"}
 _NAME_MARKERS = ("届", "全国", "全球", "世界", "国际", "中国", "首届", "省", "市", "县", "区")
@@ -107,6 +109,14 @@ def _noun_prefix(toks, k: int, boundaries, max_chars: int = 14) -> int:
     return toks[i].start if i < k else toks[k].start
 
 
+def _not_a_name_after(after: str, lex: Lexicon) -> bool:
+    """Whether the words after a run of quotes make them a channel or a
+    slogan (…等宣发平台, …等要求); see ``not_names_after.txt``."""
+    words = lex.not_names_after
+    return after.startswith(words) or (after.startswith("等") and after[1:].startswith(
+        tuple(w for w in words if not w.startswith("等"))))
+
+
 def quoted_mentions(doc_id: str, s: Sentence, lex: Lexicon, toks: list[Token] = ()) -> list[Mention]:
     """“…” names, with a trailing suffix (工程, 计划, 论坛, 规划 …) taken
     into the name where the lexicon says so, and the words right before the
@@ -116,13 +126,19 @@ def quoted_mentions(doc_id: str, s: Sentence, lex: Lexicon, toks: list[Token] = 
     by_suffix = {x.suffix: x for x in lex.suffixes}
     rx = _suffix_regex(tuple(by_suffix))
     starts = {t.start: k for k, t in enumerate(toks)}
+    transitions = [(t.start(), t.end()) for t in _TRANSITION.finditer(s.text)]
     for m in _QUOTED.finditer(s.text):
         core = m.group(1).strip()
-        after = s.text[m.end():m.end() + 3]
+        run_end = _QUOTE_RUN.match(s.text, m.end()).end()
+        after = s.text[run_end:run_end + 6]
         sm = _suffix_after(s.text, m.end(), rx, lex.boundaries)
         numbered = re.fullmatch(r"\d+条", core) or (sm and re.fullmatch(r"[\dA-Za-z]+", core))
-        if not _ok_core(core) and not numbered or after.startswith(_NOT_ENTITY_AFTER):
+        if not _ok_core(core) and not numbered or (not sm and _not_a_name_after(after, lex)):
             continue
+        if any(a <= m.start() and m.end() <= b for a, b in transitions):
+            continue  # 从“委任制”向“任期制”转变: two states, not programmes
+        if not sm and len(core) >= 6 and "有" in core[1:-1] and not _MASK.search(core):
+            continue  # “校园处处有文化”: a goal stated as a sentence
         if _MASK.search(core) and len(_CJK.findall(_MASK.sub("", core))) < 3:
             continue  # “*两翼”, “X样板”: too little is left of the name
         glued = _GLUED.match(core) if not sm else None
@@ -296,13 +312,15 @@ def suffix_mentions(doc_id: str, s: Sentence, toks: list[Token], lex: Lexicon) -
     out = []
     for m in rx.finditer(s.text):
         a, b = s.start + m.start(), s.start + m.end()
-        if b not in ending:
-            continue
+        if b not in ending and not (b + 2 in ending and s.text[m.end():m.end() + 2] == "工作"):
+            continue  # …试点工作: jieba glues 工作 to the word before it
         suf = bare[m.group(0)]
         if a in starts:
             idx, head = starts[a], []
         else:  # the suffix ends a longer token: 城乡教育共同体
-            idx = ending[b]
+            idx = ending.get(b)
+            if idx is None:
+                continue
             tok = toks[idx]
             head_text = s.text[tok.start - s.start:m.start()]
             if tok.start >= a or head_text in _GENERIC_HEADS or head_text in lex.boundaries:
@@ -339,7 +357,11 @@ def suffix_mentions(doc_id: str, s: Sentence, toks: list[Token], lex: Lexicon) -
             if ed:
                 start = s.start + ed.start()  # 第四届长三角基于大数据的…论坛
         text = s.text[start - s.start:m.end()]
-        quoted = s.text[start - s.start - 1:start - s.start] == "“" and s.text[m.end():m.end() + 1] == "”"
+        before = s.text[start - s.start - 1:start - s.start]
+        if before == "等" and suf.type in ("Initiative", "Event") \
+                and not re.match(r"[一二三四五六七八九十两百千万\d]", text):
+            continue  # 师德师风、乱收费等专项治理行动: a kind of action, not a name
+        quoted = before == "“" and s.text[m.end():m.end() + 1] == "”"
         if suf.type == "Place" and quoted:
             continue  # “优校兴乡”: a slogan that ends like a township
         if _GLUED.match(text) and s.text[start - s.start - 1:start - s.start] == "“" \
