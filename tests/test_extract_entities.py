@@ -287,3 +287,19 @@ def test_a_quoted_slogan_shaped_like_a_township_is_no_place(mentions_of):
 def test_a_programme_title_before_yiji_is_kept(mentions_of):
     found = mentions_of("出台中小学“双师型”教师培养实施意见以及配套办法。", place="成都市")
     assert any(t == "Programme" and n.endswith("教师培养实施意见") for t, n in found)
+
+
+def test_schools_shortened_to_the_city_initial_in_a_list(mentions_of):
+    found = mentions_of("全力支持宁大、宁职院争创一流,宁大力推进改革。", place="宁波市")
+    assert ("School", "宁波大学") in found and ("School", "宁波职业技术学院") in found
+    assert sum(1 for t, _ in found if t == "School") == 2
+
+
+def test_a_school_short_form_needs_a_place_of_the_document(mentions_of):
+    found = mentions_of("全力支持宁大、宁职院争创一流。", place="成都市")
+    assert not any(t == "School" for t, _ in found)
+
+
+def test_a_school_short_form_reads_the_city_not_another_county(mentions_of):
+    found = mentions_of("支持温大、温医大发展。", place="成都市")  # 温江 is a district of 成都
+    assert not any(t == "School" for t, _ in found)

@@ -427,6 +427,44 @@ def numbered_school_mentions(doc_id: str, s: Sentence, gaz: Gazetteer,
     return out
 
 
+@lru_cache(maxsize=64)
+def _initials(gaz: Gazetteer, context: Division) -> dict[str, str]:
+    """The first character of the document's own place and of its city,
+    with the short name it stands for (温 -> 温州).  Other counties of the
+    city are left out: their initials collide too often (温江, 温州)."""
+    out: dict[str, str] = {}
+    for d in [context, *gaz.ancestors(context)]:
+        if d.level in (2, 3) and len(d.short) >= 2:
+            out.setdefault(d.short[0], d.short)
+    return out
+
+
+@lru_cache(maxsize=8)
+def _abbreviation_regex(shorts: tuple[str, ...]) -> re.Pattern:
+    alts = "|".join(re.escape(x) for x in shorts)
+    return re.compile(rf"([\u4e00-\u9fff])({alts})")
+
+
+def abbreviated_school_mentions(doc_id: str, s: Sentence, lex: Lexicon, gaz: Gazetteer,
+                                context: Division | None) -> list[Mention]:
+    """Schools shortened to a place's first character and a short ending,
+    standing in a list (支持温医大、温大争创 -> 温州医科大学, 温州大学)."""
+    if context is None or not lex.school_abbreviations:
+        return []
+    initials = _initials(gaz, context)
+    full = dict(lex.school_abbreviations)
+    out = []
+    for m in _abbreviation_regex(tuple(full)).finditer(s.text):
+        place = initials.get(m.group(1))
+        before, after = s.text[m.start() - 1:m.start()], s.text[m.end():m.end() + 1]
+        if place is None or not (before in ("、", "和", "与", "及") and before
+                                 or after and after in "、,,。;;::等和与及"):
+            continue  # only in a list or before punctuation: 台大力推进 is no school
+        out.append(Mention(doc_id, s.start + m.start(), s.start + m.end(), m.group(0), "School",
+                           place + full[m.group(2)], "grammar"))
+    return out
+
+
 _RANK = {"title": 0, "quoted": 1, "lexicon": 2, "grammar": 3}
 
 
@@ -486,6 +524,7 @@ def extract_mentions(doc: Document, lex: Lexicon, gaz: Gazetteer,
         found += suffix_mentions(doc.doc_id, s, toks, lex)
         found += place_mentions(doc.doc_id, toks, gaz, context)
         found += numbered_school_mentions(doc.doc_id, s, gaz, context)
+        found += abbreviated_school_mentions(doc.doc_id, s, lex, gaz, context)
     title_end = doc.text.find("\n")
     if doc.title and 0 < title_end:
         found = [m for m in found if not (m.type == "Programme" and m.end <= title_end
