@@ -303,3 +303,21 @@ def test_a_school_short_form_needs_a_place_of_the_document(mentions_of):
 def test_a_school_short_form_reads_the_city_not_another_county(mentions_of):
     found = mentions_of("支持温大、温医大发展。", place="成都市")  # 温江 is a district of 成都
     assert not any(t == "School" for t, _ in found)
+
+
+def test_an_ordinary_word_in_quotes_is_no_name(mentions_of):
+    found = mentions_of("绘制研学基地“分布图”,推行职称“无纸化”评审,深化“双减”,推进“书香川渝”建设。",
+                        place="成都市")
+    names = {n for _, n in found}
+    assert not any("分布图" in n or "无纸化" in n for n in names)
+    assert "双减" in names and "书香川渝" in names
+
+
+def test_a_time_word_names_an_event(mentions_of):
+    found = mentions_of("举办中小学生现场展演、元旦音乐会等活动。", place="成都市")
+    assert ("Event", "元旦音乐会") in found
+
+
+def test_collaborative_education_stays_inside_an_initiative_name(mentions_of):
+    found = mentions_of("全力建设全国家庭学校社会协同育人实验区。", place="成都市")
+    assert ("Initiative", "全国家庭学校社会协同育人实验区") in found

@@ -117,7 +117,28 @@ def _not_a_name_after(after: str, lex: Lexicon) -> bool:
         tuple(w for w in words if not w.startswith("等"))))
 
 
-def quoted_mentions(doc_id: str, s: Sentence, lex: Lexicon, toks: list[Token] = ()) -> list[Mention]:
+#: A quoted word this frequent in jieba's general dictionary is an ordinary
+#: word in quotes for emphasis (“路线图”, “一对一”, “无纸化”), not a name.
+_COMMON_FREQ = 9
+
+
+@lru_cache(maxsize=1)
+def _domain_words() -> frozenset[str]:
+    """The words of the domain dictionary (``userdict.txt``): names, never
+    ordinary words."""
+    from importlib import resources
+    text = resources.files("kg").joinpath("data/userdict.txt").read_text("utf-8")
+    return frozenset(line.split()[0] for line in text.splitlines()
+                     if line.strip() and not line.startswith("#"))
+
+
+def _ordinary_word(core: str, freq: dict, lex: Lexicon) -> bool:
+    return freq.get(core, 0) >= _COMMON_FREQ and core not in _domain_words() \
+        and not any(core == p for _, p, _ in lex.patterns)
+
+
+def quoted_mentions(doc_id: str, s: Sentence, lex: Lexicon, toks: list[Token] = (),
+                    freq: dict | None = None) -> list[Mention]:
     """“…” names, with a trailing suffix (工程, 计划, 论坛, 规划 …) taken
     into the name where the lexicon says so, and the words right before the
     quote (台州市职业院校“双高计划”) where they can belong to a name.  The
@@ -135,6 +156,8 @@ def quoted_mentions(doc_id: str, s: Sentence, lex: Lexicon, toks: list[Token] = 
         numbered = re.fullmatch(r"\d+条", core) or (sm and re.fullmatch(r"[\dA-Za-z]+", core))
         if not _ok_core(core) and not numbered or (not sm and _not_a_name_after(after, lex)):
             continue
+        if not sm and freq is not None and _ordinary_word(core, freq, lex):
+            continue  # 精品研学“路线图”: an ordinary word in quotes
         if any(a <= m.start() and m.end() <= b for a, b in transitions):
             continue  # 从“委任制”向“任期制”转变: two states, not programmes
         if not sm and len(core) >= 6 and "有" in core[1:-1] and not _MASK.search(core):
@@ -294,8 +317,9 @@ def _valid(etype: str, left: list[Token], suffix: str, text_before: str) -> bool
         if left_text.startswith(_RELATIVE) or proper:
             return True
         return suffix in _ASSOCIATION and len(left_text) >= 2
-    if etype == "Event":
-        return len(left_text) >= 4 or proper or any(k in left_text for k in _NAME_MARKERS)
+    if etype == "Event":  # a time word names an event too: 新年音乐会, 元旦晚会
+        return len(left_text) >= 4 or proper or any(k in left_text for k in _NAME_MARKERS) \
+            or (len(left) == 1 and left[0].pos == "t" and len(left_text) >= 2)
     if etype == "Programme":
         return len(left_text) >= (6 if suffix in _WEAK_PROGRAMME else 4)
     return len(left_text) >= 2 and not all(t.word in _GENERIC_LEFT for t in left)
@@ -518,7 +542,7 @@ def extract_mentions(doc: Document, lex: Lexicon, gaz: Gazetteer,
     for s in split_sentences(doc.text):
         toks = tokens(s.text, s.start, pt)
         found += title_mentions(doc.doc_id, s)
-        found += quoted_mentions(doc.doc_id, s, lex, toks)
+        found += quoted_mentions(doc.doc_id, s, lex, toks, pt.tokenizer.FREQ)
         found += pattern_mentions(doc.doc_id, s, lex, toks)
         found += about_mentions(doc.doc_id, s)
         found += suffix_mentions(doc.doc_id, s, toks, lex)
