@@ -10,7 +10,7 @@ import unicodedata
 from functools import lru_cache
 from importlib import resources
 
-__all__ = ["normalize", "strip_boilerplate", "strip_page_marks", "strip_table_rules",
+__all__ = ["normalize", "to_simplified", "strip_boilerplate", "strip_page_marks", "strip_table_rules",
            "split_glued_items", "join_wrapped_lines", "drop_repeated_blocks", "tidy_lines",
            "CLEANERS", "clean_text"]
 
@@ -22,6 +22,30 @@ def normalize(text: str) -> str:
     zero-width or direction marks."""
     text = unicodedata.normalize("NFKC", text.replace("\r\n", "\n").replace("\r", "\n"))
     return _INVISIBLE.sub("", text).replace("\u3000", " ").replace("\xa0", " ")
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    import opencc
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str, min_share: float = 0.02) -> str:
+    """Traditional-Chinese text (a Hong Kong, Macao or Taiwan copy, a Big5
+    file) in simplified characters, 「」 as “”, so the simplified lexicons
+    read it; simplified text is left as it is.  Text counts as traditional
+    when converting changes at least ``min_share`` of its Chinese characters."""
+    han = sum(1 for c in text if "\u4e00" <= c <= "\u9fff")
+    if not han:
+        return text
+    converted = _t2s().convert(text)
+    changed = sum(1 for a, b in zip(text, converted) if a != b)
+    if changed < min_share * han:
+        return text
+    return converted.translate(_CORNER_QUOTES)
+
+
+_CORNER_QUOTES = str.maketrans({"「": "“", "」": "”", "『": "‘", "』": "’"})
 
 
 @lru_cache(maxsize=None)
@@ -92,8 +116,9 @@ def join_wrapped_lines(text: str, min_len: int = 20, min_share: float = 0.3) -> 
     out: list[str] = []
     for ln in lines:
         prev = out[-1].rstrip() if out else ""
-        if prev and len(prev.strip()) >= min_len and prev[-1] not in _TERMINAL \
-                and not _HEADING.match(prev) and ln.strip() and not _HEADING.match(ln):
+        body = any(c in _TERMINAL for c in prev[:-1])  # (五)…提质增效。实施“东方名
+        if prev and (len(prev.strip()) >= min_len or body) and prev[-1] not in _TERMINAL \
+                and (body or not _HEADING.match(prev)) and ln.strip() and not _HEADING.match(ln):
             out[-1] = prev + ln.strip()
         else:
             out.append(ln)
@@ -182,7 +207,7 @@ def tidy_lines(text: str) -> str:
     return "\n".join(ln for ln in lines if ln)
 
 
-CLEANERS = (normalize, strip_boilerplate, strip_page_marks, strip_table_rules,
+CLEANERS = (normalize, to_simplified, strip_boilerplate, strip_page_marks, strip_table_rules,
             split_glued_items, tidy_lines, join_wrapped_lines, drop_repeated_blocks)
 
 

@@ -80,7 +80,7 @@ def complete_name(m: Mention, place: Division | None, gaz: Gazetteer) -> str:
                     name = d.name + name[k:]
                 break
     if m.type == "Agency":
-        name = re.sub(r"(?<![人民])政府$", "人民政府", name)
+        name = re.sub(r"(?<![人民])政府(办公室)?$", r"人民政府\1", name)
     return name
 
 
@@ -195,7 +195,9 @@ def resolve(docs: list[tuple[Document, Division | None, list[Mention], SentenceI
     # relative forms (市教育局) name a different thing in each document: they
     # are aliases, never keys that merge entities
     local_only: dict[tuple[str, str], set[str]] = defaultdict(set)
+    node_docs: dict[tuple[str, str], set[str]] = defaultdict(set)
     for doc, place, mentions, index in docs:
+        higher = [a.name + place.name for a in gaz.ancestors(place)] if place is not None else []
         completed = [complete_name(m, place, gaz) for m in mentions]
         local = _local_names(mentions, completed, place)
         for m, name in zip(mentions, completed):
@@ -212,6 +214,12 @@ def resolve(docs: list[tuple[Document, Division | None, list[Mention], SentenceI
             forms[node].update(aliases | {name})
             if name != m.name:  # completed from the document's place: 市教育局
                 local_only[node].update(f for f in aliases if key(f) != key(name))
+            for h in higher:  # 北京市海淀区教育委员会 is 海淀区教育委员会 here
+                if m.type != "Place" and name.startswith(h) and len(name) > len(h):
+                    short = name[len(h) - len(place.name):]
+                    forms[node].add(short)
+                    local_only[node].add(short)
+            node_docs[node].add(doc.doc_id)
             ev[node].append(index.evidence(m.doc_id, m.start, m.end))
             if m.type == "Place":
                 d = gaz.lookup(m.name, place)
@@ -219,15 +227,19 @@ def resolve(docs: list[tuple[Document, Division | None, list[Mention], SentenceI
         for m, short in abbreviations(doc.text, mentions):
             node = canon[(m.doc_id, m.start, m.end)]
             forms[node].add(short)
+            if short[:1] in "市县区省本我":  # (以下简称“区教委”): relative, this document's only
+                local_only[node].add(short)
     # merge entities of one type that share a form (the quoted core is the
     # identity of a quoted name: 城乡“教共体” and “教共体” are one thing).
     # Places are already canonical through the gazetteer.
-    by_form: dict[tuple[str, str], tuple[str, str]] = {}
+    by_form: dict[tuple, tuple[str, str]] = {}
     for node in sorted(forms):
         if node[0] == "Place":
             continue
-        for f in sorted(forms[node] - local_only[node]):
-            k = (node[0], key(f))
+        keys = [(node[0], key(f)) for f in sorted(forms[node] - local_only[node])]
+        # a relative form still merges inside its own document
+        keys += [(node[0], key(f), d) for f in sorted(local_only[node]) for d in sorted(node_docs[node])]
+        for k in keys:
             if len(k[1]) < 2:
                 continue
             if k in by_form:

@@ -74,3 +74,13 @@ def test_lines_wrapped_in_mid_sentence_are_joined_but_headings_stay():
 def test_a_document_of_whole_paragraphs_is_not_rejoined():
     text = "一、主要成绩\n全县新建学校三所,完成投资两亿元。\n二、存在问题\n教师结构仍需优化。"
     assert clean_text(text) == text
+
+
+def test_traditional_text_is_read_in_simplified_characters():
+    out = clean_text("臺州市教育局實施「初中崛起」工程,推進城鄉教育共同體建設。")
+    assert out == "台州市教育局实施“初中崛起”工程,推进城乡教育共同体建设。"
+
+
+def test_simplified_text_is_not_converted():
+    text = "著名教师团队实施“乾坤”工程,发展乡村教育。"
+    assert clean_text(text) == text

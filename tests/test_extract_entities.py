@@ -321,3 +321,38 @@ def test_a_time_word_names_an_event(mentions_of):
 def test_collaborative_education_stays_inside_an_initiative_name(mentions_of):
     found = mentions_of("全力建设全国家庭学校社会协同育人实验区。", place="成都市")
     assert ("Initiative", "全国家庭学校社会协同育人实验区") in found
+
+
+def test_a_declared_short_form_is_no_initiative_and_names_its_school_later(mentions_of):
+    found = mentions_of("支持华南师范大学附属中学(以下简称“华附”)发展,华附牵头组建教育集团。",
+                        place="广州市")
+    assert ("Initiative", "华附") not in found
+    assert ("School", "华南师范大学附属中学") in found
+
+
+def test_the_verb_huitong_is_no_place_between_agencies(mentions_of):
+    found = mentions_of("县人社局会同县教体局落实教师待遇。", place="如东县")
+    assert not any(t == "Place" and n == "会同县" for t, n in found)
+    assert ("Agency", "县人社局") in found and ("Agency", "县教体局") in found
+
+
+def test_a_year_before_an_event_stays_in_its_name(mentions_of):
+    found = mentions_of("在2022年全省职业院校技能大赛中获金牌。", place="杭州市")
+    assert ("Event", "2022年全省职业院校技能大赛") in found
+
+
+def test_towns_of_rare_characters_and_streets_named_after_roads(mentions_of):
+    found = mentions_of("在苏家坨镇、学院路街道新建学校。", place="海淀区")
+    assert ("Place", "苏家坨镇") in found and ("Place", "学院路街道") in found
+
+
+def test_a_title_schools_earn_is_no_school_but_universities_are(mentions_of):
+    found = mentions_of("3所学校被评为南通市高中教育质量先进学校,统筹北京大学、清华大学等高校。",
+                        place="南通市")
+    assert not any(t == "School" and "先进学校" in n for t, n in found)
+    assert ("School", "北京大学") in found and ("School", "清华大学") in found
+
+
+def test_an_agency_name_opens_at_its_place_not_at_menu_words(mentions_of):
+    found = mentions_of("服务互动交流专题专栏北京市海淀区教委关于印发方案的通知", place="海淀区")
+    assert ("Agency", "北京市海淀区教委") in found

@@ -119,3 +119,25 @@ def test_a_programme_and_its_place_prefixed_twin_are_one():
     progs = [e for e in ex.entities if e.type == "Programme"]
     assert [p.name for p in progs] == ["成都市智慧校园建设实施方案"]
     assert "智慧校园建设实施方案" in progs[0].aliases
+
+
+def test_a_declared_relative_short_form_merges_in_its_document_only():
+    gaz, lex = load_gazetteer(), load_lexicon()
+    docs = []
+    for i, place in (("a", "海淀区"), ("b", "朝阳区")):
+        city = "北京市" + place
+        text = f"{city}教育委员会(以下简称“区教委”)制定方案。区教委牵头推进。"
+        docs.append((Document(i, f"{i}.txt", text, place=place, date="2023"), gaz.lookup(place)))
+    ex = extract(docs, gaz, lex)
+    agencies = [e for e in ex.entities if e.type == "Agency"]
+    assert len(agencies) == 2
+    assert {e.name for e in agencies} >= {"北京市海淀区教育委员会", "北京市朝阳区教育委员会"}
+    for e in agencies:
+        assert "区教委" in e.aliases and len({ev.doc_id for ev in e.evidence}) == 1
+
+
+def test_an_agency_short_ending_joins_its_full_name():
+    ex = build_one("县人社局落实待遇。如东县人力资源和社会保障局印发通知。", place="如东县",
+                   publisher="如东县教育体育局")
+    hits = [e for e in ex.entities if e.type == "Agency" and ("人社" in e.name or "人力" in e.name)]
+    assert len(hits) == 1

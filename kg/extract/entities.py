@@ -31,6 +31,8 @@ _STOP_POS = {"p", "c", "u", "uj", "ul", "uz", "ug", "uv", "ud", "r", "x", "y", "
 _PERSON_PLACE_POS = {"ns", "nr", "nrt", "nrfg"}
 #: The rest of a run of quoted words and the 等 after it: “A”“B”、“C”等.
 _QUOTE_RUN = re.compile(r"(?:[、,和及与]?[“\"][^“”\"\n]{1,30}[”\"])*")
+#: The opening of a short-form declaration: (以下简称“…”.
+_DECLARED = re.compile(r"[((](?:以下)?(?:简称|称)[::]?$")
 #: A transition between two quoted forms: 从“委任制”向“任期制”转变.
 _TRANSITION = re.compile(r"从[“\"][^“”\"\n]{1,12}[”\"]向[“\"][^“”\"\n]{1,12}[”\"]")
 _PUNCT = set(",;:!?、,。;:!?…—()()[]【】“”\"'‘’《》 \t\n")
@@ -50,6 +52,11 @@ _GENERIC_LEFT = {"普通", "农村", "乡村", "公办", "民办", "城镇", "�
                  "专项", "普惠性", "普惠", "山区", "海岛", "领域", "重点领域", "工作", "长效", "管理", "考核", "评价", "保障", "联动", "协调", "三年",
                  "五年", "有关", "相关", "主要", "重大", "一批", "若干", "该", "本", "这", "其",
                  "年度", "本年度"}
+#: Words that may stand before a place inside an agency's name.
+_PARTY = {"中共", "中国共产党", "共青团", "中国", "国家"}
+#: Words that make a school-like name a title schools earn, not a school.
+_DESIGNATIONS = ("先进", "示范性", "达标", "特色", "标准化", "现代化", "优质", "星级", "品牌", "智慧校园",
+                 "文明", "平安", "绿色", "数字")
 #: Verbs that make a quoted name an Event: 举办“开学家长第一课”.
 _HOLD_VERBS = ("举办", "召开", "举行", "承办", "主办")
 #: Single-character complements glued to a verb before a name: 用好, 抓实.
@@ -158,6 +165,8 @@ def quoted_mentions(doc_id: str, s: Sentence, lex: Lexicon, toks: list[Token] = 
             continue
         if not sm and freq is not None and _ordinary_word(core, freq, lex):
             continue  # 精品研学“路线图”: an ordinary word in quotes
+        if _DECLARED.search(s.text, 0, m.start()):
+            continue  # (以下简称“区教委”): the short form of the name before it
         if any(a <= m.start() and m.end() <= b for a, b in transitions):
             continue  # 从“委任制”向“任期制”转变: two states, not programmes
         if not sm and len(core) >= 6 and "有" in core[1:-1] and not _MASK.search(core):
@@ -185,11 +194,6 @@ def quoted_mentions(doc_id: str, s: Sentence, lex: Lexicon, toks: list[Token] = 
             else:
                 etype = suf.type
                 name = core + gap + suffix if suf.keep or gap else core
-                if etype == "Event" and gap and _ok_core(core):
-                    # “一带一路”职业教育国际论坛: the quoted words are an
-                    # initiative of their own, not another name of the event
-                    out.append(Mention(doc_id, s.start + m.start(), s.start + m.end(),
-                                       m.group(0), "Initiative", core, "inner"))
         elif s.text[max(0, m.start() - 2):m.start()] in _HOLD_VERBS:
             etype = "Event"  # 举办“开学家长第一课”
         if re.fullmatch(r"\d+条", core) or re.search(r"\d+条$", name):
@@ -285,7 +289,8 @@ def _left_edge(toks: list[Token], idx: int, boundaries: frozenset[str],
             break
         length += len(w)
         i -= 1
-    while i < idx and (toks[i].word in boundaries or toks[i].word in "()()“”"
+    while i < idx and not (re.fullmatch(r"(19|20)\d\d", toks[i].word) and toks[i + 1].word.startswith("年")) \
+            and (toks[i].word in boundaries or toks[i].word in "()()“”"
                        or re.fullmatch(r"[一二三四五六七八九十\d]+是|\d+\.?|\*+", toks[i].word)
                        or toks[i].pos == "q"
                        or toks[i].pos == "m" and re.fullmatch(r"[\d*.%]+[个所名项批]?", toks[i].word)
@@ -304,12 +309,21 @@ def _valid(etype: str, left: list[Token], suffix: str, text_before: str) -> bool
     proper = any(t.pos in _PROPER_POS for t in left)
     if etype == "Place":
         if suffix in ("镇", "乡", "街道"):
-            return 2 <= len(left_text) <= 4 and len(left) <= 2 and left_text not in _GENERIC_LEFT \
-                and left[-1].pos in _PERSON_PLACE_POS | {"nz", "j", "x"} and not left_text.endswith(("城", "乡"))
+            if not 2 <= len(left_text) <= 4 or left_text in _GENERIC_LEFT or left_text.endswith(("城", "乡")):
+                return False
+            if left[-1].pos in _PERSON_PLACE_POS | {"nz", "j", "x"} and len(left) <= 2:
+                return True
+            # 苏家/坨镇, 学院路/街道: a proper first word, or a street named after a road
+            return (left[0].pos in _PERSON_PLACE_POS and all(len(x.word) <= 2 for x in left)) \
+                or (suffix == "街道" and left_text[-1] in "路村庄桥门园湖山河坊里营屯堡寺")
         return any(t.pos in ("ns", "j") for t in left) and len(left_text) >= 2
     if etype == "School":
+        if any(w in left_text for w in _DESIGNATIONS):
+            return False  # 高中教育质量先进学校, 智慧校园达标学校: a title schools earn
         return not left_text.startswith(tuple(_GENERIC_LEFT)) and (
             any(t.pos in _PERSON_PLACE_POS for t in left)
+            or any(t.pos == "nt" and (suffix.endswith(("大学", "学院")) or t.word.endswith(("大学", "学院")))
+                   for t in left)  # 北京大学, 清华大学附属中学
             or re.search(r"第[一二三四五六七八九十百\d]+$", left_text) is not None)
     if etype == "Agency":
         if left_text in _ORGAN_WORDS:
@@ -323,6 +337,18 @@ def _valid(etype: str, left: list[Token], suffix: str, text_before: str) -> bool
     if etype == "Programme":
         return len(left_text) >= (6 if suffix in _WEAK_PROGRAMME else 4)
     return len(left_text) >= 2 and not all(t.word in _GENERIC_LEFT for t in left)
+
+
+_AGENCY_END = re.compile(r"(局|委员会|政府|厅)(会同|联合|协同|配合|和|与|及|、)?")
+
+
+def _after_other_agency(text: str, start: int, suffix_start: int) -> int:
+    """Where an agency name really starts when the words before its suffix
+    hold another agency and a joining verb (县人社局会同县教体局)."""
+    last = None
+    for m in _AGENCY_END.finditer(text, start, suffix_start):
+        last = m
+    return last.end() if last is not None and last.end() < suffix_start else start
 
 
 def suffix_mentions(doc_id: str, s: Sentence, toks: list[Token], lex: Lexicon) -> list[Mention]:
@@ -370,12 +396,21 @@ def suffix_mentions(doc_id: str, s: Sentence, toks: list[Token], lex: Lexicon) -
                                      or left[0].word in _COMPLEMENTS):
                 left = left[1:]
                 start = left[0].start
+        if suf.type in ("Agency", "School"):
+            # 服务互动交流专栏北京市海淀区教委: the name opens at its place
+            at = next((k for k, x in enumerate(left) if k and x.pos == "ns"
+                       and not any(y.pos in _PROPER_POS or y.word in _PARTY for y in left[:k])), None)
+            if at is not None:
+                left = left[at:]
+                start = left[0].start
         relative_organ = suf.type == "Agency" and suf.suffix[0] in "省市县区" and not left
         if not relative_organ and (not left or not _valid(suf.type, left, suf.suffix, s.text[:m.start()])):
             continue
         nxt = s.text[m.end():m.end() + 1]
         if suf.type == "Programme" and nxt and _CJK.match(nxt) and nxt not in "和与及等的或以并":
             continue  # 学前教育规划布局: the suffix word modifies a noun
+        if suf.type == "Agency":
+            start = _after_other_agency(s.text, start - s.start, m.start()) + s.start
         if suf.type == "Event":
             ed = _EDITION.search(s.text, 0, start - s.start)
             if ed:
@@ -415,10 +450,14 @@ def place_mentions(doc_id: str, toks: list[Token], gaz: Gazetteer,
     """Tokens that name a division or region, accepted through the
     document's place (short forms only inside its province)."""
     out = []
-    for t in toks:
+    province = gaz.province_of(context) if context is not None else None
+    for k, t in enumerate(toks):
         d = gaz.lookup(t.word, context)
         if d is not None and d.name.startswith("某") and d != context:
             continue  # a masked place other than the document's own
+        if d is not None and k and toks[k - 1].word[-1] in "局委府厅办院" and province is not None \
+                and gaz.province_of(d) != province:
+            continue  # 县教体局会同县…: the verb 会同, not 会同县 of another province
         if d is not None:
             out.append(Mention(doc_id, t.start, t.end, t.word, "Place", d.name, "gazetteer"))
     return out
@@ -489,6 +528,22 @@ def abbreviated_school_mentions(doc_id: str, s: Sentence, lex: Lexicon, gaz: Gaz
     return out
 
 
+def declared_short_mentions(doc: Document, mentions: list[Mention]) -> list[Mention]:
+    """Later uses of a short form the text declares (清华大学附属中学(以下简称
+    “清华附中”) … 清华附中), as mentions of the full name's entity."""
+    from ..resolve import abbreviations
+    out = []
+    for full, short in abbreviations(doc.text, mentions):
+        if len(short) < 2:
+            continue
+        for m in re.finditer(re.escape(short), doc.text):
+            if m.start() <= full.end + 12:
+                continue  # the declaration itself
+            out.append(Mention(doc.doc_id, m.start(), m.end(), short, full.type, full.name,
+                               "lexicon"))
+    return out
+
+
 _RANK = {"title": 0, "quoted": 1, "lexicon": 2, "grammar": 3}
 
 
@@ -549,6 +604,7 @@ def extract_mentions(doc: Document, lex: Lexicon, gaz: Gazetteer,
         found += place_mentions(doc.doc_id, toks, gaz, context)
         found += numbered_school_mentions(doc.doc_id, s, gaz, context)
         found += abbreviated_school_mentions(doc.doc_id, s, lex, gaz, context)
+    found += declared_short_mentions(doc, _select(found))
     title_end = doc.text.find("\n")
     if doc.title and 0 < title_end:
         found = [m for m in found if not (m.type == "Programme" and m.end <= title_end
