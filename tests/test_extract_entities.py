@@ -356,3 +356,8 @@ def test_a_title_schools_earn_is_no_school_but_universities_are(mentions_of):
 def test_an_agency_name_opens_at_its_place_not_at_menu_words(mentions_of):
     found = mentions_of("服务互动交流专题专栏北京市海淀区教委关于印发方案的通知", place="海淀区")
     assert ("Agency", "北京市海淀区教委") in found
+
+
+def test_office_suffixes_that_start_inside_a_token(mentions_of):
+    found = mentions_of("抄送:县委办公室,县政府办公室。", place="如东县")
+    assert ("Agency", "县委办公室") in found and ("Agency", "县政府办公室") in found

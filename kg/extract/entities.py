@@ -367,8 +367,8 @@ def suffix_mentions(doc_id: str, s: Sentence, toks: list[Token], lex: Lexicon) -
         suf = bare[m.group(0)]
         if a in starts:
             idx, head = starts[a], []
-        else:  # the suffix ends a longer token: 城乡教育共同体
-            idx = ending.get(b)
+        else:  # the suffix begins inside a token: 城乡教育共同体, 县委|办公室
+            idx = next((k for k, x in enumerate(toks) if x.start < a < x.end), None)
             if idx is None:
                 continue
             tok = toks[idx]
