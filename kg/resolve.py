@@ -216,9 +216,7 @@ def resolve(docs: list[tuple[Document, Division | None, list[Mention], SentenceI
                 local_only[node].update(f for f in aliases if key(f) != key(name))
             for h in higher:  # 北京市海淀区教育委员会 is 海淀区教育委员会 here
                 if m.type != "Place" and name.startswith(h) and len(name) > len(h):
-                    short = name[len(h) - len(place.name):]
-                    forms[node].add(short)
-                    local_only[node].add(short)
+                    forms[node].add(name[len(h) - len(place.name):])
             node_docs[node].add(doc.doc_id)
             ev[node].append(index.evidence(m.doc_id, m.start, m.end))
             if m.type == "Place":

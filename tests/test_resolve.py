@@ -141,3 +141,10 @@ def test_an_agency_short_ending_joins_its_full_name():
                    publisher="如东县教育体育局")
     hits = [e for e in ex.entities if e.type == "Agency" and ("人社" in e.name or "人力" in e.name)]
     assert len(hits) == 1
+
+
+def test_a_district_agency_with_and_without_its_city_is_one():
+    ex = build_one("北京市海淀区人民政府印发方案。区政府统筹推进。", place="海淀区",
+                   publisher="北京市海淀区教育委员会")
+    hits = [e for e in ex.entities if e.type == "Agency" and e.name.endswith("人民政府")]
+    assert len(hits) == 1 and {"北京市海淀区人民政府", "海淀区人民政府"} <= {hits[0].name, *hits[0].aliases}
