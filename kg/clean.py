@@ -10,8 +10,9 @@ import unicodedata
 from functools import lru_cache
 from importlib import resources
 
-__all__ = ["normalize", "strip_boilerplate", "strip_table_rules", "split_glued_items",
-           "drop_repeated_blocks", "tidy_lines", "CLEANERS", "clean_text"]
+__all__ = ["normalize", "to_simplified", "strip_boilerplate", "strip_page_marks", "strip_table_rules",
+           "split_glued_items", "join_wrapped_lines", "drop_repeated_blocks", "tidy_lines",
+           "CLEANERS", "clean_text"]
 
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 
@@ -21,6 +22,30 @@ def normalize(text: str) -> str:
     zero-width or direction marks."""
     text = unicodedata.normalize("NFKC", text.replace("\r\n", "\n").replace("\r", "\n"))
     return _INVISIBLE.sub("", text).replace("\u3000", " ").replace("\xa0", " ")
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    import opencc
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str, min_share: float = 0.02) -> str:
+    """Traditional-Chinese text (a Hong Kong, Macao or Taiwan copy, a Big5
+    file) in simplified characters, 「」 as “”, so the simplified lexicons
+    read it; simplified text is left as it is.  Text counts as traditional
+    when converting changes at least ``min_share`` of its Chinese characters."""
+    han = sum(1 for c in text if "\u4e00" <= c <= "\u9fff")
+    if not han:
+        return text
+    converted = _t2s().convert(text)
+    changed = sum(1 for a, b in zip(text, converted) if a != b)
+    if changed < min_share * han:
+        return text
+    return converted.translate(_CORNER_QUOTES)
+
+
+_CORNER_QUOTES = str.maketrans({"「": "“", "」": "”", "『": "‘", "』": "’"})
 
 
 @lru_cache(maxsize=None)
@@ -43,6 +68,60 @@ def strip_boilerplate(text: str) -> str:
         if s and any(p.search(s) for p in pats):
             continue
         out.append(_INLINE_CHROME.sub("", line))
+    return "\n".join(out)
+
+
+_PAGE_LINE = re.compile(r"^\s*(?:[-—–_]*\s*\d{1,4}\s*[-—–_]*|第\s*\d+\s*页(?:\s*[,,/]?\s*共\s*\d+\s*页)?"
+                        r"|\d+\s*/\s*\d+|page\s*\d+(?:\s*of\s*\d+)?)\s*$", re.I)
+_PAGE_INLINE = re.compile(r"\s*(?:第\s*\d+\s*页\s*[,,/]?\s*共\s*\d+\s*页|[—–]\s*\d{1,4}\s*[—–])\s*")
+
+
+def strip_page_marks(text: str) -> str:
+    """Drop the page numbers and footers a PDF leaves in its text
+    (``— 3 —``, ``第 2 页 共 6 页``, ``3/12``), on their own lines or inline."""
+    lines = [ln if not _PAGE_LINE.match(ln) or not ln.strip() else "\f" for ln in text.split("\n")]
+    pages = _PAGE_INLINE.sub("\f", "\n".join(lines)).split("\f")
+    # a running header repeats at the top of pages: 洛阳市“十四五”教育事业发展规划
+    heads = [_RUNNING_HEAD.match(pg.lstrip()) for pg in pages[1:]]
+    counts: dict[str, int] = {}
+    for h in heads:
+        if h:
+            counts[h.group(1)] = counts.get(h.group(1), 0) + 1
+    out = [pages[0]]
+    for pg, h in zip(pages[1:], heads):
+        if h and counts[h.group(1)] >= 2:
+            pg = pg.lstrip()[h.end():]
+        out.append(pg)
+    return "\n".join(out).replace("\n\n", "\n")  # a page break ends the line
+
+
+_RUNNING_HEAD = re.compile(r"([^\s。;!?]{4,40})(?:\s+|\n|$)")
+
+
+_TERMINAL = set("。!?;:…!?;:")
+_HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.]|[((][一二三四五六七八九十\d]+[))]|\d+[.、]|第[一二三四五六七八九十\d]+[章节部分条])")
+
+
+def join_wrapped_lines(text: str, min_len: int = 20, min_share: float = 0.3) -> str:
+    """Join lines a PDF wrapped in mid-sentence (``县教`` / ``育局``).
+
+    Only in a document that looks hard-wrapped (at least ``min_share`` of
+    its long lines stop without a sentence's end), and only a long line that
+    stops without one onto a next line that opens no heading."""
+    lines = text.split("\n")
+    long_lines = [ln.rstrip() for ln in lines if len(ln.strip()) >= min_len]
+    open_ends = sum(1 for ln in long_lines if ln[-1] not in _TERMINAL)
+    if not long_lines or open_ends < min_share * len(long_lines) or open_ends < 2:
+        return text
+    out: list[str] = []
+    for ln in lines:
+        prev = out[-1].rstrip() if out else ""
+        body = any(c in _TERMINAL for c in prev[:-1])  # (五)…提质增效。实施“东方名
+        if prev and (len(prev.strip()) >= min_len or body) and prev[-1] not in _TERMINAL \
+                and (body or not _HEADING.match(prev)) and ln.strip() and not _HEADING.match(ln):
+            out[-1] = prev + ln.strip()
+        else:
+            out.append(ln)
     return "\n".join(out)
 
 
@@ -128,8 +207,8 @@ def tidy_lines(text: str) -> str:
     return "\n".join(ln for ln in lines if ln)
 
 
-CLEANERS = (normalize, strip_boilerplate, strip_table_rules, split_glued_items,
-            tidy_lines, drop_repeated_blocks)
+CLEANERS = (normalize, to_simplified, strip_boilerplate, strip_page_marks, strip_table_rules,
+            split_glued_items, tidy_lines, join_wrapped_lines, drop_repeated_blocks)
 
 
 def clean_text(text: str, cleaners=CLEANERS) -> str:

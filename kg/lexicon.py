@@ -42,6 +42,10 @@ class Lexicon:
     strong_boundaries: frozenset[str]
     patterns: tuple[tuple[str, str, str], ...]   # (label, pattern, canonical id)
     sources: tuple[str, ...] = field(default=())
+    #: words after quotes that make them a channel or a slogan, not a name
+    not_names_after: tuple[str, ...] = field(default=())
+    #: (short, full) school name endings after a place's first character
+    school_abbreviations: tuple[tuple[str, str], ...] = field(default=())
 
     def suffixes_of(self, etype: str) -> list[Suffix]:
         return [s for s in self.suffixes if s.type == etype]
@@ -84,12 +88,31 @@ def _read_default(name: str) -> str:
     return resources.files("kg").joinpath(f"data/{name}").read_text("utf-8")
 
 
+def _pairs(text: str) -> list[tuple[str, str]]:
+    """Tab-separated ``(short, full)`` lines."""
+    out = []
+    for line in _lines(text):
+        short, _, full = line.partition("\t")
+        if short.strip() and full.strip():
+            out.append((short.strip(), full.strip()))
+    return out
+
+
+@lru_cache(maxsize=1)
+def load_short_forms() -> tuple[tuple[str, str], ...]:
+    """``(short, full)`` agency name endings (教育工委, 教育工作委员会) from
+    ``short_forms.tsv``."""
+    return tuple(_pairs(_read_default("short_forms.tsv")))
+
+
 @lru_cache(maxsize=8)
 def load_lexicon(extra_dir: str | None = None) -> Lexicon:
     """The shipped lexicon, extended by the files in ``extra_dir``."""
     suffixes = _parse_suffixes(_read_default("suffixes.tsv"), "kg/data/suffixes.tsv")
     boundaries = set(_lines(_read_default("boundaries.txt")))
     strong = set(_lines(_read_default("strong_boundaries.txt")))
+    not_after = set(_lines(_read_default("not_names_after.txt")))
+    school_abbr = _pairs(_read_default("school_abbreviations.tsv"))
     patterns = []
     for entry in sorted(resources.files("kg").joinpath("data").iterdir(), key=lambda p: p.name):
         if entry.name.endswith(".jsonl"):
@@ -106,9 +129,15 @@ def load_lexicon(extra_dir: str | None = None) -> Lexicon:
             boundaries |= set(_lines((d / "boundaries.txt").read_text("utf-8")))
         if (d / "strong_boundaries.txt").exists():
             strong |= set(_lines((d / "strong_boundaries.txt").read_text("utf-8")))
+        if (d / "school_abbreviations.tsv").exists():
+            school_abbr += _pairs((d / "school_abbreviations.tsv").read_text("utf-8"))
+        if (d / "not_names_after.txt").exists():
+            not_after |= set(_lines((d / "not_names_after.txt").read_text("utf-8")))
         for f in sorted(d.glob("*.jsonl")):
             patterns += _parse_patterns(f.read_text("utf-8"), str(f))
     # longest suffix first, so 职业技术学院 wins over 学院
     suffixes.sort(key=lambda s: (-len(s.suffix), s.type, s.suffix))
     return Lexicon(tuple(suffixes), frozenset(w.strip() for w in boundaries),
-                   frozenset(w.strip() for w in strong), tuple(patterns), tuple(sources))
+                   frozenset(w.strip() for w in strong), tuple(patterns), tuple(sources),
+                   tuple(sorted(w.strip() for w in not_after)),
+                   tuple(sorted(set(school_abbr), key=lambda p: (-len(p[0]), p))))

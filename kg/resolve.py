@@ -17,6 +17,7 @@ import re
 from collections import Counter, defaultdict
 
 from .gazetteer import Division, Gazetteer
+from .lexicon import load_short_forms
 from .model import Document, Entity, Evidence, Mention
 from .segment import Sentence
 
@@ -79,20 +80,42 @@ def complete_name(m: Mention, place: Division | None, gaz: Gazetteer) -> str:
                     name = d.name + name[k:]
                 break
     if m.type == "Agency":
-        name = re.sub(r"(?<![人民])政府$", "人民政府", name)
+        name = re.sub(r"(?<![人民])政府(办公室)?$", r"人民政府\1", name)
     return name
+
+
+#: National prefixes a short mention of the same thing leaves out.
+_LEVEL = re.compile(r"^(国家级|国家|全国)")
+
+
+def _expansions(name: str) -> set[str]:
+    """The other forms of an agency name ending in a short form
+    (市委教育工委, 市委教育工作委员会)."""
+    out = set()
+    for short, full in load_short_forms():
+        if name.endswith(full):
+            out.add(name[:-len(full)] + short)
+        elif name.endswith(short) and len(name) > len(short):
+            out.add(name[:-len(short)] + full)
+    return out
 
 
 def aliases_of(m: Mention, canonical: str) -> set[str]:
     """Surface forms a reader would accept for the mention's entity."""
     forms = {m.text, key(m.text), m.name}
-    if m.rule == "quoted":
+    if m.rule == "quoted" and m.type != "Event":  # an event's quoted words are its theme
         forms.update(c.strip() for c in _QUOTED_CORE.findall(m.text))
         q = m.text.find("“")
         if q > 0:  # 台州市职业院校“双高计划”: the form from the quote on
             forms.update({m.text[q:], key(m.text[q:])})
     if m.type == "Agency" and m.text.startswith("中共"):
         forms.add(m.text[2:])
+    if m.type == "Agency":
+        forms.update(_expansions(canonical))
+    if m.type != "Place":
+        level = _LEVEL.match(canonical)
+        if level and len(canonical) - level.end() >= 4:
+            forms.add(canonical[level.end():])  # 国家产教融合试点城市: 产教融合试点城市
     return {f for f in forms if f and f != canonical}
 
 
@@ -127,13 +150,13 @@ def abbreviations(text: str, mentions: list[Mention]) -> list[tuple[Mention, str
 
 
 def _local_names(mentions, completed, place) -> dict[str, set[str]]:
-    """The canonical names of a document's Agencies and Events that start
-    with the document's place."""
+    """The canonical names of a document's entities (places aside) that
+    start with the document's place."""
     out: dict[str, set[str]] = {}
     if place is None:
         return out
     for m, name in zip(mentions, completed):
-        if m.type in ("Agency", "Event") and name.startswith(place.name):
+        if m.type != "Place" and name.startswith(place.name):
             out.setdefault(m.type, set()).add(key(name))
     return out
 
@@ -172,11 +195,13 @@ def resolve(docs: list[tuple[Document, Division | None, list[Mention], SentenceI
     # relative forms (市教育局) name a different thing in each document: they
     # are aliases, never keys that merge entities
     local_only: dict[tuple[str, str], set[str]] = defaultdict(set)
+    node_docs: dict[tuple[str, str], set[str]] = defaultdict(set)
     for doc, place, mentions, index in docs:
+        higher = [a.name + place.name for a in gaz.ancestors(place)] if place is not None else []
         completed = [complete_name(m, place, gaz) for m in mentions]
         local = _local_names(mentions, completed, place)
         for m, name in zip(mentions, completed):
-            if place is not None and m.type in ("Agency", "Event") \
+            if place is not None and m.type != "Place" \
                     and key(place.name + name) in local.get(m.type, ()):
                 name = place.name + name  # 校园文化研究院 beside 温州市校园文化研究院
             node = (m.type, key(name))
@@ -189,6 +214,10 @@ def resolve(docs: list[tuple[Document, Division | None, list[Mention], SentenceI
             forms[node].update(aliases | {name})
             if name != m.name:  # completed from the document's place: 市教育局
                 local_only[node].update(f for f in aliases if key(f) != key(name))
+            for h in higher:  # 北京市海淀区教育委员会 is 海淀区教育委员会 here
+                if m.type != "Place" and name.startswith(h) and len(name) > len(h):
+                    forms[node].add(name[len(h) - len(place.name):])
+            node_docs[node].add(doc.doc_id)
             ev[node].append(index.evidence(m.doc_id, m.start, m.end))
             if m.type == "Place":
                 d = gaz.lookup(m.name, place)
@@ -196,15 +225,19 @@ def resolve(docs: list[tuple[Document, Division | None, list[Mention], SentenceI
         for m, short in abbreviations(doc.text, mentions):
             node = canon[(m.doc_id, m.start, m.end)]
             forms[node].add(short)
+            if short[:1] in "市县区省本我":  # (以下简称“区教委”): relative, this document's only
+                local_only[node].add(short)
     # merge entities of one type that share a form (the quoted core is the
     # identity of a quoted name: 城乡“教共体” and “教共体” are one thing).
     # Places are already canonical through the gazetteer.
-    by_form: dict[tuple[str, str], tuple[str, str]] = {}
+    by_form: dict[tuple, tuple[str, str]] = {}
     for node in sorted(forms):
         if node[0] == "Place":
             continue
-        for f in sorted(forms[node] - local_only[node]):
-            k = (node[0], key(f))
+        keys = [(node[0], key(f)) for f in sorted(forms[node] - local_only[node])]
+        # a relative form still merges inside its own document
+        keys += [(node[0], key(f), d) for f in sorted(local_only[node]) for d in sorted(node_docs[node])]
+        for k in keys:
             if len(k[1]) < 2:
                 continue
             if k in by_form:

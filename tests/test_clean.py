@@ -47,3 +47,40 @@ def test_cleaning_is_idempotent_on_every_seed(seed_texts):
 def test_boilerplate_patterns_do_not_touch_prose():
     prose = "各地要按照发布时间节点完成任务,来源广泛。"
     assert strip_boilerplate(prose) == prose
+
+
+def test_pdf_page_numbers_and_running_headers_are_removed():
+    header = "某县教育事业发展规划"
+    text = (f"一、总体要求。全县教育系统坚持优先发展。 — 1 — {header} 持续推进集团化办学,"
+            f"新建学校3所。\n第 2 页 共 6 页\n{header}\n二、主要任务。实施强师工程。 — 3 — {header} 完成。")
+    out = clean_text(text)
+    assert "— 1 —" not in out and "第 2 页" not in out and "— 3 —" not in out
+    assert header not in out
+    assert "持续推进集团化办学" in out and "实施强师工程" in out
+
+
+def test_lines_wrapped_in_mid_sentence_are_joined_but_headings_stay():
+    body = ("全县实施品质课堂提升工程,新建第二实验小学等五所学校,县教\n"
+            "育局联合县财政局印发教师培训管理办法,完成年度目标任务的百分之九十八\n"
+            "以上,群众满意度持续提升。\n"
+            "二、主要问题与不足之处以及下一步的工作打算和努力方向安排\n"
+            "师资结构仍需优化,农村学校教师老龄化问题突出,需要进一步加\n"
+            "强统筹。")
+    out = clean_text(body)
+    assert "县教育局联合县财政局" in out and "进一步加强统筹" in out
+    assert "\n二、主要问题" in out
+
+
+def test_a_document_of_whole_paragraphs_is_not_rejoined():
+    text = "一、主要成绩\n全县新建学校三所,完成投资两亿元。\n二、存在问题\n教师结构仍需优化。"
+    assert clean_text(text) == text
+
+
+def test_traditional_text_is_read_in_simplified_characters():
+    out = clean_text("臺州市教育局實施「初中崛起」工程,推進城鄉教育共同體建設。")
+    assert out == "台州市教育局实施“初中崛起”工程,推进城乡教育共同体建设。"
+
+
+def test_simplified_text_is_not_converted():
+    text = "著名教师团队实施“乾坤”工程,发展乡村教育。"
+    assert clean_text(text) == text

@@ -192,3 +192,172 @@ def test_an_organ_word_without_a_place_names_no_agency(mentions_of):
     found = mentions_of("组织县(市、区)党委教育工委述职,市委教育工委部署工作。", place="温州市")
     assert not any(t == "Agency" and n.startswith(("党委", "党组")) for t, n in found)
     assert ("Agency", "市委教育工委") in found
+
+
+def test_a_quoted_name_after_a_hold_verb_is_an_event(mentions_of):
+    found = mentions_of("秋季开学时举办“开学安全第一课”,覆盖全体学生。", place="成都市")
+    assert ("Event", "开学安全第一课") in found
+    assert ("Initiative", "开学安全第一课") not in found
+
+
+def test_a_masked_quote_with_little_left_is_no_name(mentions_of):
+    found = mentions_of("持续优化“*两翼”教育布局,打造教育改革“X样板”,推广“X家教”品牌。")
+    names = {n for _, n in found}
+    assert "*两翼" not in names and "X样板" not in names
+
+
+def test_two_quoted_programmes_run_together_are_split(mentions_of):
+    found = mentions_of("组织实施“院士进校园行动青少年科创计划”等项目。", place="郑州市")
+    assert ("Initiative", "院士进校园行动") in found
+    assert ("Initiative", "青少年科创计划") in found
+
+
+def test_a_quoted_number_takes_the_words_around_it(mentions_of):
+    found = mentions_of("实施教师队伍“3456”培养工程,建立人才库。", place="南宁市")
+    assert ("Initiative", "教师队伍3456培养工程") in found
+
+
+def test_the_quoted_theme_of_an_event_is_its_own_initiative(mentions_of):
+    found = mentions_of("经验在全国“双减”经验交流会上作典型发言,推进“双减”落地。", place="成都市")
+    assert ("Initiative", "双减") in found
+    assert any(t == "Event" and n.endswith("经验交流会") for t, n in found)
+    assert ("Initiative", "全国双减") not in found
+
+
+def test_an_edition_opens_an_event_name(mentions_of):
+    found = mentions_of("成功举办第二届西部基于数据的课堂教学改革论坛。", place="成都市")
+    assert ("Event", "第二届西部基于数据的课堂教学改革论坛") in found
+
+
+def test_an_amount_is_no_part_of_a_fund_name(mentions_of):
+    found = mentions_of("设立300万元青蓝教师成长培育基金。", place="南宁市")
+    assert ("Initiative", "青蓝教师成长培育基金") in found
+
+
+def test_a_verb_glued_to_a_suffix_is_no_name(mentions_of):
+    found = mentions_of("全力建设区域教育实验区制定方案,按年度计划推进,用好名师工作室品牌。")
+    names = {n for _, n in found}
+    assert not any(n.endswith("制定方案") for n in names)
+    assert "年度计划" not in names and "好名师工作室" not in names
+
+
+def test_a_relative_organ_after_a_verb_stands_alone(mentions_of):
+    found = mentions_of("率先论证建立市委教育工委成员单位工作机制。", place="成都市")
+    assert ("Agency", "市委教育工委") in found
+    assert not any(t == "Agency" and "论证" in n for t, n in found)
+
+
+def test_quotes_before_a_channel_or_a_slogan_word_are_no_names(mentions_of):
+    found = mentions_of("办好“成都教育”“蓉城学子”等宣发平台,围绕“崇德尚学”“知行合一”等要求开展活动,"
+                        "落实“两个只增不减”要求。", place="成都市")
+    names = {n for _, n in found}
+    assert not names & {"成都教育", "蓉城学子", "崇德尚学", "知行合一"}
+    assert ("Initiative", "两个只增不减") in found
+
+
+def test_two_states_of_a_transition_are_no_initiatives(mentions_of):
+    found = mentions_of("推动教师管理从“学校人”向“系统人”转变。", place="成都市")
+    assert not {n for _, n in found} & {"学校人", "系统人"}
+
+
+def test_a_goal_said_as_a_sentence_is_no_initiative(mentions_of):
+    found = mentions_of("推进实现“班班都有好老师”,打造“学有优教”品牌。", place="成都市")
+    names = {n for _, n in found}
+    assert "班班都有好老师" not in names and "学有优教" in names
+
+
+def test_a_kind_of_action_after_deng_is_no_name(mentions_of):
+    found = mentions_of("巩固校外培训、食品安全等专项整顿行动成果,开展欺凌防治等六大护苗行动。",
+                        place="成都市")
+    names = {n for _, n in found}
+    assert not any(n.endswith("专项整顿行动") for n in names)
+    assert "六大护苗行动" in names
+
+
+def test_a_suffix_jieba_glued_to_work_still_ends_a_name(mentions_of):
+    found = mentions_of("举办全国县域教育综合改革试点工作推进会。", place="成都市")
+    assert ("Initiative", "全国县域教育综合改革试点") in found
+
+
+def test_a_quoted_slogan_shaped_like_a_township_is_no_place(mentions_of):
+    found = mentions_of("实施“强校兴乡”工程。", place="成都市")
+    assert not any(t == "Place" for t, _ in found)
+
+
+def test_a_programme_title_before_yiji_is_kept(mentions_of):
+    found = mentions_of("出台中小学“双师型”教师培养实施意见以及配套办法。", place="成都市")
+    assert any(t == "Programme" and n.endswith("教师培养实施意见") for t, n in found)
+
+
+def test_schools_shortened_to_the_city_initial_in_a_list(mentions_of):
+    found = mentions_of("全力支持宁大、宁职院争创一流,宁大力推进改革。", place="宁波市")
+    assert ("School", "宁波大学") in found and ("School", "宁波职业技术学院") in found
+    assert sum(1 for t, _ in found if t == "School") == 2
+
+
+def test_a_school_short_form_needs_a_place_of_the_document(mentions_of):
+    found = mentions_of("全力支持宁大、宁职院争创一流。", place="成都市")
+    assert not any(t == "School" for t, _ in found)
+
+
+def test_a_school_short_form_reads_the_city_not_another_county(mentions_of):
+    found = mentions_of("支持温大、温医大发展。", place="成都市")  # 温江 is a district of 成都
+    assert not any(t == "School" for t, _ in found)
+
+
+def test_an_ordinary_word_in_quotes_is_no_name(mentions_of):
+    found = mentions_of("绘制研学基地“分布图”,推行职称“无纸化”评审,深化“双减”,推进“书香川渝”建设。",
+                        place="成都市")
+    names = {n for _, n in found}
+    assert not any("分布图" in n or "无纸化" in n for n in names)
+    assert "双减" in names and "书香川渝" in names
+
+
+def test_a_time_word_names_an_event(mentions_of):
+    found = mentions_of("举办中小学生现场展演、元旦音乐会等活动。", place="成都市")
+    assert ("Event", "元旦音乐会") in found
+
+
+def test_collaborative_education_stays_inside_an_initiative_name(mentions_of):
+    found = mentions_of("全力建设全国家庭学校社会协同育人实验区。", place="成都市")
+    assert ("Initiative", "全国家庭学校社会协同育人实验区") in found
+
+
+def test_a_declared_short_form_is_no_initiative_and_names_its_school_later(mentions_of):
+    found = mentions_of("支持华南师范大学附属中学(以下简称“华附”)发展,华附牵头组建教育集团。",
+                        place="广州市")
+    assert ("Initiative", "华附") not in found
+    assert ("School", "华南师范大学附属中学") in found
+
+
+def test_the_verb_huitong_is_no_place_between_agencies(mentions_of):
+    found = mentions_of("县人社局会同县教体局落实教师待遇。", place="如东县")
+    assert not any(t == "Place" and n == "会同县" for t, n in found)
+    assert ("Agency", "县人社局") in found and ("Agency", "县教体局") in found
+
+
+def test_a_year_before_an_event_stays_in_its_name(mentions_of):
+    found = mentions_of("在2022年全省职业院校技能大赛中获金牌。", place="杭州市")
+    assert ("Event", "2022年全省职业院校技能大赛") in found
+
+
+def test_towns_of_rare_characters_and_streets_named_after_roads(mentions_of):
+    found = mentions_of("在苏家坨镇、学院路街道新建学校。", place="海淀区")
+    assert ("Place", "苏家坨镇") in found and ("Place", "学院路街道") in found
+
+
+def test_a_title_schools_earn_is_no_school_but_universities_are(mentions_of):
+    found = mentions_of("3所学校被评为南通市高中教育质量先进学校,统筹北京大学、清华大学等高校。",
+                        place="南通市")
+    assert not any(t == "School" and "先进学校" in n for t, n in found)
+    assert ("School", "北京大学") in found and ("School", "清华大学") in found
+
+
+def test_an_agency_name_opens_at_its_place_not_at_menu_words(mentions_of):
+    found = mentions_of("服务互动交流专题专栏北京市海淀区教委关于印发方案的通知", place="海淀区")
+    assert ("Agency", "北京市海淀区教委") in found
+
+
+def test_office_suffixes_that_start_inside_a_token(mentions_of):
+    found = mentions_of("抄送:县委办公室,县政府办公室。", place="如东县")
+    assert ("Agency", "县委办公室") in found and ("Agency", "县政府办公室") in found

@@ -95,3 +95,56 @@ def test_relative_forms_never_merge_two_cities_bureaus():
     agencies = {e.name: e for e in ex.entities if e.type == "Agency"}
     assert {"温州市教育局", "丽水市教育局", "温州市人民政府", "丽水市人民政府"} <= set(agencies)
     assert "丽水市教育局" not in agencies["温州市教育局"].aliases
+
+
+def test_a_short_agency_ending_and_its_full_form_are_one_agency():
+    ex = build_one("市委教育工委召开会议。成都市委教育工作委员会部署工作。", place="成都市",
+                   publisher="成都市教育局")
+    agencies = names(ex, "Agency")
+    hits = [e for e in agencies.values() if "工委" in e.name or "工作委员会" in e.name]
+    assert len(hits) == 1
+    assert {"成都市委教育工委", "成都市委教育工作委员会"} <= {hits[0].name, *hits[0].aliases}
+
+
+def test_a_national_name_and_its_short_mention_are_one_initiative():
+    ex = build_one("争创国家产教融合试点城市。产教融合试点城市创建取得进展。", place="成都市",
+                   publisher="成都市教育局")
+    inits = [e for e in ex.entities if e.type == "Initiative" and "试点城市" in e.name]
+    assert len(inits) == 1 and inits[0].name == "国家产教融合试点城市"
+
+
+def test_a_programme_and_its_place_prefixed_twin_are_one():
+    ex = build_one("印发成都市智慧校园建设实施方案。各校落实智慧校园建设实施方案,按期完成。", place="成都市",
+                   publisher="成都市教育局")
+    progs = [e for e in ex.entities if e.type == "Programme"]
+    assert [p.name for p in progs] == ["成都市智慧校园建设实施方案"]
+    assert "智慧校园建设实施方案" in progs[0].aliases
+
+
+def test_a_declared_relative_short_form_merges_in_its_document_only():
+    gaz, lex = load_gazetteer(), load_lexicon()
+    docs = []
+    for i, place in (("a", "海淀区"), ("b", "朝阳区")):
+        city = "北京市" + place
+        text = f"{city}教育委员会(以下简称“区教委”)制定方案。区教委牵头推进。"
+        docs.append((Document(i, f"{i}.txt", text, place=place, date="2023"), gaz.lookup(place)))
+    ex = extract(docs, gaz, lex)
+    agencies = [e for e in ex.entities if e.type == "Agency"]
+    assert len(agencies) == 2
+    assert {e.name for e in agencies} >= {"北京市海淀区教育委员会", "北京市朝阳区教育委员会"}
+    for e in agencies:
+        assert "区教委" in e.aliases and len({ev.doc_id for ev in e.evidence}) == 1
+
+
+def test_an_agency_short_ending_joins_its_full_name():
+    ex = build_one("县人社局落实待遇。如东县人力资源和社会保障局印发通知。", place="如东县",
+                   publisher="如东县教育体育局")
+    hits = [e for e in ex.entities if e.type == "Agency" and ("人社" in e.name or "人力" in e.name)]
+    assert len(hits) == 1
+
+
+def test_a_district_agency_with_and_without_its_city_is_one():
+    ex = build_one("北京市海淀区人民政府印发方案。区政府统筹推进。", place="海淀区",
+                   publisher="北京市海淀区教育委员会")
+    hits = [e for e in ex.entities if e.type == "Agency" and e.name.endswith("人民政府")]
+    assert len(hits) == 1 and {"北京市海淀区人民政府", "海淀区人民政府"} <= {hits[0].name, *hits[0].aliases}

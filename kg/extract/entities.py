@@ -29,8 +29,12 @@ _MASK = re.compile(r"[*X×＊]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _STOP_POS = {"p", "c", "u", "uj", "ul", "uz", "ug", "uv", "ud", "r", "x", "y", "e", "o"}
 _PERSON_PLACE_POS = {"ns", "nr", "nrt", "nrfg"}
-#: A quoted word followed by one of these names a channel, not a programme.
-_NOT_ENTITY_AFTER = ("微信", "公众号", "网站", "客户端", "APP", "App", "抖音", "视频号", "专栏", "精神")
+#: The rest of a run of quoted words and the 等 after it: “A”“B”、“C”等.
+_QUOTE_RUN = re.compile(r"(?:[、,和及与]?[“\"][^“”\"\n]{1,30}[”\"])*")
+#: The opening of a short-form declaration: (以下简称“…”.
+_DECLARED = re.compile(r"[((](?:以下)?(?:简称|称)[::]?$")
+#: A transition between two quoted forms: 从“委任制”向“任期制”转变.
+_TRANSITION = re.compile(r"从[“\"][^“”\"\n]{1,12}[”\"]向[“\"][^“”\"\n]{1,12}[”\"]")
 _PUNCT = set(",;:!?、,。;:!?…—()()[]【】“”\"'‘’《》 \t\n")
 _PROPER_POS = {"ns", "nr", "nrt", "nz", "j", "nt", "eng"}
 _NAME_MARKERS = ("届", "全国", "全球", "世界", "国际", "中国", "首届", "省", "市", "县", "区")
@@ -46,7 +50,21 @@ _GENERIC_LEFT = {"普通", "农村", "乡村", "公办", "民办", "城镇", "�
                  "标准化", "新优", "义务教育", "职业", "高等", "各类", "市直", "省级", "市级",
                  "县级", "国家级", "重点", "一流", "高水平", "现代", "新型", "全日制", "寄宿制",
                  "专项", "普惠性", "普惠", "山区", "海岛", "领域", "重点领域", "工作", "长效", "管理", "考核", "评价", "保障", "联动", "协调", "三年",
-                 "五年", "有关", "相关", "主要", "重大", "一批", "若干", "该", "本", "这", "其"}
+                 "五年", "有关", "相关", "主要", "重大", "一批", "若干", "该", "本", "这", "其",
+                 "年度", "本年度"}
+#: Words that may stand before a place inside an agency's name.
+_PARTY = {"中共", "中国共产党", "共青团", "中国", "国家"}
+#: Words that make a school-like name a title schools earn, not a school.
+_DESIGNATIONS = ("先进", "示范性", "达标", "特色", "标准化", "现代化", "优质", "星级", "品牌", "智慧校园",
+                 "文明", "平安", "绿色", "数字")
+#: Verbs that make a quoted name an Event: 举办“开学家长第一课”.
+_HOLD_VERBS = ("举办", "召开", "举行", "承办", "主办")
+#: Single-character complements glued to a verb before a name: 用好, 抓实.
+_COMPLEMENTS = {"好", "实", "牢"}
+#: Two programmes run together where a list lost its 、 (“科学家进校园行动少年科学院计划”).
+_GLUED = re.compile(r"^(.{3,}?(?:行动|工程|计划))(.{3,}(?:行动|工程|计划|项目))$")
+#: An ordinal that opens an event's name: 第四届…论坛, 首届…大会.
+_EDITION = re.compile(r"(第[一二三四五六七八九十百\d]+届|首届)[^,。;:、,;:!?“”《》()()]{0,30}$")
 
 
 def strip_quotes(s: str) -> str:
@@ -98,7 +116,36 @@ def _noun_prefix(toks, k: int, boundaries, max_chars: int = 14) -> int:
     return toks[i].start if i < k else toks[k].start
 
 
-def quoted_mentions(doc_id: str, s: Sentence, lex: Lexicon, toks: list[Token] = ()) -> list[Mention]:
+def _not_a_name_after(after: str, lex: Lexicon) -> bool:
+    """Whether the words after a run of quotes make them a channel or a
+    slogan (…等宣发平台, …等要求); see ``not_names_after.txt``."""
+    words = lex.not_names_after
+    return after.startswith(words) or (after.startswith("等") and after[1:].startswith(
+        tuple(w for w in words if not w.startswith("等"))))
+
+
+#: A quoted word this frequent in jieba's general dictionary is an ordinary
+#: word in quotes for emphasis (“路线图”, “一对一”, “无纸化”), not a name.
+_COMMON_FREQ = 9
+
+
+@lru_cache(maxsize=1)
+def _domain_words() -> frozenset[str]:
+    """The words of the domain dictionary (``userdict.txt``): names, never
+    ordinary words."""
+    from importlib import resources
+    text = resources.files("kg").joinpath("data/userdict.txt").read_text("utf-8")
+    return frozenset(line.split()[0] for line in text.splitlines()
+                     if line.strip() and not line.startswith("#"))
+
+
+def _ordinary_word(core: str, freq: dict, lex: Lexicon) -> bool:
+    return freq.get(core, 0) >= _COMMON_FREQ and core not in _domain_words() \
+        and not any(core == p for _, p, _ in lex.patterns)
+
+
+def quoted_mentions(doc_id: str, s: Sentence, lex: Lexicon, toks: list[Token] = (),
+                    freq: dict | None = None) -> list[Mention]:
     """“…” names, with a trailing suffix (工程, 计划, 论坛, 规划 …) taken
     into the name where the lexicon says so, and the words right before the
     quote (台州市职业院校“双高计划”) where they can belong to a name.  The
@@ -107,14 +154,34 @@ def quoted_mentions(doc_id: str, s: Sentence, lex: Lexicon, toks: list[Token] = 
     by_suffix = {x.suffix: x for x in lex.suffixes}
     rx = _suffix_regex(tuple(by_suffix))
     starts = {t.start: k for k, t in enumerate(toks)}
+    transitions = [(t.start(), t.end()) for t in _TRANSITION.finditer(s.text)]
     for m in _QUOTED.finditer(s.text):
         core = m.group(1).strip()
-        after = s.text[m.end():m.end() + 3]
-        if not _ok_core(core) and not re.fullmatch(r"\d+条", core) \
-                or after.startswith(_NOT_ENTITY_AFTER):
+        run_end = _QUOTE_RUN.match(s.text, m.end()).end()
+        after = s.text[run_end:run_end + 6]
+        sm = _suffix_after(s.text, m.end(), rx, lex.boundaries)
+        numbered = re.fullmatch(r"\d+条", core) or (sm and re.fullmatch(r"[\dA-Za-z]+", core))
+        if not _ok_core(core) and not numbered or (not sm and _not_a_name_after(after, lex)):
+            continue
+        if not sm and freq is not None and _ordinary_word(core, freq, lex):
+            continue  # 精品研学“路线图”: an ordinary word in quotes
+        if _DECLARED.search(s.text, 0, m.start()):
+            continue  # (以下简称“区教委”): the short form of the name before it
+        if any(a <= m.start() and m.end() <= b for a, b in transitions):
+            continue  # 从“委任制”向“任期制”转变: two states, not programmes
+        if not sm and len(core) >= 6 and "有" in core[1:-1] and not _MASK.search(core):
+            continue  # “校园处处有文化”: a goal stated as a sentence
+        if _MASK.search(core) and len(_CJK.findall(_MASK.sub("", core))) < 3:
+            continue  # “*两翼”, “X样板”: too little is left of the name
+        glued = _GLUED.match(core) if not sm else None
+        if glued:
+            a = s.start + m.start(1)
+            for part in glued.groups():
+                k = core.index(part)
+                out.append(Mention(doc_id, a + k, a + k + len(part), part, "Initiative", part,
+                                   "quoted"))
             continue
         end, etype, name = m.end(), "Initiative", core
-        sm = _suffix_after(s.text, m.end(), rx, lex.boundaries)
         if not sm and re.search(r"[、,]", core):
             continue  # a slogan of parallel phrases (抓师德、强师风), not a name
         if not sm and len(core) <= 3 and core.endswith("者"):
@@ -127,6 +194,8 @@ def quoted_mentions(doc_id: str, s: Sentence, lex: Lexicon, toks: list[Token] = 
             else:
                 etype = suf.type
                 name = core + gap + suffix if suf.keep or gap else core
+        elif s.text[max(0, m.start() - 2):m.start()] in _HOLD_VERBS:
+            etype = "Event"  # 举办“开学家长第一课”
         if re.fullmatch(r"\d+条", core) or re.search(r"\d+条$", name):
             etype = "Programme"  # 减负40条: a numbered set of measures
         start = s.start + m.start()
@@ -134,7 +203,8 @@ def quoted_mentions(doc_id: str, s: Sentence, lex: Lexicon, toks: list[Token] = 
         if k:
             left_start = _noun_prefix(toks, k, lex.boundaries)
             left = s.text[left_start - s.start:m.start()]
-            if left and _CJK.search(left) and s.text[m.start() - 1] not in "”\"":
+            scope = etype == "Initiative" and left in _WHOLE_AREA | {"全国", "国家"}
+            if left and _CJK.search(left) and s.text[m.start() - 1] not in "”\"" and not scope:
                 name = left + name
                 start = left_start
         if not _ok_core(strip_quotes(name)):
@@ -155,7 +225,7 @@ def _suffix_after(text: str, pos: int, rx: re.Pattern, boundaries) -> tuple[str,
     if m:
         return "", m.group(0), m.end()
     gap = _GAP.match(text, pos).group(0)
-    gap = re.split(r"[和与及等的]", gap)[0][:6]
+    gap = re.split(r"[和与及等的]", gap)[0][:8]
     for k in range(1, len(gap) + 1):
         m = rx.match(text, pos + k)
         if m:
@@ -167,6 +237,7 @@ def _suffix_after(text: str, pos: int, rx: re.Pattern, boundaries) -> tuple[str,
 
 
 _LEADING_JOINERS = "和与及、的"
+_MONEY = re.compile(r"[\d.]*[万亿千百]?元|[\d.]+[万亿]")
 _MASKED_TOKEN = re.compile(r"[*X×]+")
 _CONNECTORS = {"+", "·", ".", "-"}
 #: Verbs jieba tags as nouns that still never open a name (建成…学校, 竣工投用…中学).
@@ -198,6 +269,8 @@ def _left_edge(toks: list[Token], idx: int, boundaries: frozenset[str],
         if len(w) > 1 and w[0] in _LEADING_JOINERS and t.pos not in _STOP_POS:
             i -= 1  # 和三梅: the name starts after the joiner
             break
+        if _MONEY.fullmatch(w):
+            break  # 1000万元弘远校长奖励培育基金: the amount is no part of the name
         if allow_parens and w in (")", ")"):
             depth += 1
         elif allow_parens and w in ("(", "(") and depth:
@@ -216,7 +289,8 @@ def _left_edge(toks: list[Token], idx: int, boundaries: frozenset[str],
             break
         length += len(w)
         i -= 1
-    while i < idx and (toks[i].word in boundaries or toks[i].word in "()()“”"
+    while i < idx and not (re.fullmatch(r"(19|20)\d\d", toks[i].word) and toks[i + 1].word.startswith("年")) \
+            and (toks[i].word in boundaries or toks[i].word in "()()“”"
                        or re.fullmatch(r"[一二三四五六七八九十\d]+是|\d+\.?|\*+", toks[i].word)
                        or toks[i].pos == "q"
                        or toks[i].pos == "m" and re.fullmatch(r"[\d*.%]+[个所名项批]?", toks[i].word)
@@ -235,12 +309,21 @@ def _valid(etype: str, left: list[Token], suffix: str, text_before: str) -> bool
     proper = any(t.pos in _PROPER_POS for t in left)
     if etype == "Place":
         if suffix in ("镇", "乡", "街道"):
-            return 2 <= len(left_text) <= 4 and len(left) <= 2 and left_text not in _GENERIC_LEFT \
-                and left[-1].pos in _PERSON_PLACE_POS | {"nz", "j", "x"} and not left_text.endswith(("城", "乡"))
+            if not 2 <= len(left_text) <= 4 or left_text in _GENERIC_LEFT or left_text.endswith(("城", "乡")):
+                return False
+            if left[-1].pos in _PERSON_PLACE_POS | {"nz", "j", "x"} and len(left) <= 2:
+                return True
+            # 苏家/坨镇, 学院路/街道: a proper first word, or a street named after a road
+            return (left[0].pos in _PERSON_PLACE_POS and all(len(x.word) <= 2 for x in left)) \
+                or (suffix == "街道" and left_text[-1] in "路村庄桥门园湖山河坊里营屯堡寺")
         return any(t.pos in ("ns", "j") for t in left) and len(left_text) >= 2
     if etype == "School":
+        if any(w in left_text for w in _DESIGNATIONS):
+            return False  # 高中教育质量先进学校, 智慧校园达标学校: a title schools earn
         return not left_text.startswith(tuple(_GENERIC_LEFT)) and (
             any(t.pos in _PERSON_PLACE_POS for t in left)
+            or any(t.pos == "nt" and (suffix.endswith(("大学", "学院")) or t.word.endswith(("大学", "学院")))
+                   for t in left)  # 北京大学, 清华大学附属中学
             or re.search(r"第[一二三四五六七八九十百\d]+$", left_text) is not None)
     if etype == "Agency":
         if left_text in _ORGAN_WORDS:
@@ -248,11 +331,24 @@ def _valid(etype: str, left: list[Token], suffix: str, text_before: str) -> bool
         if left_text.startswith(_RELATIVE) or proper:
             return True
         return suffix in _ASSOCIATION and len(left_text) >= 2
-    if etype == "Event":
-        return len(left_text) >= 4 or proper or any(k in left_text for k in _NAME_MARKERS)
+    if etype == "Event":  # a time word names an event too: 新年音乐会, 元旦晚会
+        return len(left_text) >= 4 or proper or any(k in left_text for k in _NAME_MARKERS) \
+            or (len(left) == 1 and left[0].pos == "t" and len(left_text) >= 2)
     if etype == "Programme":
         return len(left_text) >= (6 if suffix in _WEAK_PROGRAMME else 4)
     return len(left_text) >= 2 and not all(t.word in _GENERIC_LEFT for t in left)
+
+
+_AGENCY_END = re.compile(r"(局|委员会|政府|厅)(会同|联合|协同|配合|和|与|及|、)?")
+
+
+def _after_other_agency(text: str, start: int, suffix_start: int) -> int:
+    """Where an agency name really starts when the words before its suffix
+    hold another agency and a joining verb (县人社局会同县教体局)."""
+    last = None
+    for m in _AGENCY_END.finditer(text, start, suffix_start):
+        last = m
+    return last.end() if last is not None and last.end() < suffix_start else start
 
 
 def suffix_mentions(doc_id: str, s: Sentence, toks: list[Token], lex: Lexicon) -> list[Mention]:
@@ -266,20 +362,24 @@ def suffix_mentions(doc_id: str, s: Sentence, toks: list[Token], lex: Lexicon) -
     out = []
     for m in rx.finditer(s.text):
         a, b = s.start + m.start(), s.start + m.end()
-        if b not in ending:
-            continue
+        if b not in ending and not (b + 2 in ending and s.text[m.end():m.end() + 2] == "工作"):
+            continue  # …试点工作: jieba glues 工作 to the word before it
         suf = bare[m.group(0)]
         if a in starts:
             idx, head = starts[a], []
-        else:  # the suffix ends a longer token: 城乡教育共同体
-            idx = ending[b]
-            tok = toks[idx]
-            if tok.start >= a or s.text[tok.start - s.start:m.start()] in _GENERIC_HEADS:
+        else:  # the suffix begins inside a token: 城乡教育共同体, 县委|办公室
+            idx = next((k for k, x in enumerate(toks) if x.start < a < x.end), None)
+            if idx is None:
                 continue
+            tok = toks[idx]
+            head_text = s.text[tok.start - s.start:m.start()]
+            if tok.start >= a or head_text in _GENERIC_HEADS or head_text in lex.boundaries:
+                continue  # 中小学, 制定方案: no name before the suffix
             head = [Token(tok.start, a, s.text[tok.start - s.start:m.start()], tok.pos)]
         long_name = suf.type in ("Programme", "Event")
         first, start = _left_edge(toks, idx, lex.strong_boundaries if long_name else lex.boundaries,
-                                  40 if long_name else 16, suf.type == "Programme", not head)
+                                  40 if long_name else 16, suf.type == "Programme",
+                                  not head and not (suf.type == "Agency" and suf.suffix[0] in "省市县区"))
         same_type = {x.suffix for x in bare.values() if x.type == suf.type}
         if not head and first < idx and toks[idx - 1].word in same_type \
                 and suf.suffix[0] in "省市县区" and len(suf.suffix) <= 3:
@@ -292,16 +392,40 @@ def suffix_mentions(doc_id: str, s: Sentence, toks: list[Token], lex: Lexicon) -
         if start > left[0].start if left else False:
             left[0] = Token(start, left[0].end, left[0].word[start - left[0].start:], left[0].pos)
         if suf.type in ("Agency", "School", "Initiative", "Place"):
-            while len(left) > 1 and (left[0].pos in ("v", "d", "ad", "vd") or left[0].word in _LEAD_VERBS):
+            while len(left) > 1 and (left[0].pos in ("v", "d", "ad", "vd") or left[0].word in _LEAD_VERBS
+                                     or left[0].word in _COMPLEMENTS):
                 left = left[1:]
+                start = left[0].start
+        if suf.type in ("Agency", "School"):
+            # 服务互动交流专栏北京市海淀区教委: the name opens at its place
+            at = next((k for k, x in enumerate(left) if k and x.pos == "ns"
+                       and not any(y.pos in _PROPER_POS or y.word in _PARTY for y in left[:k])), None)
+            if at is not None:
+                left = left[at:]
                 start = left[0].start
         relative_organ = suf.type == "Agency" and suf.suffix[0] in "省市县区" and not left
         if not relative_organ and (not left or not _valid(suf.type, left, suf.suffix, s.text[:m.start()])):
             continue
         nxt = s.text[m.end():m.end() + 1]
-        if suf.type == "Programme" and nxt and _CJK.match(nxt) and nxt not in "和与及等的或":
+        if suf.type == "Programme" and nxt and _CJK.match(nxt) and nxt not in "和与及等的或以并":
             continue  # 学前教育规划布局: the suffix word modifies a noun
+        if suf.type == "Agency":
+            start = _after_other_agency(s.text, start - s.start, m.start()) + s.start
+        if suf.type == "Event":
+            ed = _EDITION.search(s.text, 0, start - s.start)
+            if ed:
+                start = s.start + ed.start()  # 第四届长三角基于大数据的…论坛
         text = s.text[start - s.start:m.end()]
+        before = s.text[start - s.start - 1:start - s.start]
+        if before == "等" and suf.type in ("Initiative", "Event") \
+                and not re.match(r"[一二三四五六七八九十两百千万\d]", text):
+            continue  # 师德师风、乱收费等专项治理行动: a kind of action, not a name
+        quoted = before == "“" and s.text[m.end():m.end() + 1] == "”"
+        if suf.type == "Place" and quoted:
+            continue  # “优校兴乡”: a slogan that ends like a township
+        if _GLUED.match(text) and s.text[start - s.start - 1:start - s.start] == "“" \
+                and s.text[m.end():m.end() + 1] == "”":
+            continue  # two quoted names run together: quoted_mentions splits them
         out.append(Mention(doc_id, start, b, text, suf.type, strip_quotes(text), "grammar"))
     return out
 
@@ -328,10 +452,14 @@ def place_mentions(doc_id: str, toks: list[Token], gaz: Gazetteer,
     """Tokens that name a division or region, accepted through the
     document's place (short forms only inside its province)."""
     out = []
-    for t in toks:
+    province = gaz.province_of(context) if context is not None else None
+    for k, t in enumerate(toks):
         d = gaz.lookup(t.word, context)
         if d is not None and d.name.startswith("某") and d != context:
             continue  # a masked place other than the document's own
+        if d is not None and k and toks[k - 1].word[-1] in "局委府厅办院" and province is not None \
+                and gaz.province_of(d) != province:
+            continue  # 县教体局会同县…: the verb 会同, not 会同县 of another province
         if d is not None:
             out.append(Mention(doc_id, t.start, t.end, t.word, "Place", d.name, "gazetteer"))
     return out
@@ -364,27 +492,94 @@ def numbered_school_mentions(doc_id: str, s: Sentence, gaz: Gazetteer,
     return out
 
 
+@lru_cache(maxsize=64)
+def _initials(gaz: Gazetteer, context: Division) -> dict[str, str]:
+    """The first character of the document's own place and of its city,
+    with the short name it stands for (温 -> 温州).  Other counties of the
+    city are left out: their initials collide too often (温江, 温州)."""
+    out: dict[str, str] = {}
+    for d in [context, *gaz.ancestors(context)]:
+        if d.level in (2, 3) and len(d.short) >= 2:
+            out.setdefault(d.short[0], d.short)
+    return out
+
+
+@lru_cache(maxsize=8)
+def _abbreviation_regex(shorts: tuple[str, ...]) -> re.Pattern:
+    alts = "|".join(re.escape(x) for x in shorts)
+    return re.compile(rf"([\u4e00-\u9fff])({alts})")
+
+
+def abbreviated_school_mentions(doc_id: str, s: Sentence, lex: Lexicon, gaz: Gazetteer,
+                                context: Division | None) -> list[Mention]:
+    """Schools shortened to a place's first character and a short ending,
+    standing in a list (支持温医大、温大争创 -> 温州医科大学, 温州大学)."""
+    if context is None or not lex.school_abbreviations:
+        return []
+    initials = _initials(gaz, context)
+    full = dict(lex.school_abbreviations)
+    out = []
+    for m in _abbreviation_regex(tuple(full)).finditer(s.text):
+        place = initials.get(m.group(1))
+        before, after = s.text[m.start() - 1:m.start()], s.text[m.end():m.end() + 1]
+        if place is None or not (before in ("、", "和", "与", "及") and before
+                                 or after and after in "、,,。;;::等和与及"):
+            continue  # only in a list or before punctuation: 台大力推进 is no school
+        out.append(Mention(doc_id, s.start + m.start(), s.start + m.end(), m.group(0), "School",
+                           place + full[m.group(2)], "grammar"))
+    return out
+
+
+def declared_short_mentions(doc: Document, mentions: list[Mention]) -> list[Mention]:
+    """Later uses of a short form the text declares (清华大学附属中学(以下简称
+    “清华附中”) … 清华附中), as mentions of the full name's entity."""
+    from ..resolve import abbreviations
+    out = []
+    for full, short in abbreviations(doc.text, mentions):
+        if len(short) < 2:
+            continue
+        for m in re.finditer(re.escape(short), doc.text):
+            if m.start() <= full.end + 12:
+                continue  # the declaration itself
+            out.append(Mention(doc.doc_id, m.start(), m.end(), short, full.type, full.name,
+                               "lexicon"))
+    return out
+
+
 _RANK = {"title": 0, "quoted": 1, "lexicon": 2, "grammar": 3}
 
 
 def _select(mentions: list[Mention]) -> list[Mention]:
     """Places are kept as they are; other mentions may not overlap: the
-    longer wins, then the rule of higher rank."""
+    longer wins, then the rule of higher rank.  An initiative named inside
+    an event's name (“一带一路”职业教育国际论坛, …改革试点工作交流会) is kept
+    beside the event."""
     places = [m for m in mentions if m.type == "Place"]
     others = sorted((m for m in mentions if m.type != "Place"),
                     key=lambda m: (-(m.end - m.start), _RANK.get(m.rule, 9), m.start))
+    kept = _non_overlapping(m for m in others if m.rule != "inner")
+    events = [k for k in kept if k.type == "Event"]
+    inner = _non_overlapping(
+        m for m in others if m.type == "Initiative" and m not in kept
+        and any(k.start <= m.start and m.end <= k.end and (k.start, k.end) != (m.start, m.end)
+                for k in events))
+    # a place inside a Programme/Initiative title is part of that name
+    titled = [(m.start, m.end) for m in kept if m.type in ("Programme", "Initiative")
+              and m.rule != "quoted"]
+    places = [p for p in places if not any(s <= p.start and p.end <= e for s, e in titled)]
+    return sorted(kept + places + inner, key=lambda m: (m.start, m.end, m.type))
+
+
+def _non_overlapping(ranked) -> list[Mention]:
+    """The mentions, in rank order, that overlap none ranked before them."""
     taken: list[tuple[int, int]] = []
     kept = []
-    for m in others:
+    for m in ranked:
         if any(m.start < e and s < m.end for s, e in taken):
             continue
         taken.append((m.start, m.end))
         kept.append(m)
-    # a place inside a Programme/Initiative title is part of that name
-    titled = [(m.start, m.end) for m in kept if m.type in ("Programme", "Initiative", "Event")
-              and m.rule != "quoted"]
-    places = [p for p in places if not any(s <= p.start and p.end <= e for s, e in titled)]
-    return sorted(kept + places, key=lambda m: (m.start, m.end, m.type))
+    return kept
 
 
 @lru_cache(maxsize=4)
@@ -404,12 +599,14 @@ def extract_mentions(doc: Document, lex: Lexicon, gaz: Gazetteer,
     for s in split_sentences(doc.text):
         toks = tokens(s.text, s.start, pt)
         found += title_mentions(doc.doc_id, s)
-        found += quoted_mentions(doc.doc_id, s, lex, toks)
+        found += quoted_mentions(doc.doc_id, s, lex, toks, pt.tokenizer.FREQ)
         found += pattern_mentions(doc.doc_id, s, lex, toks)
         found += about_mentions(doc.doc_id, s)
         found += suffix_mentions(doc.doc_id, s, toks, lex)
         found += place_mentions(doc.doc_id, toks, gaz, context)
         found += numbered_school_mentions(doc.doc_id, s, gaz, context)
+        found += abbreviated_school_mentions(doc.doc_id, s, lex, gaz, context)
+    found += declared_short_mentions(doc, _select(found))
     title_end = doc.text.find("\n")
     if doc.title and 0 < title_end:
         found = [m for m in found if not (m.type == "Programme" and m.end <= title_end
