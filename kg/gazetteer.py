@@ -106,6 +106,30 @@ class Gazetteer:
             return False
         return d == context or context in self._chain(d.parent) or d in self._chain(context.parent)
 
+    def around(self, context: Division) -> tuple[Division, ...]:
+        """The divisions ``d`` with ``within(d, context)``, in list order
+        (the context, its ancestors and its descendants), computed once per
+        context."""
+        cache = self.__dict__.setdefault("_around", {})
+        hit = cache.get(context)
+        if hit is None:
+            if not hasattr(self, "_children"):
+                self._children: dict[str, list[Division]] = {}
+                for d in self.divisions:
+                    self._children.setdefault(d.parent, []).append(d)
+            found = {id(d) for d in self._chain(context.parent)}
+            todo = [context.code] if context.code else []
+            seen = set(todo)
+            while todo:
+                for d in self._children.get(todo.pop(), ()):
+                    found.add(id(d))
+                    if d.code and d.code not in seen:
+                        seen.add(d.code)
+                        todo.append(d.code)
+            hit = cache[context] = tuple(d for d in self.divisions
+                                         if id(d) in found or d == context)
+        return hit
+
     def province_of(self, d: Division | None) -> Division | None:
         if d is None:
             return None

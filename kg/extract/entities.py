@@ -95,6 +95,23 @@ def title_mentions(doc_id: str, s: Sentence) -> list[Mention]:
     return out
 
 
+_SUFFIX_TABLES: dict[int, tuple] = {}
+
+
+def _suffix_tables(lex: Lexicon) -> tuple[dict, dict, dict]:
+    """Every suffix by its text, the bare ones by their text, and the bare
+    ones' texts by type: made once per lexicon, not per sentence."""
+    hit = _SUFFIX_TABLES.get(id(lex))
+    if hit is None or hit[0] is not lex:
+        by_suffix = {x.suffix: x for x in lex.suffixes}
+        bare = {x.suffix: x for x in lex.suffixes if x.bare}
+        by_type: dict[str, set[str]] = {}
+        for x in bare.values():
+            by_type.setdefault(x.type, set()).add(x.suffix)
+        hit = _SUFFIX_TABLES[id(lex)] = (lex, by_suffix, bare, by_type)
+    return hit[1:]
+
+
 @lru_cache(maxsize=8)
 def _suffix_regex(suffixes: tuple[str, ...]) -> re.Pattern:
     return re.compile("|".join(re.escape(x) for x in sorted(set(suffixes), key=len, reverse=True)))
@@ -151,7 +168,7 @@ def quoted_mentions(doc_id: str, s: Sentence, lex: Lexicon, toks: list[Token] = 
     quote (台州市职业院校“双高计划”) where they can belong to a name.  The
     suffix decides the type; a bare quoted name is an Initiative."""
     out = []
-    by_suffix = {x.suffix: x for x in lex.suffixes}
+    by_suffix, _, _ = _suffix_tables(lex)
     rx = _suffix_regex(tuple(by_suffix))
     starts = {t.start: k for k, t in enumerate(toks)}
     transitions = [(t.start(), t.end()) for t in _TRANSITION.finditer(s.text)]
@@ -355,7 +372,7 @@ def suffix_mentions(doc_id: str, s: Sentence, toks: list[Token], lex: Lexicon) -
     """Unquoted names by grammar: words + a type suffix (永宁中学,
     台州市教育局, 健康学校工程, 台州职业教育大会), the suffix aligned on token
     boundaries so that 中小学 never yields 小学."""
-    bare = {x.suffix: x for x in lex.suffixes if x.bare}
+    _, bare, bare_by_type = _suffix_tables(lex)
     rx = _suffix_regex(tuple(bare))
     starts = {t.start: k for k, t in enumerate(toks)}
     ending = {t.end: k for k, t in enumerate(toks)}
@@ -380,7 +397,7 @@ def suffix_mentions(doc_id: str, s: Sentence, toks: list[Token], lex: Lexicon) -
         first, start = _left_edge(toks, idx, lex.strong_boundaries if long_name else lex.boundaries,
                                   40 if long_name else 16, suf.type == "Programme",
                                   not head and not (suf.type == "Agency" and suf.suffix[0] in "省市县区"))
-        same_type = {x.suffix for x in bare.values() if x.type == suf.type}
+        same_type = bare_by_type[suf.type]
         if not head and first < idx and toks[idx - 1].word in same_type \
                 and suf.suffix[0] in "省市县区" and len(suf.suffix) <= 3:
             first, start = idx, toks[idx].start  # 市委市政府: two organs, not one
@@ -467,7 +484,7 @@ def place_mentions(doc_id: str, toks: list[Token], gaz: Gazetteer,
 
 @lru_cache(maxsize=None)
 def _local_prefixes(gaz: Gazetteer, context: Division) -> frozenset[str]:
-    local = [d for d in gaz.divisions if d.code and gaz.within(d, context)]
+    local = [d for d in gaz.around(context) if d.code]
     return frozenset({d.short for d in local} | {d.name for d in local}
                      | {d.short[0] for d in local if d.level == 3})
 
@@ -559,8 +576,9 @@ def _select(mentions: list[Mention]) -> list[Mention]:
                     key=lambda m: (-(m.end - m.start), _RANK.get(m.rule, 9), m.start))
     kept = _non_overlapping(m for m in others if m.rule != "inner")
     events = [k for k in kept if k.type == "Event"]
+    kept_set = set(kept)
     inner = _non_overlapping(
-        m for m in others if m.type == "Initiative" and m not in kept
+        m for m in others if m.type == "Initiative" and m not in kept_set
         and any(k.start <= m.start and m.end <= k.end and (k.start, k.end) != (m.start, m.end)
                 for k in events))
     # a place inside a Programme/Initiative title is part of that name
