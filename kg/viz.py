@@ -121,9 +121,12 @@ HIDDEN_PREDICATES = ("mentions", "coMentioned")
 #: (above it they still show in the side panel of what they are about).
 METRIC_NODE_LIMIT = 2000
 #: The page draws at most this many entity and document nodes: on a bigger
-#: graph, the ones with the most neighbours, the metrics about them and the
-#: edges between them; the heading says so.
+#: graph, the ones with the most neighbours (the metrics about them are in
+#: their side panels); the heading says so ...
 PAGE_NODE_LIMIT = 5000
+#: ... and at most this many edges between them (mentions and co-mentions,
+#: hidden until ticked, are the first to go, the lightest first).
+PAGE_EDGE_LIMIT = 60_000
 #: Evidence items carried per node and per edge into the page.
 MAX_NODE_EVIDENCE = 200
 MAX_EDGE_EVIDENCE = 50
@@ -347,8 +350,9 @@ def _grid_repulsion(np, pos, grid, kernels, density):
     span = max(float((pos.max(0) - lo).max()), 1e-9) * 1.0001
     h = span / grid
     cells = np.minimum(((pos - lo) / h).astype(np.int64), grid - 1)
-    density[:] = 0.0
-    np.add.at(density, (cells[:, 0], cells[:, 1]), 1.0)
+    side = density.shape[1]
+    density.reshape(-1)[:] = np.bincount(cells[:, 0] * side + cells[:, 1],
+                                         minlength=density.size)
     spectrum = np.fft.rfft2(density)
     out = []
     for kernel in kernels:
@@ -425,8 +429,8 @@ def layout_positions(ids: list[str], pairs: list[tuple[int, int, float]],
         if pairs:
             d = pos[u] - pos[v]
             pull = np.sqrt((d * d).sum(1))[:, None] * w * d
-            np.add.at(disp, u, -pull)
-            np.add.at(disp, v, pull)
+            for axis in (0, 1):  # bincount: many times faster than np.add.at
+                disp[:, axis] += np.bincount(v, pull[:, axis], n) - np.bincount(u, pull[:, axis], n)
         disp -= 0.02 * (pos - pos.mean(0))
         length = np.sqrt((disp * disp).sum(1))
         length[length == 0] = 1.0
@@ -787,32 +791,43 @@ def render_html(g: nx.MultiDiGraph, title: str = "edukg", focus=None) -> str:
     page = page_graph(g)
     summary = _summary(g)
     if page is not g:
-        summary += f" · 图中只绘出连接最多的 {PAGE_NODE_LIMIT} 个实体与文件"
+        summary += (f" · 图中只绘出连接最多的 {PAGE_NODE_LIMIT} 个实体与文件"
+                    f"及其间至多 {PAGE_EDGE_LIMIT} 条边")
     data = build_page_data(page, focus)
     return assemble_page(title, summary, build_legend(page, data["edges"]), data)
 
 
-def page_graph(g: nx.MultiDiGraph, limit: int | None = None) -> nx.MultiDiGraph:
+def page_graph(g: nx.MultiDiGraph, limit: int | None = None,
+               edge_limit: int | None = None) -> nx.MultiDiGraph:
     """``g`` itself when it has at most ``limit`` (default
     :data:`PAGE_NODE_LIMIT`) entity and document nodes; else the part of it
     the page draws: the ``limit`` of them with the most neighbours (ties by
-    id), the metrics about one of them (for the side panel), and every edge
-    between kept nodes."""
+    id), the metrics about one of them (for the side panel, without their
+    edges), and at most ``edge_limit`` (default :data:`PAGE_EDGE_LIMIT`)
+    edges between kept nodes: first those shown from the start, then
+    mentions and co-mentions, heaviest first."""
     limit = PAGE_NODE_LIMIT if limit is None else limit
+    edge_limit = PAGE_EDGE_LIMIT if edge_limit is None else edge_limit
     kinds = g.nodes(data="kind")
     main = [n for n, k in kinds if k != "metric"]
     if len(main) <= limit:
         return g
     succ, pred = g.succ, g.pred
     keep = set(sorted(main, key=lambda n: (-len(succ[n]) - len(pred[n]), str(n)))[:limit])
-    keep.update([n for n, a in g.nodes(data=True)
-                 if a.get("kind") == "metric" and a.get("about") in keep])
+    edges = [(u, v, k, d) for u in keep for v, keyed in succ[u].items() if v in keep
+             for k, d in keyed.items()]
+
+    def rank(e):
+        w = e[3].get("weight", 1)
+        return (str(e[3].get("predicate", e[2])) in HIDDEN_PREDICATES,
+                -(w if isinstance(w, (int, float)) else 1), str(e[0]), str(e[2]), str(e[1]))
+    if len(edges) > edge_limit:
+        edges = sorted(edges, key=rank)[:edge_limit]
+    metrics = [n for n, a in g.nodes(data=True) if a.get("kind") == "metric"
+               and a.get("about") in keep]
     out = nx.MultiDiGraph(**g.graph, page_part=True)
-    out.add_nodes_from((n, g.nodes[n]) for n in sorted(keep, key=str))
-    out.add_edges_from(sorted(((u, v, k, d) for u in keep
-                               for v, keyed in g.succ[u].items() if v in keep
-                               for k, d in keyed.items()),
-                              key=lambda t: (str(t[0]), str(t[2]), str(t[1]))))
+    out.add_nodes_from((n, g.nodes[n]) for n in sorted(keep.union(metrics), key=str))
+    out.add_edges_from(sorted(edges, key=lambda t: (str(t[0]), str(t[2]), str(t[1]))))
     return out
 
 

@@ -88,3 +88,19 @@ def test_out_of_sample_documents_hold_their_floor(tmp_path, gold):
     build([source], tmp_path / stem)
     total = evaluate([gold], tmp_path)["total"]
     assert total["entities"]["f1"] >= 0.75 and total["metrics"]["f1"] >= 0.8
+
+
+def test_a_build_pauses_the_cyclic_collector_and_restores_it(tmp_path):
+    import gc
+    assert gc.isenabled()
+    build([SEEDS / "003_69bc8e8bdc138787.txt"], tmp_path / "a", cache=False)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        build([SEEDS / "003_69bc8e8bdc138787.txt"], tmp_path / "b", cache=False)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    with pytest.raises(Exception):
+        build([tmp_path / "missing.txt"], tmp_path / "c")
+    assert gc.isenabled()

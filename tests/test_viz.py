@@ -420,3 +420,19 @@ def test_huge_graphs_draw_their_most_connected_nodes_and_say_so(monkeypatch):
     assert "6 个实体" in page                       # the heading counts the whole graph
     monkeypatch.setattr(kg.viz, "PAGE_NODE_LIMIT", 6)
     assert "连接最多" not in render_html(g)
+
+
+def test_the_page_part_keeps_shown_edges_before_the_heaviest_hidden_ones():
+    from kg.viz import page_graph
+    g = nx.MultiDiGraph()
+    for i in range(5):
+        g.add_node(f"e{i}", kind="entity", type="School", label=f"第{i}中学")
+    g.add_edge("e0", "e1", key="partOf", predicate="partOf", weight=1)
+    g.add_edge("e0", "e2", key="coMentioned", predicate="coMentioned", weight=5)
+    g.add_edge("e1", "e2", key="coMentioned", predicate="coMentioned", weight=2)
+    g.add_edge("e0", "e3", key="coMentioned", predicate="coMentioned", weight=9)
+    g.add_edge("e3", "e4", key="partOf", predicate="partOf", weight=1)
+    assert page_graph(g, limit=5) is g
+    part = page_graph(g, limit=4, edge_limit=2)          # e4 has the fewest neighbours
+    assert sorted(part.nodes) == ["e0", "e1", "e2", "e3"] and part.graph["page_part"]
+    assert sorted(part.edges(keys=True)) == [("e0", "e1", "partOf"), ("e0", "e3", "coMentioned")]

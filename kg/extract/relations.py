@@ -181,14 +181,12 @@ def _agency_names(entities) -> dict[str, str]:
 
 
 _CLAUSE_END = re.compile(r"[,;:,;:]")
+_CLAUSE_MARKS = tuple(sorted(set(_CLAUSE_END.pattern[1:-1])))
 
 
 def _clause_start(text: str, pos: int) -> int:
     """Offset (into ``text``) where the clause holding ``pos`` begins."""
-    m = None
-    for m in _CLAUSE_END.finditer(text, 0, pos):
-        pass
-    return m.end() if m else 0
+    return max(text.rfind(c, 0, pos) for c in _CLAUSE_MARKS) + 1
 
 
 def _cue_after(text: str, pos: int, words, reach: int = 6) -> bool:
