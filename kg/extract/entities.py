@@ -591,11 +591,21 @@ def _select(mentions: list[Mention]) -> list[Mention]:
 def _non_overlapping(ranked) -> list[Mention]:
     """The mentions, in rank order, that overlap none ranked before them."""
     taken: list[tuple[int, int]] = []
+    used = bytearray()   # the characters taken, while no span is empty
     kept = []
     for m in ranked:
-        if any(m.start < e and s < m.end for s, e in taken):
+        a, b = m.start, m.end
+        if used is not None and a >= b:
+            used = None      # an empty span: compare spans pair by pair
+        if used is not None:
+            if b > len(used):
+                used.extend(bytes(b - len(used)))
+            if used.find(1, a, b) >= 0:
+                continue
+            used[a:b] = b"\1" * (b - a)
+        elif any(a < e and s < b for s, e in taken):
             continue
-        taken.append((m.start, m.end))
+        taken.append((a, b))
         kept.append(m)
     return kept
 
