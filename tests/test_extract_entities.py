@@ -361,3 +361,9 @@ def test_an_agency_name_opens_at_its_place_not_at_menu_words(mentions_of):
 def test_office_suffixes_that_start_inside_a_token(mentions_of):
     found = mentions_of("抄送:县委办公室,县政府办公室。", place="如东县")
     assert ("Agency", "县委办公室") in found and ("Agency", "县政府办公室") in found
+
+
+def test_bureaus_named_with_and_and_party_departments(mentions_of):
+    found = mentions_of("泰顺县教育和体育局联合县卫生健康局、市委宣传部举办校园足球夏令营。", place="温州市")
+    assert ("Agency", "泰顺县教育和体育局") in found and ("Agency", "县卫生健康局") in found
+    assert ("Agency", "市委宣传部") in found and ("Event", "校园足球夏令营") in found
