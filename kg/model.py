@@ -28,7 +28,7 @@ PREDICATES = ("locatedIn", "partOf", "issuedBy", "implements", "publishedBy",
               "mentions", "coMentioned")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Document:
     """One input document, cleaned, with the metadata read from its header."""
 
@@ -46,7 +46,7 @@ class Document:
         return int(self.date[:4]) if self.date[:4].isdigit() else None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Mention:
     """A span of a document recognised as naming an entity of ``type``.
 
@@ -63,7 +63,7 @@ class Mention:
     rule: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Evidence:
     """Where something was read: document, offsets and the whole sentence."""
 
@@ -77,7 +77,7 @@ class Evidence:
                 "sentence": self.sentence}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entity:
     """One real thing, possibly mentioned in many documents."""
 
@@ -89,7 +89,7 @@ class Entity:
     notation: str = ""   # administrative division code for places
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Relation:
     subject: str          # entity id or document id
     predicate: str
@@ -98,7 +98,7 @@ class Relation:
     weight: int = 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Metric:
     """A number the document reports or sets as a target."""
 

@@ -314,7 +314,9 @@ def _build(paths, out_dir, lexicon_dir, strict, progress, workers, scheduler, ca
             skipped.append((str(f), r))
     if not good:
         raise InputError("no document could be read: " + "; ".join(r for _, r in skipped))
+    del results, done   # the mentions are needed by link only
     ex = link(good, gaz)
+    del good
     g = build_graph(ex)
     result = BuildResult(g, ex, skipped)
     if out_dir is not None:

@@ -24,7 +24,7 @@ jieba.setLogLevel(logging.WARNING)
 _END = re.compile(r"[。!?;！？；]+|\n+")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Sentence:
     start: int
     end: int
