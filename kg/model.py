@@ -28,9 +28,17 @@ PREDICATES = ("locatedIn", "partOf", "issuedBy", "implements", "publishedBy",
               "mentions", "coMentioned")
 
 
+def _by_fields(self):
+    """Pickle a slotted value object as its class and field values (twice as
+    fast as the per-field state dataclasses give slotted classes)."""
+    return self.__class__, tuple(getattr(self, f) for f in self.__slots__)
+
+
 @dataclass(frozen=True, slots=True)
 class Document:
     """One input document, cleaned, with the metadata read from its header."""
+
+    __reduce__ = _by_fields
 
     doc_id: str          # file stem, unique within a build
     path: str            # where it was read from
@@ -54,6 +62,8 @@ class Mention:
     (quotes removed, suffix attached); resolution may still change it.
     """
 
+    __reduce__ = _by_fields
+
     doc_id: str
     start: int
     end: int
@@ -66,6 +76,8 @@ class Mention:
 @dataclass(frozen=True, slots=True)
 class Evidence:
     """Where something was read: document, offsets and the whole sentence."""
+
+    __reduce__ = _by_fields
 
     doc_id: str
     start: int
@@ -81,6 +93,8 @@ class Evidence:
 class Entity:
     """One real thing, possibly mentioned in many documents."""
 
+    __reduce__ = _by_fields
+
     id: str
     type: str
     name: str
@@ -91,6 +105,8 @@ class Entity:
 
 @dataclass(frozen=True, slots=True)
 class Relation:
+    __reduce__ = _by_fields
+
     subject: str          # entity id or document id
     predicate: str
     object: str
@@ -101,6 +117,8 @@ class Relation:
 @dataclass(frozen=True, slots=True)
 class Metric:
     """A number the document reports or sets as a target."""
+
+    __reduce__ = _by_fields
 
     id: str
     doc_id: str

@@ -1,0 +1,25 @@
+"""The value objects: frozen, slotted, and pickled by their fields (the
+cache, worker processes and Dask ship them)."""
+import dataclasses
+import pickle
+
+import pytest
+
+from kg.model import Document, Entity, Evidence, Mention, Metric, Relation
+
+EV = Evidence("d1", 0, 6, "台州市教育局。")
+OBJECTS = [Document("d1", "d1.txt", "台州市教育局。", title="通知", date="2024-01-02"),
+           Mention("d1", 0, 6, "台州市教育局", "Agency", "台州市教育局", "grammar"),
+           EV, Entity("agency-1", "Agency", "台州市教育局", ("市教育局",), (EV,)),
+           Relation("doc:d1", "mentions", "agency-1", (EV,), weight=2),
+           Metric("m1", "d1", 3.0, "所", "学校", "3所", 2024, evidence=EV, about="agency-1")]
+
+
+@pytest.mark.parametrize("obj", OBJECTS, ids=lambda o: type(o).__name__)
+def test_value_objects_pickle_by_their_fields(obj):
+    for protocol in (2, pickle.HIGHEST_PROTOCOL):
+        back = pickle.loads(pickle.dumps(obj, protocol=protocol))
+        assert back == obj and hash(back) == hash(obj) and type(back) is type(obj)
+    assert not hasattr(obj, "__dict__")  # slotted: no per-object dictionary
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        setattr(obj, dataclasses.fields(obj)[0].name, "x")
