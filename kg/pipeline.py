@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import os
 import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -22,8 +23,8 @@ from .extract.metrics import attach_entities, extract_metrics
 from .extract.relations import document_relations, merge_relations, place_relations
 from .gazetteer import Division, Gazetteer, load_gazetteer
 from .graph import build_graph, write_graph_json
-from .io import (LARGE_BYTES, folder_lock, list_documents, read_document, split_large,
-                 write_all_atomic)
+from .io import (LARGE_BYTES, die_with_parent, folder_lock, list_documents, read_document,
+                 split_large, write_all_atomic)
 from .lexicon import Lexicon, load_lexicon
 from .meta import read_meta
 from .model import Document, Entity, Extraction, Mention, Relation
@@ -217,7 +218,8 @@ def _run(todo: list[tuple[str, str]], lexicon_dir, workers: int, scheduler: str 
     tokenizer_for(*warm)  # built once here, shared with the forked workers
     ctx = multiprocessing.get_context("fork")
     out = []
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=die_with_parent,
+                             initargs=(os.getpid(),)) as pool:
         chunk = max(1, min(16, len(todo) // (workers * 8) or 1))
         for r in pool.map(process_file, [p for p, _ in todo], [d for _, d in todo],
                           [lexicon_dir] * len(todo), chunksize=chunk):

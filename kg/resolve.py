@@ -30,9 +30,13 @@ _QUOTED_CORE = re.compile(r"[“\"]([^“”\"]+)[”\"]")
 _ABBREV = re.compile(r"[((](?:以下)?简称[::]?[“\"]?([^”\"()()]{2,12})[”\"]?[))]")
 
 
+_DOTS = str.maketrans({"•": "·", "・": "·", "‧": "·", "∙": "·", ",": "、", ",": "、"})
+
+
 def key(name: str) -> str:
-    """The comparison form of a name: no quotes, 《》 or spaces, one dash."""
-    return _DASHES.sub("-", _QUOTE_CHARS.sub("", name))
+    """The comparison form of a name: no quotes, 《》 or spaces, one dash,
+    one middle dot (绿谷之光•科技 = 绿谷之光·科技), one list comma."""
+    return _DASHES.sub("-", _QUOTE_CHARS.sub("", name)).translate(_DOTS)
 
 
 def entity_id(etype: str, name: str, notation: str = "") -> str:

@@ -367,3 +367,11 @@ def test_bureaus_named_with_and_and_party_departments(mentions_of):
     found = mentions_of("泰顺县教育和体育局联合县卫生健康局、市委宣传部举办校园足球夏令营。", place="温州市")
     assert ("Agency", "泰顺县教育和体育局") in found and ("Agency", "县卫生健康局") in found
     assert ("Agency", "市委宣传部") in found and ("Event", "校园足球夏令营") in found
+
+
+def test_verbs_before_an_event_or_a_quote_stay_out_of_the_name(mentions_of):
+    found = mentions_of("全面实施“一人一案”,丰富校园艺术节,丽水职高获全国职业院校技能大赛一等奖。",
+                        place="丽水市")
+    names = {n for _, n in found}
+    assert "全面实施一人一案" not in names and "一人一案" in names
+    assert "丰富校园艺术节" not in names and "全国职业院校技能大赛" in names

@@ -76,3 +76,40 @@ def test_same_input_same_bytes_in_every_export(tmp_path):
                              str(tmp_path / name), "-q"], cwd=ROOT, env=env, check=True)
     for f in ("graph.json", "graph.ttl", "graph.html"):
         assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes(), f
+
+
+def _processes_naming(marker: str) -> list[int]:
+    pids = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/cmdline", "rb") as f:
+                    cmd = f.read()
+                with open(f"/proc/{d}/stat") as f:
+                    state = f.read().rsplit(")", 1)[1].split()[0]
+            except OSError:
+                continue
+            if marker.encode() in cmd and state != "Z":
+                pids.append(int(d))
+    return pids
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_killing_a_build_leaves_no_worker_behind(tmp_path):
+    out = tmp_path / "orphans-out"
+    proc = subprocess.Popen(KG + ["build", str(SEEDS), "--out", str(out), "-q", "-w", "2",
+                                  "--no-cache"], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 30
+    while time.time() < deadline and len(_processes_naming(str(out))) < 2:
+        time.sleep(0.05)  # wait for the workers to be forked
+    assert len(_processes_naming(str(out))) >= 2
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.time() + 10
+    while time.time() < deadline and _processes_naming(str(out)):
+        time.sleep(0.1)
+    left = _processes_naming(str(out))
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert left == []

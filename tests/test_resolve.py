@@ -148,3 +148,11 @@ def test_a_district_agency_with_and_without_its_city_is_one():
                    publisher="北京市海淀区教育委员会")
     hits = [e for e in ex.entities if e.type == "Agency" and e.name.endswith("人民政府")]
     assert len(hits) == 1 and {"北京市海淀区人民政府", "海淀区人民政府"} <= {hits[0].name, *hits[0].aliases}
+
+
+def test_names_differing_only_in_dot_or_list_comma_are_one():
+    ex = build_one("实施“绿谷之光·科技”品牌和“绿谷之光•科技”活动,推进“百名大师、千名高徒”工程,"
+                   "落实“百名大师,千名高徒”工程。", place="丽水市", publisher="丽水市教育局")
+    inits = [e.name for e in ex.entities if e.type == "Initiative"]
+    assert sum("绿谷之光" in n for n in inits) == 1
+    assert sum("千名高徒" in n for n in inits) == 1

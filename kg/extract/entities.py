@@ -51,7 +51,7 @@ _GENERIC_LEFT = {"普通", "农村", "乡村", "公办", "民办", "城镇", "�
                  "县级", "国家级", "重点", "一流", "高水平", "现代", "新型", "全日制", "寄宿制",
                  "专项", "普惠性", "普惠", "山区", "海岛", "领域", "重点领域", "工作", "长效", "管理", "考核", "评价", "保障", "联动", "协调", "三年",
                  "五年", "有关", "相关", "主要", "重大", "一批", "若干", "该", "本", "这", "其",
-                 "年度", "本年度"}
+                 "年度", "本年度", "实际"}
 #: Words that may stand before a place inside an agency's name.
 _PARTY = {"中共", "中国共产党", "共青团", "中国", "国家"}
 #: Words that make a school-like name a title schools earn, not a school.
@@ -126,8 +126,10 @@ def _noun_prefix(toks, k: int, boundaries, max_chars: int = 14) -> int:
     i, length = k, 0
     while i > 0:
         t = toks[i - 1]
-        if t.pos not in _NOUN_POS or t.word in boundaries or length + len(t.word) > max_chars:
-            break
+        w = t.word
+        if t.pos not in _NOUN_POS or w in boundaries or length + len(w) > max_chars \
+                or (len(w) >= 4 and (w[:2] in boundaries or w[-2:] in boundaries)):
+            break  # 全面实施“一人一案”: a verb jieba glued to an adverb
         length += len(t.word)
         i -= 1
     return toks[i].start if i < k else toks[k].start
