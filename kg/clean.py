@@ -148,7 +148,13 @@ def split_glued_items(text: str) -> str:
     a unit (``67所``) or preceded by an ordinal word (``第2``).
     """
     out, last, expected = [], 0, 1
+    # items already on their own line count too, so a second pass changes nothing
+    heads = [(h.start(), int(h.group(1))) for h in _LINE_ITEM.finditer(text)]
     for m in _GLUED.finditer(text):
+        while heads and heads[0][0] < m.start():
+            if heads[0][1] in (expected, expected + 1):
+                expected = heads[0][1] + 1
+            heads.pop(0)
         nxt = text[m.end():m.end() + 1]
         tok = m.group(1)
         if nxt in _UNIT_AFTER or text[m.start() - 1] in "第前近共约达超":
@@ -168,6 +174,7 @@ def split_glued_items(text: str) -> str:
     return _MASKED_ITEM.sub("\n*.", "".join(out))
 
 
+_LINE_ITEM = re.compile(r"(?m)^(\d{1,2})\.")
 _MASKED_ITEM = re.compile(rf"(?<=[{_CJK}])\*\.(?=[{_CJK}“])")
 
 

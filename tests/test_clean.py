@@ -84,3 +84,8 @@ def test_traditional_text_is_read_in_simplified_characters():
 def test_simplified_text_is_not_converted():
     text = "著名教师团队实施“乾坤”工程,发展乡村教育。"
     assert clean_text(text) == text
+
+
+def test_glued_item_numbers_split_once_then_stay():
+    once = clean_text("》1园1《")
+    assert clean_text(once) == once
