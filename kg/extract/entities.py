@@ -160,7 +160,12 @@ def _domain_words() -> frozenset[str]:
 
 def _ordinary_word(core: str, freq: dict, lex: Lexicon) -> bool:
     return freq.get(core, 0) >= _COMMON_FREQ and core not in _domain_words() \
-        and not any(core == p for _, p, _ in lex.patterns)
+        and core not in _pattern_words(lex)
+
+
+@lru_cache(maxsize=8)
+def _pattern_words(lex: Lexicon) -> frozenset[str]:
+    return frozenset(p for _, p, _ in lex.patterns)
 
 
 def quoted_mentions(doc_id: str, s: Sentence, lex: Lexicon, toks: list[Token] = (),
@@ -184,7 +189,7 @@ def quoted_mentions(doc_id: str, s: Sentence, lex: Lexicon, toks: list[Token] = 
             continue
         if not sm and freq is not None and _ordinary_word(core, freq, lex):
             continue  # 精品研学“路线图”: an ordinary word in quotes
-        if _DECLARED.search(s.text, 0, m.start()):
+        if _DECLARED.search(s.text, max(0, m.start() - 8), m.start()):
             continue  # (以下简称“区教委”): the short form of the name before it
         if any(a <= m.start() and m.end() <= b for a, b in transitions):
             continue  # 从“委任制”向“任期制”转变: two states, not programmes
@@ -431,7 +436,7 @@ def suffix_mentions(doc_id: str, s: Sentence, toks: list[Token], lex: Lexicon) -
         if suf.type == "Agency":
             start = _after_other_agency(s.text, start - s.start, m.start()) + s.start
         if suf.type == "Event":
-            ed = _EDITION.search(s.text, 0, start - s.start)
+            ed = _EDITION.search(s.text, max(0, start - s.start - 36), start - s.start)
             if ed:
                 start = s.start + ed.start()  # 第四届长三角基于大数据的…论坛
         text = s.text[start - s.start:m.end()]
@@ -636,7 +641,8 @@ def extract_mentions(doc: Document, lex: Lexicon, gaz: Gazetteer,
         found += place_mentions(doc.doc_id, toks, gaz, context)
         found += numbered_school_mentions(doc.doc_id, s, gaz, context)
         found += abbreviated_school_mentions(doc.doc_id, s, lex, gaz, context)
-    found += declared_short_mentions(doc, _select(found))
+    if "简称" in doc.text:
+        found += declared_short_mentions(doc, _select(found))
     title_end = doc.text.find("\n")
     if doc.title and 0 < title_end:
         found = [m for m in found if not (m.type == "Programme" and m.end <= title_end
