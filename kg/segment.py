@@ -62,6 +62,19 @@ class Token(NamedTuple):
     pos: str
 
 
+@lru_cache(maxsize=1)
+def domain_dictionary() -> tuple[tuple[str, int | None, str | None], ...]:
+    """``(word, frequency, tag)`` lines of the domain dictionary
+    (``kg/data/userdict.txt``)."""
+    out = []
+    for line in resources.files("kg").joinpath("data/userdict.txt").read_text("utf-8").splitlines():
+        parts = line.split()
+        if parts and not line.startswith("#"):
+            out.append((parts[0], int(parts[1]) if len(parts) > 1 else None,
+                        parts[2].lower() if len(parts) > 2 else None))
+    return tuple(out)
+
+
 @lru_cache(maxsize=4)
 def tokenizer(extra_words: tuple[tuple[str, str], ...] = ()) -> jieba.posseg.POSTokenizer:
     """A fresh jieba POS tokenizer with the domain dictionary loaded, plus
@@ -69,12 +82,8 @@ def tokenizer(extra_words: tuple[tuple[str, str], ...] = ()) -> jieba.posseg.POS
     a tag jieba would tag an added word ``x``, like punctuation)."""
     tk = jieba.Tokenizer()
     tk.initialize()
-    userdict = resources.files("kg").joinpath("data/userdict.txt").read_text("utf-8")
-    for line in userdict.splitlines():
-        parts = line.split()
-        if parts and not line.startswith("#"):
-            tk.add_word(parts[0], int(parts[1]) if len(parts) > 1 else None,
-                        parts[2].lower() if len(parts) > 2 else None)
+    for word, freq, tag in domain_dictionary():
+        tk.add_word(word, freq, tag)
     for w, tag in extra_words:
         tk.add_word(w, None, tag)
     return jieba.posseg.POSTokenizer(tk)

@@ -14,7 +14,7 @@ from functools import lru_cache
 from ..gazetteer import Division, Gazetteer
 from ..lexicon import Lexicon, Suffix
 from ..model import Document, Mention
-from ..segment import Sentence, Token, split_sentences, tokenizer, tokens
+from ..segment import Sentence, Token, domain_dictionary, split_sentences, tokenizer, tokens
 
 __all__ = ["title_mentions", "quoted_mentions", "suffix_mentions", "pattern_mentions",
            "place_mentions", "extract_mentions", "strip_quotes"]
@@ -152,10 +152,7 @@ _COMMON_FREQ = 9
 def _domain_words() -> frozenset[str]:
     """The words of the domain dictionary (``userdict.txt``): names, never
     ordinary words."""
-    from importlib import resources
-    text = resources.files("kg").joinpath("data/userdict.txt").read_text("utf-8")
-    return frozenset(line.split()[0] for line in text.splitlines()
-                     if line.strip() and not line.startswith("#"))
+    return frozenset(word for word, _, _ in domain_dictionary())
 
 
 def _ordinary_word(core: str, freq: dict, lex: Lexicon) -> bool:
