@@ -6,6 +6,7 @@ of 1 百分点).  Units and their multipliers are data (``kg/data/units.tsv``).
 """
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 from functools import lru_cache
@@ -147,6 +148,8 @@ def attach_entities(metrics: list[Metric], mentions: list[Mention], ids: dict,
     non-place entity named before the number in its clause, and the place
     named there (else the document's place)."""
     out = []
+    order = sorted(range(len(mentions)), key=lambda i: mentions[i].start)
+    starts = [mentions[i].start for i in order]
     for met in metrics:
         ev = met.evidence
         sentence = index.at(ev.start) if ev is not None else None
@@ -156,8 +159,11 @@ def attach_entities(metrics: list[Metric], mentions: list[Mention], ids: dict,
         rel = ev.start - sentence.start
         clause_start = sentence.start + max(sentence.text.rfind(c, 0, rel) for c in ",;:、") + 1
         about, place = "", ""
-        for m in mentions:
-            if clause_start <= m.start and m.end <= ev.start:
+        # the mentions starting in the clause before the number, in list order
+        window = sorted(order[bisect.bisect_left(starts, clause_start):
+                              bisect.bisect_left(starts, ev.start)])
+        for m in map(mentions.__getitem__, window):
+            if m.end <= ev.start:
                 eid = ids.get((m.doc_id, m.start, m.end))
                 if eid is not None and types.get(eid) == "Place":
                     place = eid
