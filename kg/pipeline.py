@@ -28,7 +28,7 @@ from .io import (LARGE_BYTES, die_with_parent, folder_lock, list_documents, read
 from .lexicon import Lexicon, load_lexicon
 from .meta import read_meta
 from .model import Document, Entity, Extraction, Mention, Relation
-from .resolve import SentenceIndex, entity_id, key, resolve
+from .resolve import DocNames, SentenceIndex, doc_names, entity_id, key, resolve
 from .segment import split_sentences
 
 __all__ = ["prepare", "analyse", "process_file", "link", "extract", "build", "BuildResult",
@@ -92,17 +92,20 @@ def _publisher_entity(doc: Document, entities: dict[str, Entity],
 @dataclass(frozen=True)
 class DocResult:
     """What the per-document stage learns: the cleaned document, its
-    mentions and its metrics (not yet linked to entities)."""
+    mentions, its metrics (not yet linked to entities) and its part of
+    name resolution."""
     doc: Document
     mentions: tuple[Mention, ...]
     metrics: tuple
+    names: DocNames
 
 
 def analyse(doc: Document, place: Division | None, gaz: Gazetteer, lex: Lexicon) -> DocResult:
     """The per-document stage: mentions and metrics of one document."""
     index = SentenceIndex(split_sentences(doc.text))
-    return DocResult(doc, tuple(extract_mentions(doc, lex, gaz, place)),
-                     tuple(extract_metrics(doc, index)))
+    mentions = tuple(extract_mentions(doc, lex, gaz, place))
+    return DocResult(doc, mentions, tuple(extract_metrics(doc, index)),
+                     doc_names(doc, place, list(mentions), gaz))
 
 
 def process_file(path: str, doc_id: str, lexicon_dir: str | None = None) -> DocResult | str:
@@ -124,7 +127,8 @@ def link(results: list[DocResult], gaz: Gazetteer) -> Extraction:
     for r in results:
         place = gaz.lookup(r.doc.place) if r.doc.place else None
         staged.append((r.doc, place, list(r.mentions), SentenceIndex(split_sentences(r.doc.text))))
-    entity_list, ids = resolve(staged, gaz)
+    entity_list, ids = resolve([(doc, mentions, r.names, index) for r, (doc, _, mentions, index)
+                                in zip(results, staged)])
     entities = {e.id: e for e in entity_list}
     ex = Extraction(documents=[d for d, *_ in staged])
     rels = []

@@ -15,14 +15,15 @@ import bisect
 import hashlib
 import re
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 
 from .gazetteer import Division, Gazetteer
 from .lexicon import load_short_forms
-from .model import Document, Entity, Evidence, Mention
+from .model import Document, Entity, Evidence, Mention, _by_fields
 from .segment import Sentence
 
 __all__ = ["key", "entity_id", "complete_name", "aliases_of", "abbreviations",
-           "SentenceIndex", "resolve"]
+           "SentenceIndex", "DocNames", "doc_names", "resolve"]
 
 _QUOTE_CHARS = re.compile(r"[“”\"《》「」『』‘’'\s]")
 _DASHES = re.compile(r"[—–―-]+")
@@ -182,9 +183,70 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
-def resolve(docs: list[tuple[Document, Division | None, list[Mention], SentenceIndex]],
-            gaz: Gazetteer) -> tuple[list[Entity], dict[tuple, str]]:
-    """Merge the mentions of all documents into entities.
+@dataclass(frozen=True, slots=True)
+class DocNames:
+    """What one document brings to resolution, found in the per-document
+    stage by :func:`doc_names` (so it runs in the workers and is cached):
+    the node ``(type, key)`` and completed name of each mention (aligned
+    with the mentions), and per node the forms it is known by, the forms
+    that are relative (this document's only) and its division code; and
+    the names that took words before their quotes."""
+
+    __reduce__ = _by_fields
+
+    nodes: tuple[tuple[str, str], ...]
+    names: tuple[str, ...]
+    forms: dict
+    local_only: dict
+    notation: dict
+    extended: frozenset = frozenset()
+
+
+def doc_names(doc: Document, place: Division | None, mentions: list[Mention],
+              gaz: Gazetteer) -> DocNames:
+    """One document's part of :func:`resolve`: relative names completed
+    from the document's place, every mention's node and aliases."""
+    higher = [a.name + place.name for a in gaz.ancestors(place)] if place is not None else []
+    completed = [complete_name(m, place, gaz) for m in mentions]
+    local = _local_names(mentions, completed, place)
+    nodes, names, spans = [], [], {}
+    forms: dict[tuple[str, str], set[str]] = defaultdict(set)
+    local_only: dict[tuple[str, str], set[str]] = defaultdict(set)
+    notation: dict[tuple[str, str], str] = {}
+    extended: set[str] = set()
+    for m, name in zip(mentions, completed):
+        if place is not None and m.type != "Place" \
+                and key(place.name + name) in local.get(m.type, ()):
+            name = place.name + name  # 校园文化研究院 beside 温州市校园文化研究院
+        node = (m.type, key(name))
+        nodes.append(node)
+        names.append(name)
+        spans[(m.start, m.end)] = node
+        if m.rule == "quoted" and m.text[:1] not in "“\"":
+            extended.add(name)
+        aliases = aliases_of(m, name)
+        forms[node].update(aliases | {name})
+        if name != m.name:  # completed from the document's place: 市教育局
+            local_only[node].update(f for f in aliases if key(f) != key(name))
+        for h in higher:  # 北京市海淀区教育委员会 is 海淀区教育委员会 here
+            if m.type != "Place" and name.startswith(h) and len(name) > len(h):
+                forms[node].add(name[len(h) - len(place.name):])
+        if m.type == "Place":
+            d = gaz.lookup(m.name, place)
+            notation[node] = d.code if d is not None else ""
+    for m, short in abbreviations(doc.text, mentions):
+        node = spans[(m.start, m.end)]
+        forms[node].add(short)
+        if short[:1] in "市县区省本我":  # (以下简称“区教委”): relative, this document's only
+            local_only[node].add(short)
+    return DocNames(tuple(nodes), tuple(names), dict(forms), dict(local_only), notation,
+                    frozenset(extended))
+
+
+def resolve(docs: list[tuple[Document, list[Mention], DocNames, SentenceIndex]]
+            ) -> tuple[list[Entity], dict[tuple, str]]:
+    """Merge the mentions of all documents into entities, from each
+    document's :class:`DocNames`.
 
     Returns the entities and a map from ``(doc_id, start, end)`` of each
     mention to its entity id.
@@ -200,37 +262,18 @@ def resolve(docs: list[tuple[Document, Division | None, list[Mention], SentenceI
     # are aliases, never keys that merge entities
     local_only: dict[tuple[str, str], set[str]] = defaultdict(set)
     node_docs: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for doc, place, mentions, index in docs:
-        higher = [a.name + place.name for a in gaz.ancestors(place)] if place is not None else []
-        completed = [complete_name(m, place, gaz) for m in mentions]
-        local = _local_names(mentions, completed, place)
-        for m, name in zip(mentions, completed):
-            if place is not None and m.type != "Place" \
-                    and key(place.name + name) in local.get(m.type, ()):
-                name = place.name + name  # 校园文化研究院 beside 温州市校园文化研究院
-            node = (m.type, key(name))
+    for doc, mentions, dn, index in docs:
+        for m, node, name in zip(mentions, dn.nodes, dn.names):
             canon[(m.doc_id, m.start, m.end)] = node
-            uf.find(node)
             names[node][name] += 1
-            if m.rule == "quoted" and m.text[:1] not in "“\"":
-                extended.add(name)
-            aliases = aliases_of(m, name)
-            forms[node].update(aliases | {name})
-            if name != m.name:  # completed from the document's place: 市教育局
-                local_only[node].update(f for f in aliases if key(f) != key(name))
-            for h in higher:  # 北京市海淀区教育委员会 is 海淀区教育委员会 here
-                if m.type != "Place" and name.startswith(h) and len(name) > len(h):
-                    forms[node].add(name[len(h) - len(place.name):])
             node_docs[node].add(doc.doc_id)
             ev[node].append(index.evidence(m.doc_id, m.start, m.end))
-            if m.type == "Place":
-                d = gaz.lookup(m.name, place)
-                notation[node] = d.code if d is not None else ""
-        for m, short in abbreviations(doc.text, mentions):
-            node = canon[(m.doc_id, m.start, m.end)]
-            forms[node].add(short)
-            if short[:1] in "市县区省本我":  # (以下简称“区教委”): relative, this document's only
-                local_only[node].add(short)
+        for node, f in dn.forms.items():
+            forms[node].update(f)
+        for node, f in dn.local_only.items():
+            local_only[node].update(f)
+        notation.update(dn.notation)
+        extended.update(dn.extended)
     # merge entities of one type that share a form (the quoted core is the
     # identity of a quoted name: 城乡“教共体” and “教共体” are one thing).
     # Places are already canonical through the gazetteer.
