@@ -60,7 +60,20 @@ _NUMBERED_SHORT = re.compile(r"^[\u4e00-\u9fff][一二三四五六七八九十]{
 def _place_prefix(name: str, places: dict[str, str], gaz: Gazetteer,
                   context: Division | None) -> list[str]:
     """Place entity ids named at the start of ``name``; a numbered school's
-    short name (黄二高) names its county by the first character."""
+    short name (黄二高) names its county by the first character.  Memoised
+    per place table (the gazetteer's divisions live as long as it)."""
+    cached = getattr(_place_prefix, "cache", None)
+    if cached is None or cached[0] is not places or cached[1] != len(places):
+        _place_prefix.cache = cached = (places, len(places), {})
+    k = (name, id(context))
+    hit = cached[2].get(k)
+    if hit is None:
+        hit = cached[2][k] = _find_place_prefix(name, places, gaz, context)
+    return list(hit)
+
+
+def _find_place_prefix(name: str, places: dict[str, str], gaz: Gazetteer,
+                       context: Division | None) -> list[str]:
     for k in range(min(len(name) - 1, 9), 1, -1):
         d = gaz.lookup(name[:k], context)
         if d is not None and d.name in places:
@@ -195,57 +208,87 @@ def _cue_after(text: str, pos: int, words, reach: int = 6) -> bool:
     return any(0 <= window.find(w) <= reach for w in words)
 
 
-def _subjects(items, m: Mention, entities, text: str, offset: int, cue_words,
-              types=("Agency",)) -> list[str]:
-    """Entities of ``types`` named in ``m``'s clause right before a cue word
-    that leads to ``m`` (教育部实施…, 市教育局联合市财政局开展…)."""
-    start = _clause_start(text, m.start - offset)
-    found = []
-    for x, eid in items:
-        if entities[eid].type in types and start <= x.start - offset and x.end <= m.start:
-            if _cue_after(text, x.end - offset, cue_words):
+class _Sentence:
+    """One sentence's entity mentions, with what is asked of them again
+    and again memoised: the type of each, and whether a set of cue words
+    follows a mention."""
+
+    __slots__ = ("text", "offset", "items", "_after")
+
+    def __init__(self, text: str, offset: int, items, entities) -> None:
+        self.text, self.offset = text, offset
+        self.items = [(x, eid, entities[eid].type) for x, eid in items]
+        self._after: dict[tuple[int, str], bool] = {}
+
+    def cue_after(self, end: int, cue: str, words) -> bool:
+        k = (end, cue)
+        hit = self._after.get(k)
+        if hit is None:
+            hit = self._after[k] = _cue_after(self.text, end - self.offset, words)
+        return hit
+
+    def subjects(self, m: Mention, start: int, cue: str, words,
+                 types=("Agency",)) -> list[str]:
+        """Entities of ``types`` named in ``m``'s clause (from ``start``,
+        an offset into the text) right before a cue word that leads to
+        ``m`` (教育部实施…, 市教育局联合市财政局开展…)."""
+        found = []
+        for x, eid, etype in self.items:
+            if etype in types and start <= x.start - self.offset and x.end <= m.start \
+                    and self.cue_after(x.end, cue, words):
                 found.append(eid)
-    return found
+        return found
+
+
+@lru_cache(maxsize=1)
+def _joined_cues() -> dict[str, tuple[str, ...]]:
+    """The cue sets :func:`_sentence_relations` asks for, joined ones included."""
+    cues = dict(load_cues())
+    cues["implements+collaboratesWith"] = cues["implements"] + cues["collaboratesWith"]
+    cues["issuedBy+collaboratesWith"] = cues["issuedBy"] + cues["collaboratesWith"]
+    return cues
 
 
 def _sentence_relations(doc, text, offset, items, entities, publisher, cues) -> list[Relation]:
     rels = []
-    for m, eid in items:
-        ent = entities[eid]
+    sent = _Sentence(text, offset, items, entities)
+    joined = _joined_cues()
+
+    def subjects(m, start, cue, types=("Agency",)):
+        return sent.subjects(m, start, cue, joined[cue], types)
+
+    for m, eid, etype in sent.items:
         ev = Evidence(doc.doc_id, m.start, m.end, text)
         before = text[:m.start - offset]
-        joint = _subjects(items, m, entities, text, offset, cues["implements"] + cues["collaboratesWith"])
-        if ent.type == "Programme":
+        start = _clause_start(text, m.start - offset)
+        joint = subjects(m, start, "implements+collaboratesWith")
+        if etype == "Programme":
             lead = _TITLE_CHAIN.sub("", before)
             issuer = None
             if _cue_before(lead, cues["issuedBy"]):
-                agents = _subjects(items, m, entities, text, offset,
-                                   cues["issuedBy"] + cues["collaboratesWith"])
+                agents = subjects(m, start, "issuedBy+collaboratesWith")
                 issuer = agents[-1] if agents else publisher
             else:
-                issuer = _issuer_by_name(ent.name, entities)
+                issuer = _issuer_by_name(entities[eid].name, entities)
             if issuer and issuer != eid:
                 rels.append(Relation(eid, "issuedBy", issuer, (ev,)))
             if _cue_before(lead, cues["implements"]) and publisher:
                 for agent in joint or [publisher]:
                     rels.append(Relation(agent, "implements", eid, (ev,)))
-        elif ent.type == "Initiative":
+        elif etype == "Initiative":
             for agent in joint or ([publisher] if publisher else []):
                 rels.append(Relation(agent, "implements", eid, (ev,)))
-            for prog in _subjects(items, m, entities, text, offset, cues["componentOf"],
-                                  ("Programme",)):
+            for prog in subjects(m, start, "componentOf", ("Programme",)):
                 rels.append(Relation(eid, "componentOf", prog, (ev,)))
-            for who in _subjects(items, m, entities, text, offset, cues["participatesIn"],
-                                 ("School", "Place", "Agency")):
+            for who in subjects(m, start, "participatesIn", ("School", "Place", "Agency")):
                 if entities[who].type != "Agency" or who not in joint:
                     rels.append(Relation(who, "participatesIn", eid, (ev,)))
-        if ent.type in ("School", "Place", "Agency"):
-            for other in _subjects(items, m, entities, text, offset, cues["pairedWith"],
-                                   ("School", "Place", "Agency")):
+        if etype in ("School", "Place", "Agency"):
+            for other in subjects(m, start, "pairedWith", ("School", "Place", "Agency")):
                 if other != eid:
                     rels.append(Relation(other, "pairedWith", eid, (ev,)))
-        if ent.type == "Agency":
-            for other in _subjects(items, m, entities, text, offset, cues["collaboratesWith"]):
+        if etype == "Agency":
+            for other in subjects(m, start, "collaboratesWith"):
                 if other != eid:
                     rels.append(Relation(other, "collaboratesWith", eid, (ev,)))
     ents = sorted({eid for _, eid in items})
@@ -271,21 +314,32 @@ def place_relations(entities: dict[str, Entity], gaz: Gazetteer) -> list[Relatio
     return rels
 
 
+def _span(e: Evidence) -> tuple:
+    return e.doc_id, e.start, e.end
+
+
 def merge_relations(rels: list[Relation]) -> list[Relation]:
     """One relation per (subject, predicate, object): evidence pooled (at
     most five items kept), co-mentions weighted by their sentences."""
-    pooled: dict[tuple, list[Evidence]] = defaultdict(list)
-    count: dict[tuple, int] = defaultdict(int)
+    pooled: dict[tuple, list] = {}
     for r in rels:
         k = (r.subject, r.predicate, r.object)
-        pooled[k].extend(r.evidence)
-        count[k] += 1
+        entry = pooled.get(k)
+        if entry is None:
+            pooled[k] = [r.evidence, 1]
+        else:
+            if entry[1] == 1:
+                entry[0] = list(entry[0])
+            entry[0].extend(r.evidence)
+            entry[1] += 1
     out = []
     for k in sorted(pooled):
-        ev = sorted(set(pooled[k]), key=lambda e: (e.doc_id, e.start, e.end))
+        ev, count = pooled[k]
+        if len(ev) > 1:
+            ev = sorted(set(ev), key=_span)
         if k[1] == "coMentioned":  # the weight counts the sentences; one is shown
             weight, keep = len({(e.doc_id, e.sentence) for e in ev}), 1
         else:
-            weight, keep = count[k], _MAX_EVIDENCE
+            weight, keep = count, _MAX_EVIDENCE
         out.append(Relation(*k, evidence=tuple(ev[:keep]), weight=max(1, weight)))
     return out
