@@ -46,6 +46,14 @@ def doc_node(doc_id: str) -> str:
 def _evidence_list(evidence, shared: dict | None = None) -> list[dict]:
     """Evidence records sorted, one per span; with ``shared``, equal records
     are one dictionary (a sentence's co-mention pairs share their record)."""
+    if len(evidence) == 1:  # most edges: nothing to sort or merge
+        (ev,) = evidence
+        if shared is None:
+            return [ev.to_dict()]
+        d = shared.get(ev)
+        if d is None:
+            d = shared[ev] = ev.to_dict()
+        return [d]
     seen, out = set(), []
     for ev in sorted(evidence, key=lambda e: (e.doc_id, e.start, e.end)):
         key = (ev.doc_id, ev.start, ev.end)
