@@ -58,4 +58,4 @@ def load_entry(cache_dir: Path, key: str):
 
 def store_entry(cache_dir: Path, key: str, value) -> None:
     write_atomic(Path(cache_dir) / key[:2] / f"{key}.pickle",
-                 pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+                 pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), durable=False)

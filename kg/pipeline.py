@@ -187,10 +187,22 @@ def _split_large_files(files: list[Path], parts_dir: Path, large_bytes: int,
     return out
 
 
-def _run(todo: list[tuple[str, str]], lexicon_dir, workers: int, scheduler: str | None,
-         progress) -> list[DocResult | str]:
-    """Run :func:`process_file` over ``todo`` in order: in this process,
-    in worker processes, or on a Dask cluster."""
+def _process_cached(path: str, doc_id: str, lexicon_dir: str | None,
+                    cache_dir: str | None, cache_key: str | None) -> DocResult | str:
+    """:func:`process_file`, storing a good result in the cache where it
+    was made (in a worker, the pickling and writing run in parallel)."""
+    r = process_file(path, doc_id, lexicon_dir)
+    if cache_dir and cache_key and isinstance(r, DocResult):
+        store_entry(Path(cache_dir), cache_key, r)
+    return r
+
+
+def _run(todo: list[tuple[str, str, str | None]], lexicon_dir, workers: int,
+         scheduler: str | None, progress, cache_dir: Path | None = None) -> list[DocResult | str]:
+    """Run :func:`process_file` over ``todo`` (path, document id, cache
+    key) in order: in this process, in worker processes, or on a Dask
+    cluster; results are stored in ``cache_dir`` under their keys."""
+    cache = str(cache_dir) if cache_dir is not None else None
     if not todo:
         return []
     if scheduler:
@@ -203,16 +215,19 @@ def _run(todo: list[tuple[str, str]], lexicon_dir, workers: int, scheduler: str 
         except (OSError, TimeoutError) as exc:
             raise InputError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
         with client:
-            futures = client.map(process_file, [p for p, _ in todo], [d for _, d in todo],
+            futures = client.map(process_file, [p for p, _, _ in todo], [d for _, d, _ in todo],
                                  [lexicon_dir] * len(todo), pure=False)
             out = client.gather(futures)
+        for (_, _, k), r in zip(todo, out):  # the cluster's disks may not be ours
+            if cache and k and isinstance(r, DocResult):
+                store_entry(cache_dir, k, r)
         if progress:
             progress(len(todo))
         return out
     if workers <= 1 or len(todo) == 1:
         out = []
-        for path, doc_id in todo:
-            out.append(process_file(path, doc_id, lexicon_dir))
+        for path, doc_id, k in todo:
+            out.append(_process_cached(path, doc_id, lexicon_dir, cache, k))
             if progress:
                 progress(1)
         return out
@@ -225,8 +240,9 @@ def _run(todo: list[tuple[str, str]], lexicon_dir, workers: int, scheduler: str 
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=die_with_parent,
                              initargs=(os.getpid(),)) as pool:
         chunk = max(1, min(16, len(todo) // (workers * 8) or 1))
-        for r in pool.map(process_file, [p for p, _ in todo], [d for _, d in todo],
-                          [lexicon_dir] * len(todo), chunksize=chunk):
+        for r in pool.map(_process_cached, [p for p, _, _ in todo], [d for _, d, _ in todo],
+                          [lexicon_dir] * len(todo), [cache] * len(todo),
+                          [k for _, _, k in todo], chunksize=chunk):
             out.append(r)
             if progress:
                 progress(1)
@@ -305,11 +321,10 @@ def _build(paths, out_dir, lexicon_dir, strict, progress, workers, scheduler, ca
                     progress(1)
                 continue
         todo.append((i, str(f), doc_id))
-    done = _run([(p, d) for _, p, d in todo], lexicon_dir, workers, scheduler, progress)
+    done = _run([(p, d, keys[i]) for i, p, d in todo], lexicon_dir, workers, scheduler, progress,
+                cache_dir)
     for (i, _, _), r in zip(todo, done):
         results[i] = r
-        if cache_dir is not None and keys[i] and isinstance(r, DocResult):
-            store_entry(cache_dir, keys[i], r)
     good = []
     for f, r in zip(files, results):
         if isinstance(r, DocResult):
