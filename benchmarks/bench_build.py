@@ -110,7 +110,7 @@ self_rss = int(re.search(r"VmHWM:\s+(\d+)", status).group(1))
 child_rss = 0
 print(json.dumps({{"seconds": dt, "rss_kb": self_rss, "worker_rss_kb": child_rss,
                   "entities": len(r.extraction.entities), "nodes": r.graph.number_of_nodes(),
-                  "edges": r.graph.number_of_edges()}}))
+                  "edges": r.graph.number_of_edges(), "timings": r.timings}}))
 """
 
 
@@ -201,6 +201,9 @@ def main() -> int:
     print(f"speed-up, {cores} workers / 1 worker:       {one['seconds'] / many['seconds']:.2f}   (target >= 1.7)")
     print(f"rebuild / full build:                     {inc['seconds'] / full['seconds']:.2%}  (target <= 5%)")
     print(f"Turtle triples/s:                         {triples / ttl_s:,.0f}   (target >= 200,000)")
+    print()
+    for label, r in (("1 worker", one), (f"{cores} workers", many), ("rebuild", inc)):
+        print(f"stages, {label}: " + ", ".join(f"{k} {v:.1f} s" for k, v in r["timings"].items()))
     print(f"work folder: {work}")
     return 0
 

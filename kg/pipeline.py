@@ -10,6 +10,7 @@ import contextlib
 import gc
 import os
 import tempfile
+import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -44,6 +45,9 @@ class BuildResult:
     extraction: Extraction
     skipped: list[tuple[str, str]] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
+    #: seconds spent in each stage: documents (reading and the per-document
+    #: stage, cache look-ups included), link, graph, exports
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 def prepare(path: Path, gaz: Gazetteer) -> tuple[Document, Division | None]:
@@ -286,6 +290,14 @@ def build(paths, out_dir: Path | None = None, lexicon_dir: str | None = None,
 
 def _build(paths, out_dir, lexicon_dir, strict, progress, workers, scheduler, cache,
            large_bytes, part_chars) -> BuildResult:
+    clock = [time.perf_counter()]
+    timings: dict[str, float] = {}
+
+    def lap(stage: str) -> None:
+        now = time.perf_counter()
+        timings[stage] = round(now - clock[0], 3)
+        clock[0] = now
+
     gaz = load_gazetteer()
     load_lexicon(lexicon_dir)
     listing = list_documents(paths, exclude=[out_dir] if out_dir is not None else [])
@@ -336,12 +348,16 @@ def _build(paths, out_dir, lexicon_dir, strict, progress, workers, scheduler, ca
     if not good:
         raise InputError("no document could be read: " + "; ".join(r for _, r in skipped))
     del results, done   # the mentions are needed by link only
+    lap("documents")
     ex = link(good, gaz)
     del good
+    lap("link")
     g = build_graph(ex)
-    result = BuildResult(g, ex, skipped)
+    lap("graph")
+    result = BuildResult(g, ex, skipped, timings=timings)
     if out_dir is not None:
         result.written = write_outputs(g, Path(out_dir), jobs=1 if scheduler else workers)
+        lap("exports")
     return result
 
 
