@@ -21,7 +21,7 @@ from .clean import clean_text
 from .errors import InputError
 from .extract.entities import tokenizer_for, extract_mentions
 from .extract.metrics import attach_entities, extract_metrics
-from .extract.relations import document_relations, merge_relations, place_relations
+from .extract.relations import RelationPool, document_relations, place_relations
 from .gazetteer import Division, Gazetteer, load_gazetteer
 from .graph import build_graph, write_graph_json
 from .io import (LARGE_BYTES, die_with_parent, folder_lock, list_documents, read_document,
@@ -135,22 +135,22 @@ def link(results: list[DocResult], gaz: Gazetteer) -> Extraction:
                                 in zip(results, staged)])
     entities = {e.id: e for e in entity_list}
     ex = Extraction(documents=[d for d, *_ in staged])
-    rels = []
+    pool = RelationPool()
     places = {e.name: e.id for e in entities.values() if e.type == "Place"}
     types = {e.id: e.type for e in entities.values()}
     agencies = _agency_keys(entities)
     for r, (doc, place, mentions, index) in zip(results, staged):
         publisher = _publisher_entity(doc, entities, agencies)
         ex.publishers[doc.doc_id] = publisher
-        rels += document_relations(doc, place, mentions, ids, entities, publisher, index, gaz,
-                                   places)
+        pool.add(document_relations(doc, place, mentions, ids, entities, publisher, index, gaz,
+                                    places))
         if publisher and place is not None and place.name in places:
-            rels.append(Relation(publisher, "locatedIn", places[place.name], ()))
+            pool.add([Relation(publisher, "locatedIn", places[place.name], ())])
         doc_place = places.get(place.name, "") if place is not None else ""
         ex.metrics += attach_entities(list(r.metrics), mentions, ids, types, index, doc_place)
-    rels += place_relations(entities, gaz)
+    pool.add(place_relations(entities, gaz))
     ex.entities = sorted(entities.values(), key=lambda e: e.id)
-    ex.relations = merge_relations(rels)
+    ex.relations = pool.merged()
     return ex
 
 

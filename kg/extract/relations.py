@@ -37,7 +37,8 @@ from ..model import Document, Entity, Evidence, Mention, Relation
 from ..resolve import SentenceIndex
 from ..structure import RESULT, mode_at, mode_marks
 
-__all__ = ["load_cues", "document_relations", "place_relations", "merge_relations"]
+__all__ = ["load_cues", "document_relations", "place_relations", "merge_relations",
+           "RelationPool"]
 
 _NATIONAL = ("国家", "全国", "中国", "中共中央", "国务院", "教育部", "联合国")
 _MAX_EVIDENCE = 5
@@ -318,28 +319,46 @@ def _span(e: Evidence) -> tuple:
     return e.doc_id, e.start, e.end
 
 
+class RelationPool:
+    """Relations pooled as they are found: one per (subject, predicate,
+    object), with their evidence, so the many relations of a corpus are
+    never all held one by one before merging."""
+
+    def __init__(self) -> None:
+        self._pooled: dict[tuple, list] = {}
+
+    def add(self, rels) -> None:
+        pooled = self._pooled
+        for r in rels:
+            k = (r.subject, r.predicate, r.object)
+            entry = pooled.get(k)
+            if entry is None:
+                pooled[k] = [r.evidence, 1]
+            else:
+                if entry[1] == 1:
+                    entry[0] = list(entry[0])
+                entry[0].extend(r.evidence)
+                entry[1] += 1
+
+    def merged(self) -> list[Relation]:
+        """The pooled relations, sorted: evidence sorted and at most five
+        items kept, co-mentions weighted by their sentences."""
+        out = []
+        for k in sorted(self._pooled):
+            ev, count = self._pooled[k]
+            if len(ev) > 1:
+                ev = sorted(set(ev), key=_span)
+            if k[1] == "coMentioned":  # the weight counts the sentences; one is shown
+                weight, keep = len({(e.doc_id, e.sentence) for e in ev}), 1
+            else:
+                weight, keep = count, _MAX_EVIDENCE
+            out.append(Relation(*k, evidence=tuple(ev[:keep]), weight=max(1, weight)))
+        return out
+
+
 def merge_relations(rels: list[Relation]) -> list[Relation]:
     """One relation per (subject, predicate, object): evidence pooled (at
     most five items kept), co-mentions weighted by their sentences."""
-    pooled: dict[tuple, list] = {}
-    for r in rels:
-        k = (r.subject, r.predicate, r.object)
-        entry = pooled.get(k)
-        if entry is None:
-            pooled[k] = [r.evidence, 1]
-        else:
-            if entry[1] == 1:
-                entry[0] = list(entry[0])
-            entry[0].extend(r.evidence)
-            entry[1] += 1
-    out = []
-    for k in sorted(pooled):
-        ev, count = pooled[k]
-        if len(ev) > 1:
-            ev = sorted(set(ev), key=_span)
-        if k[1] == "coMentioned":  # the weight counts the sentences; one is shown
-            weight, keep = len({(e.doc_id, e.sentence) for e in ev}), 1
-        else:
-            weight, keep = count, _MAX_EVIDENCE
-        out.append(Relation(*k, evidence=tuple(ev[:keep]), weight=max(1, weight)))
-    return out
+    pool = RelationPool()
+    pool.add(rels)
+    return pool.merged()
