@@ -86,6 +86,7 @@ def build(paths, out_dir, lexicon_dir, strict, workers, scheduler, no_cache, qui
                    f"{kinds.get('metric', 0)} metrics, {g.number_of_edges()} edges "
                    f"in {time.perf_counter() - t0:.1f}s")
         click.echo("  " + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
+        click.echo("  stages: " + ", ".join(f"{k} {v:.1f}s" for k, v in result.timings.items()))
         for p in result.written:
             click.echo(f"wrote {p}")
     if result.skipped:

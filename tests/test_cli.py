@@ -1,5 +1,6 @@
 """The kg command as a user runs it."""
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -27,6 +28,10 @@ def test_build_writes_the_three_exports(built):
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
         "graph.html", "graph.json", "graph.ttl"]
     assert "1 documents" in res.output
+    # where the time went, stage by stage
+    stages = re.search(r"stages: (.+)", res.output).group(1)
+    assert [part.split()[0] for part in stages.split(", ")] == [
+        "documents", "link", "graph", "exports"]
 
 
 def test_lookup_by_alias_finds_the_canonical_entity(built):
