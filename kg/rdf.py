@@ -44,7 +44,7 @@ import json
 import math
 import os
 import re
-from itertools import islice
+from operator import itemgetter
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import quote
@@ -181,6 +181,7 @@ def _ttl_escape(text: str) -> str:
 #: :func:`_ttl_local` says otherwise, and the ones it writes as ``\c``.
 _PN_PLAIN = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_:-.")
 _PN_ESCAPED = frozenset("~.-!$&'()*+,;=/?#@%")
+_PN_SIMPLE = re.compile(r"[A-Za-z0-9_:]([A-Za-z0-9_:.-]*[A-Za-z0-9_:-])?")
 
 
 def _ttl_local(name: str) -> str | None:
@@ -189,6 +190,8 @@ def _ttl_local(name: str) -> str | None:
     written in full).  ``-`` cannot start it and ``.`` cannot start or end
     it; those, and ``~ / %`` and the other reserved characters, are
     backslash-escaped."""
+    if _PN_SIMPLE.fullmatch(name):
+        return name
     out = []
     last = len(name) - 1
     for i, c in enumerate(name):
@@ -262,7 +265,7 @@ def _vocabulary_iri(name: str, allowed, what: str, where: str) -> str:
 
 
 #: Entries a memo of :class:`_Spelling` holds before it starts afresh.
-_MEMO_LIMIT = 1 << 17
+_MEMO_LIMIT = 1 << 20
 
 
 class _Spelling:
@@ -272,10 +275,17 @@ class _Spelling:
     which come back many times."""
 
     def __init__(self) -> None:
-        self._nodes: dict[str, tuple[str, str]] = {}     # node -> (IRI, term)
-        self._evidence: dict[tuple[str, int, int], str] = {}
+        #: node -> (IRI, term) of the nodes met so far
+        self.nodes: dict[str, tuple[str, str]] = {}
+        self._documents: dict[str, str] = {}              # doc id -> term
+        #: (doc, start, end) -> term of the evidence records met lately
+        self.evidence_terms: dict[tuple[str, int, int], str] = {}
         self._zh: dict[str, str] = {}
-        self._vocab: dict[tuple[str, str], tuple[str, str]] = {}
+        self._vocab: dict[str, dict[str, tuple[str, str]]] = {}  # what -> name -> ...
+        #: The term of an ``xsd:integer`` of an int.
+        self.number = self.integer_format().format
+        #: name -> (IRI, term) of the edge predicates met so far
+        self.predicates = self.known("predicate")
         self.type = self.predicate_iri(str(RDF.type))
         self.statement, self.subject = self.iri(str(RDF.Statement)), self.iri(str(RDF.subject))
         self.predicate, self.object = self.iri(str(RDF.predicate)), self.iri(str(RDF.object))
@@ -313,41 +323,56 @@ class _Spelling:
             return f"{body}@{lang}"
         return f"{body}^^<{datatype}>" if datatype else body
 
+    def integer_format(self) -> str:
+        """A :meth:`str.format` pattern of an ``xsd:integer`` literal."""
+        return '"{}"^^<' + _XSD_INTEGER + ">"
+
+    # -- shared, memoised
     def integer(self, value) -> str | None:
         """An ``xsd:integer`` literal of ``value``, or None when it is not one."""
         number = _integer_value(value)
-        return None if number is None else f'"{number}"^^<{_XSD_INTEGER}>'
+        return None if number is None else self.number(number)
 
-    # -- shared, memoised
-    def node(self, node: str) -> str:
-        """The term of a graph node's IRI (see :func:`node_iri`)."""
-        hit = self._nodes.get(node)
+    def node_pair(self, node: str) -> tuple[str, str]:
+        """``(IRI, term)`` of a graph node (see :func:`node_iri`)."""
+        hit = self.nodes.get(node)
         if hit is None:
             iri = _node_iri_text(node)
-            hit = self._nodes[node] = (iri, self.iri(iri))
-        return hit[1]
+            hit = self.nodes[node] = (iri, self.iri(iri))
+        return hit
 
-    def node_text(self, node: str) -> str:
-        """A graph node's IRI as a plain string."""
-        self.node(node)
-        return self._nodes[node][0]
+    def node(self, node: str) -> str:
+        """The term of a graph node's IRI."""
+        return self.node_pair(node)[1]
+
+    def document(self, doc: str) -> str:
+        """The term of the document ``doc``'s IRI."""
+        term = self._documents.get(doc)
+        if term is None:
+            term = self._documents[doc] = self.node(f"doc:{doc}")
+        return term
+
+    def known(self, what: str) -> dict[str, tuple[str, str]]:
+        """name -> ``(IRI, term)`` of the EDUKG terms of kind ``what`` met so far."""
+        return self._vocab.setdefault(what, {})
 
     def vocabulary(self, name: str, allowed, what: str, where: str) -> tuple[str, str]:
         """``(IRI, term)`` of the EDUKG term ``name`` (see :func:`_vocabulary_iri`)."""
-        hit = self._vocab.get((name, what))
+        known = self.known(what)
+        hit = known.get(name)
         if hit is None:
             iri = _vocabulary_iri(name, allowed, what, where)
-            hit = self._vocab[(name, what)] = (iri, self.iri(iri))
+            hit = known[name] = (iri, self.iri(iri))
         return hit
 
     def evidence(self, doc: str, start: int, end: int) -> str:
         """The term of :func:`evidence_iri`."""
         key = (doc, start, end)
-        term = self._evidence.get(key)
+        term = self.evidence_terms.get(key)
         if term is None:
-            if len(self._evidence) >= _MEMO_LIMIT:
-                self._evidence.clear()
-            term = self._evidence[key] = \
+            if len(self.evidence_terms) >= _MEMO_LIMIT:
+                self.evidence_terms.clear()
+            term = self.evidence_terms[key] = \
                 f"{self._ev_head}{_evidence_key(doc, start, end)}{self._ev_tail}"
         return term
 
@@ -407,30 +432,32 @@ class _TurtleSpelling(_Spelling):
             return f"{body}@{lang}"
         return f"{body}^^{self.iri(datatype)}" if datatype else body
 
-    def integer(self, value) -> str | None:
-        number = _integer_value(value)
-        return None if number is None else str(number)
+    def integer_format(self) -> str:
+        return "{}"
 
 
 def _add_evidence(out: list, t: _Spelling, subject: str, evidence, seen: set | None = None) -> None:
-    e = t.e
-    for ev in evidence or ():
+    if not evidence:
+        return
+    e, a, number, memo = t.e, t.type, t.number, t.evidence_terms
+    link, kind, in_doc = e["evidence"], e["Evidence"], e["inDocument"]
+    p_start, p_end, p_sentence = e["start"], e["end"], e["sentence"]
+    for ev in evidence:
         try:
             doc, start, end = str(ev["doc"]), int(ev["start"]), int(ev["end"])
         except (KeyError, TypeError, ValueError):
             raise GraphError(f"{subject}: damaged evidence record {ev!r}") from None
-        node = t.evidence(doc, start, end)
-        out.append((subject, e["evidence"], node))
+        node = memo.get((doc, start, end)) or t.evidence(doc, start, end)
+        out.append((subject, link, node))
         if seen is not None:  # one record per (doc, start, end): write it once
             if node in seen:
                 continue
             seen.add(node)
-        out.append((node, t.type, e["Evidence"]))
-        out.append((node, e["inDocument"], t.node(f"doc:{doc}")))
-        out.append((node, e["start"], t.integer(start)))
-        out.append((node, e["end"], t.integer(end)))
-        if ev.get("sentence"):
-            out.append((node, e["sentence"], t.zh(ev["sentence"])))
+        out += ((node, a, kind), (node, in_doc, t.document(doc)),
+                (node, p_start, number(start)), (node, p_end, number(end)))
+        sentence = ev.get("sentence")
+        if sentence:
+            out.append((node, p_sentence, t.zh(sentence)))
 
 
 def _add_entity(out: list, t: _Spelling, node: str, a: dict, seen: set | None = None) -> None:
@@ -490,34 +517,40 @@ def _add_metric(out: list, t: _Spelling, node: str, a: dict, seen: set | None = 
 def _add_edge(out: list, t: _Spelling, u: str, v: str, key, a: dict,
               seen: set | None = None) -> None:
     name = _text(a.get("predicate", key))
-    p_iri, p = t.vocabulary(name, EDGE_PREDICATES, "predicate", f"edge {u} -> {v}")
-    s, o = t.node(u), t.node(v)
-    if name not in UNASSERTED:
+    p_iri, p = t.predicates.get(name) or \
+        t.vocabulary(name, EDGE_PREDICATES, "predicate", f"edge {u} -> {v}")
+    nodes = t.nodes
+    s_iri, s = nodes.get(u) or t.node_pair(u)
+    o_iri, o = nodes.get(v) or t.node_pair(v)
+    asserted = name not in UNASSERTED
+    if asserted:
         out.append((s, p, o))
     weight = a.get("weight")
-    try:
-        weight = int(weight if weight is not None else 1)
-    except (TypeError, ValueError):
-        weight = 1
-    evidence = a.get("evidence") or ()
-    if name in UNASSERTED or evidence or weight > 1:
-        st = t.statement_of(t.node_text(u), p_iri, t.node_text(v))
-        out.append((st, t.type, t.statement))
-        out.append((st, t.subject, s))
-        out.append((st, t.predicate, p))
-        out.append((st, t.object, o))
-        out.append((st, t.e["weight"], t.integer(weight)))
+    if weight.__class__ is not int:
+        try:
+            weight = int(weight if weight is not None else 1)
+        except (TypeError, ValueError):
+            weight = 1
+    evidence = a.get("evidence")
+    if not asserted or evidence or weight > 1:
+        st = t.statement_of(s_iri, p_iri, o_iri)
+        out += ((st, t.type, t.statement), (st, t.subject, s), (st, t.predicate, p),
+                (st, t.object, o), (st, t.e["weight"], t.number(weight)))
         _add_evidence(out, t, st, evidence, seen)
+
+
+_KEY_AND_TARGET = itemgetter(0, 1)
 
 
 def _sorted_edges(g: nx.MultiDiGraph):
     """``(u, v, key, data)`` of every edge, sorted by ``(str(u), str(key),
     str(v))``: the sources in order, each one's few edges sorted apart."""
-    succ = g.succ
-    for u in sorted(succ, key=str):
-        edges = [(str(k), str(v), v, k, d) for v, keyed in succ[u].items()
+    for u, targets in sorted(g.adjacency(), key=lambda t: str(t[0])):
+        if not targets:
+            continue
+        edges = [(str(k), str(v), v, k, d) for v, keyed in targets.items()
                  for k, d in keyed.items()]
-        edges.sort(key=lambda e: e[:2])
+        edges.sort(key=_KEY_AND_TARGET)
         for _, _, v, k, d in edges:
             yield u, v, k, d
 
@@ -528,9 +561,7 @@ def _triples(g: nx.MultiDiGraph, t: _Spelling, batch: int = 8192):
     the one place the RDF shape of the graph is defined."""
     out: list[tuple[str, str, str]] = []
     seen: set[str] = set()   # evidence records already written
-    nodes = g.nodes
-    for node in sorted(nodes, key=str):
-        a = nodes[node]
+    for node, a in sorted(g.nodes(data=True), key=lambda t: str(t[0])):
         kind = a.get("kind")
         if kind == "entity":
             _add_entity(out, t, str(node), a, seen)
