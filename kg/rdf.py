@@ -448,69 +448,69 @@ def _add_evidence(out: list, t: _Spelling, subject: str, evidence, seen: set | N
         except (KeyError, TypeError, ValueError):
             raise GraphError(f"{subject}: damaged evidence record {ev!r}") from None
         node = memo.get((doc, start, end)) or t.evidence(doc, start, end)
-        out.append((subject, link, node))
+        out += (subject, link, node)
         if seen is not None:  # one record per (doc, start, end): write it once
             if node in seen:
                 continue
             seen.add(node)
-        out += ((node, a, kind), (node, in_doc, t.document(doc)),
-                (node, p_start, number(start)), (node, p_end, number(end)))
+        out += (node, a, kind, node, in_doc, t.document(doc),
+                node, p_start, number(start), node, p_end, number(end))
         sentence = ev.get("sentence")
         if sentence:
-            out.append((node, p_sentence, t.zh(sentence)))
+            out += (node, p_sentence, t.zh(sentence))
 
 
 def _add_entity(out: list, t: _Spelling, node: str, a: dict, seen: set | None = None) -> None:
     s = t.node(node)
-    out.append((s, t.type, t.vocabulary(_text(a.get("type")), ENTITY_TYPES, "entity type", node)[1]))
+    out += (s, t.type, t.vocabulary(_text(a.get("type")), ENTITY_TYPES, "entity type", node)[1])
     label = a.get("label")
     if label:
-        out.append((s, t.pref, t.zh(label)))
+        out += (s, t.pref, t.zh(label))
     for alias in a.get("aliases") or ():
         if alias and alias != label:
-            out.append((s, t.alt, t.zh(alias)))
+            out += (s, t.alt, t.zh(alias))
     if a.get("notation"):
-        out.append((s, t.notation, t.plain(a["notation"])))
+        out += (s, t.notation, t.plain(a["notation"]))
     _add_evidence(out, t, s, a.get("evidence"), seen)
 
 
 def _add_document(out: list, t: _Spelling, node: str, a: dict, g: nx.MultiDiGraph) -> None:
     s, e = t.node(node), t.e
-    out.append((s, t.type, e["Document"]))
-    out.append((s, e["docId"], t.plain(_text(a.get("doc_id", node[4:])))))
+    out += (s, t.type, e["Document"])
+    out += (s, e["docId"], t.plain(_text(a.get("doc_id", node[4:]))))
     if a.get("title"):
-        out.append((s, t.title, t.zh(a["title"])))
+        out += (s, t.title, t.zh(a["title"]))
     date = t.date_literal(_text(a.get("date")))
     if date is not None:
-        out.append((s, t.date, date))
+        out += (s, t.date, date)
     # publisher and place are entity ids resolved by the pipeline; the
     # publisher is the scored publishedBy relation even without an edge.
     if a.get("publisher") and a["publisher"] in g \
             and not g.has_edge(node, a["publisher"], key="publishedBy"):
-        out.append((s, e["publishedBy"], t.node(a["publisher"])))
+        out += (s, e["publishedBy"], t.node(a["publisher"]))
     if a.get("place") and a["place"] in g:
-        out.append((s, t.spatial, t.node(a["place"])))
+        out += (s, t.spatial, t.node(a["place"]))
     # edukg:path is deliberately not exported: it is machine-specific.
 
 
 def _add_metric(out: list, t: _Spelling, node: str, a: dict, seen: set | None = None) -> None:
     s, e = t.node(node), t.e
-    out.append((s, t.type, e["Metric"]))
+    out += (s, t.type, e["Metric"])
     value = t.decimal(a.get("value"))
     if value is not None:
-        out.append((s, e["value"], value))
+        out += (s, e["value"], value)
     if a.get("unit"):
-        out.append((s, e["unit"], t.plain(a["unit"])))
+        out += (s, e["unit"], t.plain(a["unit"]))
     if a.get("indicator"):
-        out.append((s, e["indicator"], t.zh(a["indicator"])))
+        out += (s, e["indicator"], t.zh(a["indicator"]))
     year = t.integer(a.get("year"))
     if year is not None:
-        out.append((s, e["year"], year))
+        out += (s, e["year"], year)
     if a.get("comparator"):
-        out.append((s, e["comparator"], t.plain(a["comparator"])))
-    out.append((s, e["approximate"], t.true if a.get("approximate") else t.false))
+        out += (s, e["comparator"], t.plain(a["comparator"]))
+    out += (s, e["approximate"], t.true if a.get("approximate") else t.false)
     if a.get("status"):
-        out.append((s, e["status"], t.plain(a["status"])))
+        out += (s, e["status"], t.plain(a["status"]))
     _add_evidence(out, t, s, a.get("evidence"), seen)
 
 
@@ -524,7 +524,7 @@ def _add_edge(out: list, t: _Spelling, u: str, v: str, key, a: dict,
     o_iri, o = nodes.get(v) or t.node_pair(v)
     asserted = name not in UNASSERTED
     if asserted:
-        out.append((s, p, o))
+        out += (s, p, o)
     weight = a.get("weight")
     if weight.__class__ is not int:
         try:
@@ -534,8 +534,8 @@ def _add_edge(out: list, t: _Spelling, u: str, v: str, key, a: dict,
     evidence = a.get("evidence")
     if not asserted or evidence or weight > 1:
         st = t.statement_of(s_iri, p_iri, o_iri)
-        out += ((st, t.type, t.statement), (st, t.subject, s), (st, t.predicate, p),
-                (st, t.object, o), (st, t.e["weight"], t.number(weight)))
+        out += (st, t.type, t.statement, st, t.subject, s, st, t.predicate, p,
+                st, t.object, o, st, t.e["weight"], t.number(weight))
         _add_evidence(out, t, st, evidence, seen)
 
 
@@ -555,11 +555,13 @@ def _sorted_edges(g: nx.MultiDiGraph):
             yield u, v, k, d
 
 
-def _triples(g: nx.MultiDiGraph, t: _Spelling, batch: int = 8192):
-    """The graph as ``(subject, predicate, object)`` terms spelt by ``t``, in
-    a fixed order (nodes and edges sorted), in lists of about ``batch``:
-    the one place the RDF shape of the graph is defined."""
-    out: list[tuple[str, str, str]] = []
+def _triples(g: nx.MultiDiGraph, t: _Spelling, batch: int = 1 << 15):
+    """The graph as terms spelt by ``t``, in a fixed order (nodes and edges
+    sorted): lists of about ``batch`` terms, each triple's subject,
+    predicate and object in a row (a flat list: no tuple per triple for the
+    garbage collector to follow).  The one place the RDF shape of the graph
+    is defined."""
+    out: list[str] = []
     seen: set[str] = set()   # evidence records already written
     for node, a in sorted(g.nodes(data=True), key=lambda t: str(t[0])):
         kind = a.get("kind")
@@ -581,11 +583,19 @@ def _triples(g: nx.MultiDiGraph, t: _Spelling, batch: int = 8192):
         yield out
 
 
+def _unique_triples(batches):
+    """The ``(s, p, o)`` triples of term batches, each once, in order."""
+    for batch in batches:
+        terms = iter(batch)
+        yield from zip(terms, terms, terms)
+
+
 def iter_ntriples(g: nx.MultiDiGraph):
     """Yield the graph's N-Triples lines, each once, in a fixed order
     (nodes and edges sorted), without holding them all."""
     for batch in _triples(g, _Spelling()):
-        for s, p, o in batch:
+        terms = iter(batch)
+        for s, p, o in zip(terms, terms, terms):
             yield f"{s} {p} {o} ."
 
 
@@ -640,7 +650,8 @@ def _turtle_text(batches):
     for batch in batches:
         parts = [_turtle_header()] if last_s is None else []
         add = parts.append
-        for s, p, o in batch:
+        terms = iter(batch)
+        for s, p, o in zip(terms, terms, terms):
             if s == last_s:
                 if p == last_p:
                     add(f" , {o}")
@@ -668,8 +679,9 @@ def serialize(g: nx.MultiDiGraph, fmt: str = "ttl") -> bytes:
     if fmt not in FORMATS:
         raise GraphError(f"unknown RDF format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if fmt == "ttl":
-        triples = list(dict.fromkeys(t for batch in _triples(g, _TurtleSpelling()) for t in batch))
-        return "".join(_turtle_text([triples] if triples else [])).encode("utf-8")
+        triples = dict.fromkeys(_unique_triples(_triples(g, _TurtleSpelling())))
+        terms = [term for triple in triples for term in triple]
+        return "".join(_turtle_text([terms] if terms else [])).encode("utf-8")
     lines = ntriples(g)
     nt = ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
     if fmt == "nt":
@@ -712,7 +724,9 @@ def stream_rdf(g: nx.MultiDiGraph, target: Path, fmt: str = "ttl") -> None:
     try:
         with open(nt_path, "wb") as fh:
             for batch in _triples(g, _Spelling()):
-                fh.write("".join([f"{s} {p} {o} .\n" for s, p, o in batch]).encode("utf-8"))
+                terms = iter(batch)
+                fh.write("".join([f"{s} {p} {o} .\n" for s, p, o in zip(terms, terms, terms)])
+                         .encode("utf-8"))
         if fmt == "nt":
             os.replace(nt_path, target)
             return
