@@ -54,9 +54,10 @@ import html
 import json
 import math
 import re
-from collections import deque
+from collections import Counter, deque
 from functools import lru_cache
 from importlib import resources
+from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -315,17 +316,33 @@ def edge_styles(predicates) -> dict[str, dict]:
     return out
 
 
-def _edge_triples(g: nx.MultiDiGraph, drawn: set[str]):
-    return sorted(((str(u), str(attrs.get("predicate", k)), str(v), attrs)
-                   for u, v, k, attrs in g.edges(keys=True, data=True)
-                   if str(u) in drawn and str(v) in drawn),
-                  key=lambda t: t[:3])
+_FIRST_THREE = itemgetter(0, 1, 2)
+
+
+def _edge_triples(g: nx.MultiDiGraph, drawn: set[str]) -> list[tuple[str, str, str, dict]]:
+    """``(u, predicate, v, attributes)`` of the edges between drawn nodes,
+    sorted (ties in the graph's order)."""
+    out = []
+    for u, targets in g.adjacency():
+        su = str(u)
+        if su not in drawn:
+            continue
+        for v, keyed in targets.items():
+            sv = str(v)
+            if sv in drawn:
+                out += [(su, str(attrs.get("predicate", k)), sv, attrs)
+                        for k, attrs in keyed.items()]
+    out.sort(key=_FIRST_THREE)
+    return out
+
+
+def _edges_of(triples) -> list[dict]:
+    return [_edge(rank, u, v, p, attrs) for rank, (u, p, v, attrs) in enumerate(triples)]
 
 
 def build_edges(g: nx.MultiDiGraph, drawn: set[str]) -> list[dict]:
     """vis-network edge dicts between drawn nodes, sorted, with stable ids."""
-    return [_edge(rank, u, v, p, attrs)
-            for rank, (u, p, v, attrs) in enumerate(_edge_triples(g, drawn))]
+    return _edges_of(_edge_triples(g, drawn))
 
 
 # ------------------------------------------------------------------- layout
@@ -490,21 +507,31 @@ class _Sentences:
             return False
 
         for n, a in g.nodes(data=True):
-            forms = self.forms.get(str(n), [])
-            for ev in a.get("evidence") or []:
+            evidence = a.get("evidence")
+            if not evidence:
+                continue
+            by_length: dict[int, list[str]] = {}    # the node's forms by length
+            for f in self.forms.get(str(n), []):
+                by_length.setdefault(len(f), []).append(f)
+            for ev in evidence:
                 if whole(ev):
                     continue
-                sentence, start, end = str(ev.get("sentence", "")), ev.get("start"), ev.get("end")
+                start, end = ev.get("start"), ev.get("end")
                 if not (isinstance(start, int) and isinstance(end, int)):
                     continue
-                starts = {start - i for f in forms if len(f) == end - start
-                          for i in _occurrences(sentence, f)}
+                forms = by_length.get(end - start)
+                if not forms:
+                    continue
+                sentence = str(ev.get("sentence", ""))
+                starts = {start - i for f in forms for i in _occurrences(sentence, f)}
                 if starts:
                     key = (str(ev.get("doc", "")), sentence)
                     allowed[key] = allowed[key] & starts if key in allowed else starts
-        for *_, a in g.edges(data=True):
-            for ev in a.get("evidence") or []:
-                whole(ev)
+        for _, targets in g.adjacency():
+            for keyed in targets.values():
+                for a in keyed.values():
+                    for ev in a.get("evidence") or []:
+                        whole(ev)
         out = {k: min(v) for k, v in allowed.items() if len(v) == 1}
         out.update(exact)
         return out
@@ -514,7 +541,10 @@ class _Sentences:
         sentence offsets, sorted and disjoint."""
         doc, sentence = str(ev.get("doc", "")), str(ev.get("sentence", ""))
         key = (doc, sentence)
-        index = self.table.setdefault(key, len(self.table))
+        table = self.table
+        index = table.get(key)
+        if index is None:
+            index = table[key] = len(table)
         marks: list[tuple[int, int]] = []
         start, end = ev.get("start"), ev.get("end")
         s0 = self.start.get(key)
@@ -527,11 +557,12 @@ class _Sentences:
             if any(sentence[a:b] in forms for a, b in marks):
                 continue
             for form in forms:
-                hit = next((i for i in _occurrences(sentence, form)
-                            if not any(_overlaps((i, i + len(form)), m) for m in marks)), None)
+                hit = _first_free(sentence, form, marks)
                 if hit is not None:
                     marks.append((hit, hit + len(form)))
                     break
+        if len(marks) == 1:
+            return [index, *marks[0]]
         return [index] + [x for m in sorted(marks) for x in m]
 
     def rows(self) -> list[list[str]]:
@@ -548,6 +579,17 @@ def _occurrences(text: str, form: str):
 
 def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
+
+
+def _first_free(text: str, form: str, marks: list[tuple[int, int]]) -> int | None:
+    """Where ``form`` first occurs in ``text`` overlapping none of ``marks``."""
+    i = text.find(form)
+    while i >= 0:
+        j = i + len(form)
+        if not any(a < j and i < b for a, b in marks):
+            return i
+        i = text.find(form, i + 1)
+    return None
 
 
 # --------------------------------------------------------------- panel data
@@ -582,7 +624,8 @@ def build_page_data(g: nx.MultiDiGraph, focus=None) -> dict:
     positions), edges (with evidence), options, and the side panel's data."""
     nodes = build_nodes(g)
     drawn = {n["id"] for n in nodes}
-    edges = build_edges(g, drawn)
+    triples = _edge_triples(g, drawn)
+    edges = _edges_of(triples)
     positions = layout_positions([n["id"] for n in nodes], _layout_edges(
         [n["id"] for n in nodes], edges))
     if positions is not None:
@@ -594,7 +637,7 @@ def build_page_data(g: nx.MultiDiGraph, focus=None) -> dict:
         about = item.get("about") if item["kind"] == "metric" else ""
         if about in info and info[about]["kind"] == "entity":
             info[about]["metrics"].append(node_id)
-    for (u, _, v, attrs), edge in zip(_edge_triples(g, drawn), edges):
+    for (u, _, v, attrs), edge in zip(triples, edges):
         evidence = list(attrs.get("evidence") or [])
         edge["ev"] = [sentences.item(ev, [u, v], span=True)
                       for ev in evidence[:MAX_EDGE_EVIDENCE]]
@@ -730,11 +773,19 @@ def _asset(name: str) -> str:
     return text.replace("FONTS", FONT_STACK) if name.endswith(".css") else text
 
 
+def _edge_count(g: nx.MultiDiGraph) -> int:
+    """``g.number_of_edges()``, counted off the adjacency of a directed
+    multigraph (networkx sums the degrees, many times slower)."""
+    if not (g.is_multigraph() and g.is_directed()):
+        return g.number_of_edges()
+    return sum(len(keyed) for _, targets in g.adjacency() for keyed in targets.values())
+
+
 def _summary(g: nx.MultiDiGraph) -> str:
     kinds = [a.get("kind") for _, a in g.nodes(data=True)]
     entities = sum(1 for k in kinds if k not in ("document", "metric"))
     return (f"{entities} 个实体 · {kinds.count('document')} 份文件 · "
-            f"{kinds.count('metric')} 个指标 · {g.number_of_edges()} 条边 · "
+            f"{kinds.count('metric')} 个指标 · {_edge_count(g)} 条边 · "
             "点击节点或边查看证据，勾选图例显示“提及”“共现”关系")
 
 
@@ -812,8 +863,9 @@ def page_graph(g: nx.MultiDiGraph, limit: int | None = None,
     main = [n for n, k in kinds if k != "metric"]
     if len(main) <= limit:
         return g
-    succ, pred = g.succ, g.pred
-    keep = set(sorted(main, key=lambda n: (-len(succ[n]) - len(pred[n]), str(n)))[:limit])
+    succ = dict(g.adjacency())
+    sources = Counter(v for targets in succ.values() for v in targets)  # len(g.pred[v])
+    keep = set(sorted(main, key=lambda n: (-len(succ[n]) - sources[n], str(n)))[:limit])
     edges = [(u, v, k, d) for u in keep for v, keyed in succ[u].items() if v in keep
              for k, d in keyed.items()]
 
