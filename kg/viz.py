@@ -161,7 +161,15 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-_JSON_STRING = re.compile(r'("(?:[^"\\]|\\.)*")')
+#: JSON text up to its next string literal holding a brace (group 2), or
+#: to its end: strings without braces and the text between strings are
+#: taken whole (possessively), so a match never starts inside a string.
+_UP_TO_BRACED_STRING = re.compile(
+    r'((?:[^"]++|"(?:[^"\\{}]++|\\.)*+")*+)("(?:[^"\\]++|\\.)*+"|\Z)')
+
+
+def _escape_braces(match: re.Match) -> str:
+    return match.group(1) + match.group(2).replace("{", "\\u007b").replace("}", "\\u007d")
 
 
 def _script_json(data) -> str:
@@ -171,11 +179,7 @@ def _script_json(data) -> str:
     for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
                          ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
         text = text.replace(char, escape)
-    parts = _JSON_STRING.split(text)
-    for i in range(1, len(parts), 2):     # the string literals: braces escaped
-        if "{" in parts[i] or "}" in parts[i]:
-            parts[i] = parts[i].replace("{", "\\u007b").replace("}", "\\u007d")
-    return "".join(parts)
+    return _UP_TO_BRACED_STRING.sub(_escape_braces, text)  # braces in strings escaped
 
 
 def _tooltip(heading: str, rows: list[tuple[str, str]], sentence: str = "") -> str:
