@@ -38,7 +38,9 @@ https://w3id.org/edukg/id/place-1 https://w3id.org/edukg/id/doc/%E5%8F%B0%E5%B7%
 from __future__ import annotations
 
 import datetime as _dt
+import gc
 import hashlib
+from contextlib import contextmanager
 from functools import lru_cache
 import json
 import math
@@ -705,6 +707,21 @@ def write_turtle(g: nx.MultiDiGraph, path: Path) -> None:
     write_atomic(Path(path), serialize(g, "ttl"))
 
 
+@contextmanager
+def _collector_paused():
+    """Pause Python's cyclic garbage collector, as it was before afterwards.
+
+    An export makes millions of small acyclic objects; each collection they
+    trigger would walk every object of a big graph too."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def stream_rdf(g: nx.MultiDiGraph, target: Path, fmt: str = "ttl") -> None:
     """Write the graph in ``fmt`` to the file ``target`` (not atomically:
     callers write to a temporary name and rename), streaming, so that the
@@ -716,13 +733,13 @@ def stream_rdf(g: nx.MultiDiGraph, target: Path, fmt: str = "ttl") -> None:
         raise GraphError(f"unknown RDF format {fmt!r}; choose one of {', '.join(FORMATS)}")
     target = Path(target)
     if fmt == "ttl":
-        with open(target, "wb") as fh:
+        with open(target, "wb") as fh, _collector_paused():
             for text in _turtle_text(_triples(g, _TurtleSpelling())):
                 fh.write(text.encode("utf-8"))
         return
     nt_path = target.with_name(target.name + ".nt.tmp")
     try:
-        with open(nt_path, "wb") as fh:
+        with open(nt_path, "wb") as fh, _collector_paused():
             for batch in _triples(g, _Spelling()):
                 terms = iter(batch)
                 fh.write("".join([f"{s} {p} {o} .\n" for s, p, o in zip(terms, terms, terms)])
