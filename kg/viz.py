@@ -522,16 +522,22 @@ class _Sentences:
             for f in self.forms.get(str(n), []):
                 by_length.setdefault(len(f), []).append(f)
             for ev in evidence:
-                if whole(ev):
-                    continue
                 start, end = ev.get("start"), ev.get("end")
                 if not (isinstance(start, int) and isinstance(end, int)):
+                    continue
+                sentence = str(ev.get("sentence", ""))
+                if end - start == len(sentence):     # whole(ev), inline
+                    exact[(str(ev.get("doc", "")), sentence)] = start
                     continue
                 forms = by_length.get(end - start)
                 if not forms:
                     continue
-                sentence = str(ev.get("sentence", ""))
-                starts = {start - i for f in forms for i in _occurrences(sentence, f)}
+                starts = set()
+                for f in forms:
+                    i = sentence.find(f)
+                    while i >= 0:
+                        starts.add(start - i)
+                        i = sentence.find(f, i + 1)
                 if starts:
                     key = (str(ev.get("doc", "")), sentence)
                     allowed[key] = allowed[key] & starts if key in allowed else starts
