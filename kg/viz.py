@@ -56,6 +56,7 @@ import json
 import math
 import re
 from collections import Counter, deque
+from itertools import chain
 from contextlib import contextmanager
 from functools import lru_cache
 from importlib import resources
@@ -567,8 +568,10 @@ class _Sentences:
                 and end - start < len(sentence)):
             marks.append((start - s0, end - s0))
         for node in names:
-            forms = self.forms.get(node, [])
-            if marks and any(sentence[a:b] in self.form_sets.get(node, ()) for a, b in marks):
+            forms = self.forms.get(node)
+            if not forms:
+                continue
+            if marks and _names_marked(sentence, marks, self.form_sets[node]):
                 continue
             for form in forms:
                 hit = _first_free(sentence, form, marks)
@@ -593,6 +596,14 @@ def _occurrences(text: str, form: str):
 
 def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
+
+
+def _names_marked(text: str, marks: list[tuple[int, int]], names: frozenset[str]) -> bool:
+    """Whether one of ``marks`` in ``text`` is one of ``names``."""
+    if len(marks) == 1:
+        a, b = marks[0]
+        return text[a:b] in names
+    return any(text[a:b] in names for a, b in marks)
 
 
 def _first_free(text: str, form: str, marks: list[tuple[int, int]]) -> int | None:
@@ -895,17 +906,22 @@ def page_graph(g: nx.MultiDiGraph, limit: int | None = None,
     if len(main) <= limit:
         return g
     succ = dict(g.adjacency())
-    sources = Counter(v for targets in succ.values() for v in targets)  # len(g.pred[v])
+    sources = Counter(chain.from_iterable(succ.values()))  # v -> len(g.pred[v])
     keep = set(sorted(main, key=lambda n: (-len(succ[n]) - sources[n], str(n)))[:limit])
     edges = [(u, v, k, d) for u in keep for v, keyed in succ[u].items() if v in keep
              for k, d in keyed.items()]
 
-    def rank(e):
+    def rank(e):  # of a hidden edge, or of a shown one among shown ones
         w = e[3].get("weight", 1)
-        return (str(e[3].get("predicate", e[2])) in HIDDEN_PREDICATES,
-                -(w if isinstance(w, (int, float)) else 1), str(e[0]), str(e[2]), str(e[1]))
-    if len(edges) > edge_limit:
-        edges = sorted(edges, key=rank)[:edge_limit]
+        return (-(w if isinstance(w, (int, float)) else 1), str(e[0]), str(e[2]), str(e[1]))
+    if len(edges) > edge_limit:  # the shown edges first, then the hidden by rank
+        hidden = [str(e[3].get("predicate", e[2])) in HIDDEN_PREDICATES for e in edges]
+        shown = [e for e, h in zip(edges, hidden) if not h]
+        if len(shown) >= edge_limit:
+            edges = sorted(shown, key=rank)[:edge_limit]
+        else:
+            edges = shown + sorted((e for e, h in zip(edges, hidden) if h),
+                                   key=rank)[:edge_limit - len(shown)]
     metrics = [n for n, a in g.nodes(data=True) if a.get("kind") == "metric"
                and a.get("about") in keep]
     out = nx.MultiDiGraph(**g.graph, page_part=True)
