@@ -519,9 +519,9 @@ class _Sentences:
             evidence = a.get("evidence")
             if not evidence:
                 continue
-            by_length: dict[int, list[str]] = {}    # the node's forms by length
+            by_length: dict[int, set[str]] = {}    # the node's forms by length
             for f in self.forms.get(str(n), []):
-                by_length.setdefault(len(f), []).append(f)
+                by_length.setdefault(len(f), set()).add(f)
             for ev in evidence:
                 start, end = ev.get("start"), ev.get("end")
                 if not (isinstance(start, int) and isinstance(end, int)):
@@ -533,15 +533,16 @@ class _Sentences:
                 forms = by_length.get(end - start)
                 if not forms:
                     continue
-                starts = set()
-                for f in forms:
-                    i = sentence.find(f)
-                    while i >= 0:
-                        starts.add(start - i)
-                        i = sentence.find(f, i + 1)
-                if starts:
-                    key = (str(ev.get("doc", "")), sentence)
-                    allowed[key] = allowed[key] & starts if key in allowed else starts
+                key = (str(ev.get("doc", "")), sentence)
+                before = allowed.get(key)
+                if before is None:
+                    starts = _starts_of(sentence, start, forms)
+                    if starts:
+                        allowed[key] = starts
+                elif before and any(f in sentence for f in forms):
+                    # before & _starts_of(...), without finding every occurrence
+                    allowed[key] = {s for s in before
+                                    if start >= s and sentence[start - s:end - s] in forms}
         for _, targets in g.adjacency():
             for keyed in targets.values():
                 for a in keyed.values():
@@ -587,15 +588,16 @@ class _Sentences:
         return [[doc, text] for (doc, text), _ in sorted(self.table.items(), key=lambda t: t[1])]
 
 
-def _occurrences(text: str, form: str):
-    i = text.find(form)
-    while i >= 0:
-        yield i
-        i = text.find(form, i + 1)
-
-
-def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
-    return a[0] < b[1] and b[0] < a[1]
+def _starts_of(sentence: str, start: int, forms) -> set[int]:
+    """The sentence starts that put one of ``forms`` at document offset
+    ``start``: ``start - i`` for every occurrence ``i`` of each form."""
+    starts = set()
+    for f in forms:
+        i = sentence.find(f)
+        while i >= 0:
+            starts.add(start - i)
+            i = sentence.find(f, i + 1)
+    return starts
 
 
 def _names_marked(text: str, marks: list[tuple[int, int]], names: frozenset[str]) -> bool:
