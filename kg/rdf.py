@@ -143,10 +143,6 @@ def evidence_iri(doc: str, start: int, end: int) -> URIRef:
 _JSON_ESCAPED = re.compile(r'[\\"\x00-\x1f]')
 
 
-def _statement_iri(s: str, p: str, o: str) -> URIRef:
-    return URIRef(f"{BASE}stmt/{_sha(f'{s}|{p}|{o}')}")
-
-
 def _text(value) -> str:
     return "" if value is None else str(value)
 

@@ -56,10 +56,10 @@ import json
 import math
 import re
 from collections import Counter, deque
-from itertools import chain
 from contextlib import contextmanager
 from functools import lru_cache
 from importlib import resources
+from itertools import chain
 from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
