@@ -52,8 +52,8 @@ def busy_graph():
             rels.append(Relation(f"doc:{doc_id}", "mentions", f"school-{d}-{i}", (ev,)))
             if i:
                 rels.append(Relation(f"school-{d}-{i}", "partOf", f"school-{d}-0", (ev,)))
-        mets.append(Metric(f"metric-{d}", doc_id, [30000.0, 12.5, 7][d], "个", "指标", "3万余个",
-                           approximate=bool(d % 2)))
+        mets.append(Metric(f"metric-{d}", doc_id, [30000.0, 12.5, 7][d], "个", "指标",
+                           "3万余个", approximate=bool(d % 2)))
     return build_graph(Extraction(docs, ents, rels, mets, {}))
 
 
@@ -100,7 +100,8 @@ def test_iris_and_literals_are_spelt_as_pyoxigraph_spells_them():
                               ("-0.5", "decimal"), ("30000", "decimal"), ("true", "boolean"),
                               ("false", "boolean"), ("2021", "gYear"), ("2021-01-02", "date")]:
         iri = _XSD + datatype
-        assert t.literal(lexical, iri) == one_object(ox.Literal(lexical, datatype=ox.NamedNode(iri)))
+        literal = ox.Literal(lexical, datatype=ox.NamedNode(iri))
+        assert t.literal(lexical, iri) == one_object(literal)
     assert t.number(-7) == "-7" and t.integer("2021") == "2021" and t.integer("x") is None
 
 
