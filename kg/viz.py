@@ -368,6 +368,13 @@ def _layout_edges(ids: list[str], edges: list[dict]) -> list[tuple[int, int, flo
     return [(a, b, w) for (a, b), w in sorted(pairs.items())]
 
 
+def _squared_lengths(d):
+    """``(d * d).sum(1)`` of an (m, 2) array, the very same floats (x² + y²),
+    without numpy's slow reduction along an axis of length 2."""
+    x, y = d[:, 0], d[:, 1]
+    return x * x + y * y
+
+
 def _grid_repulsion(np, pos, grid, kernels, density):
     """Repulsion ``1/d`` from every node, through the density on a grid."""
     lo = pos.min(0)
@@ -390,7 +397,7 @@ def _grid_repulsion(np, pos, grid, kernels, density):
     centre = np.stack([np.bincount(flat, pos[:, 0], grid * grid),
                        np.bincount(flat, pos[:, 1], grid * grid)], 1) / np.maximum(count, 1)[:, None]
     d = pos - centre[flat]
-    r2 = np.maximum((d * d).sum(1), (0.05 * h) ** 2)
+    r2 = np.maximum(_squared_lengths(d), (0.05 * h) ** 2)
     return force + d * ((count[flat] - 1) / r2)[:, None]
 
 
@@ -452,11 +459,11 @@ def layout_positions(ids: list[str], pairs: list[tuple[int, int, float]],
             disp = _grid_repulsion(np, pos, grid, kernels, density)
         if pairs:
             d = pos[u] - pos[v]
-            pull = np.sqrt((d * d).sum(1))[:, None] * w * d
+            pull = np.sqrt(_squared_lengths(d))[:, None] * w * d
             for axis in (0, 1):  # bincount: many times faster than np.add.at
                 disp[:, axis] += np.bincount(v, pull[:, axis], n) - np.bincount(u, pull[:, axis], n)
         disp -= 0.02 * (pos - pos.mean(0))
-        length = np.sqrt((disp * disp).sum(1))
+        length = np.sqrt(_squared_lengths(disp))
         length[length == 0] = 1.0
         pos += disp * (np.minimum(length, temperature) / length)[:, None]
         temperature -= cooling

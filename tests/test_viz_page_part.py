@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 import networkx as nx
+import pytest
 
 from kg.viz import HIDDEN_PREDICATES, _edge_count, page_graph, render_html
 
@@ -94,3 +95,14 @@ def test_marks_of_names_sharing_a_sentence():
     assert data["info"]["a"]["ev"] == [[0, 0, 5], [0, 14, 19]]
     assert data["info"]["b"]["ev"] == [[0, 6, 13]]
     assert data["edges"][0]["ev"] == [[0, 0, 5, 6, 13]]
+
+
+def test_squared_lengths_are_the_floats_numpy_summed():
+    np = pytest.importorskip("numpy")
+    from kg.viz import _squared_lengths
+    rng = np.random.default_rng(4)
+    d = np.concatenate([rng.normal(0, 1e3, (5000, 2)), rng.normal(0, 1e-3, (5000, 2)),
+                        np.array([[0.0, -0.0], [np.inf, 1.0], [np.nan, 2.0], [1e300, 1e300]])])
+    with np.errstate(over="ignore", invalid="ignore"):
+        want, got = (d * d).sum(1), _squared_lengths(d)
+    assert want.tobytes() == got.tobytes()
