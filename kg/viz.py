@@ -458,7 +458,7 @@ def layout_positions(ids: list[str], pairs: list[tuple[int, int, float]],
         else:
             disp = _grid_repulsion(np, pos, grid, kernels, density)
         if pairs:
-            d = pos[u] - pos[v]
+            d = pos.take(u, axis=0) - pos.take(v, axis=0)  # = pos[u] - pos[v], faster
             pull = np.sqrt(_squared_lengths(d))[:, None] * w * d
             for axis in (0, 1):  # bincount: many times faster than np.add.at
                 disp[:, axis] += np.bincount(v, pull[:, axis], n) - np.bincount(u, pull[:, axis], n)
