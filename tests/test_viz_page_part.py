@@ -106,3 +106,68 @@ def test_squared_lengths_are_the_floats_numpy_summed():
     with np.errstate(over="ignore", invalid="ignore"):
         want, got = (d * d).sum(1), _squared_lengths(d)
     assert want.tobytes() == got.tobytes()
+
+
+def reference_starts(g, forms_of):
+    """The sentence starts as first worked out (every occurrence found for
+    every item, then intersected)."""
+    def occurrences(text, form):
+        i = text.find(form)
+        while i >= 0:
+            yield i
+            i = text.find(form, i + 1)
+    exact, allowed = {}, {}
+
+    def whole(ev):
+        key = (str(ev.get("doc", "")), str(ev.get("sentence", "")))
+        start, end = ev.get("start"), ev.get("end")
+        if isinstance(start, int) and isinstance(end, int) and end - start == len(key[1]):
+            exact[key] = start
+            return True
+        return False
+    for n, a in g.nodes(data=True):
+        forms = forms_of.get(str(n), [])
+        for ev in a.get("evidence") or []:
+            if whole(ev):
+                continue
+            sentence, start, end = str(ev.get("sentence", "")), ev.get("start"), ev.get("end")
+            if not (isinstance(start, int) and isinstance(end, int)):
+                continue
+            starts = {start - i for f in forms if len(f) == end - start
+                      for i in occurrences(sentence, f)}
+            if starts:
+                key = (str(ev.get("doc", "")), sentence)
+                allowed[key] = allowed[key] & starts if key in allowed else starts
+    for *_, a in g.edges(data=True):
+        for ev in a.get("evidence") or []:
+            whole(ev)
+    out = {k: min(v) for k, v in allowed.items() if len(v) == 1}
+    out.update(exact)
+    return out
+
+
+def test_sentence_starts_are_what_the_plain_version_found():
+    from kg.viz import _Sentences
+    rng = random.Random(8)
+    for _ in range(200):
+        names = ["甲乙", "乙", "甲乙丙", "丙丁", "丁"]
+        sentences = ["".join(rng.choice("甲乙丙丁戊") for _ in range(rng.randrange(1, 12)))
+                     for _ in range(4)]
+        g = nx.MultiDiGraph()
+        for i, name in enumerate(names):
+            evidence = []
+            for _ in range(rng.randrange(0, 6)):
+                sentence = rng.choice(sentences)
+                base = rng.choice([100, 101, 103])
+                at = rng.randrange(0, len(sentence) + 1)
+                length = rng.choice([len(name), 1, 2, len(sentence)])
+                evidence.append({"doc": rng.choice(["d1", "d2"]), "sentence": sentence,
+                                 "start": rng.choice([base + at, None]), "end": base + at + length})
+            g.add_node(f"e{i}", kind=rng.choice(["entity", "metric"]), label=name,
+                       aliases=[rng.choice(names)], evidence=evidence)
+        for _ in range(rng.randrange(0, 3)):
+            sentence = rng.choice(sentences)
+            g.add_edge("e0", "e1", evidence=[{"doc": "d1", "sentence": sentence,
+                                              "start": 100, "end": 100 + len(sentence)}])
+        sentences_of = _Sentences(g)
+        assert sentences_of.start == reference_starts(g, sentences_of.forms)
