@@ -562,25 +562,34 @@ class _Sentences:
     def item(self, ev: dict, names: list[str], span: bool = True) -> list:
         """``[sentence index, a1, b1, a2, b2, ...]``: the marks are
         sentence offsets, sorted and disjoint."""
-        doc, sentence = str(ev.get("doc", "")), str(ev.get("sentence", ""))
+        get = ev.get
+        doc, sentence = get("doc", ""), get("sentence", "")
+        if doc.__class__ is not str or sentence.__class__ is not str:
+            doc, sentence = str(doc), str(sentence)
         key = (doc, sentence)
         table = self.table
         index = table.get(key)
         if index is None:
             index = table[key] = len(table)
         marks: list[tuple[int, int]] = []
-        start, end = ev.get("start"), ev.get("end")
+        start, end = get("start"), get("end")
         s0 = self.start.get(key)
         if (span and s0 is not None and isinstance(start, int) and isinstance(end, int)
                 and 0 <= start - s0 < end - s0 <= len(sentence)
                 and end - start < len(sentence)):
             marks.append((start - s0, end - s0))
+        forms_of, sets_of = self.forms, self.form_sets
         for node in names:
-            forms = self.forms.get(node)
+            forms = forms_of.get(node)
             if not forms:
                 continue
-            if marks and _names_marked(sentence, marks, self.form_sets[node]):
-                continue
+            if marks:
+                if len(marks) == 1:
+                    a, b = marks[0]
+                    if sentence[a:b] in sets_of[node]:
+                        continue
+                elif _names_marked(sentence, marks, sets_of[node]):
+                    continue
             for form in forms:
                 hit = _first_free(sentence, form, marks)
                 if hit is not None:
