@@ -530,17 +530,20 @@ class _Sentences:
             for f in self.forms.get(str(n), []):
                 by_length.setdefault(len(f), set()).add(f)
             for ev in evidence:
-                start, end = ev.get("start"), ev.get("end")
+                get = ev.get
+                start, end = get("start"), get("end")
                 if not (isinstance(start, int) and isinstance(end, int)):
                     continue
-                sentence = str(ev.get("sentence", ""))
+                sentence = get("sentence", "")
+                if sentence.__class__ is not str:
+                    sentence = str(sentence)
                 if end - start == len(sentence):     # whole(ev), inline
-                    exact[(str(ev.get("doc", "")), sentence)] = start
+                    exact[(str(get("doc", "")), sentence)] = start
                     continue
                 forms = by_length.get(end - start)
                 if not forms:
                     continue
-                key = (str(ev.get("doc", "")), sentence)
+                key = (str(get("doc", "")), sentence)
                 before = allowed.get(key)
                 if before is None:
                     starts = _starts_of(sentence, start, forms)
