@@ -55,11 +55,10 @@ import html
 import json
 import math
 import re
-from collections import Counter, deque
+from collections import deque
 from contextlib import contextmanager
 from functools import lru_cache
 from importlib import resources
-from itertools import chain
 from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
@@ -926,9 +925,8 @@ def page_graph(g: nx.MultiDiGraph, limit: int | None = None,
     main = [n for n, k in kinds if k != "metric"]
     if len(main) <= limit:
         return g
-    succ = dict(g.adjacency())
-    sources = Counter(chain.from_iterable(succ.values()))  # v -> len(g.pred[v])
-    keep = set(sorted(main, key=lambda n: (-len(succ[n]) - sources[n], str(n)))[:limit])
+    succ, pred = dict(g.adjacency()), g.pred
+    keep = set(sorted(main, key=lambda n: (-len(succ[n]) - len(pred[n]), str(n)))[:limit])
     edges = [(u, v, k, d) for u in keep for v, keyed in succ[u].items() if v in keep
              for k, d in keyed.items()]
 
