@@ -50,13 +50,16 @@ True
 """
 from __future__ import annotations
 
+import gc
 import html
 import json
 import math
 import re
 from collections import deque
+from contextlib import contextmanager
 from functools import lru_cache
 from importlib import resources
+from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -158,7 +161,15 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-_JSON_STRING = re.compile(r'("(?:[^"\\]|\\.)*")')
+#: JSON text up to its next string literal holding a brace (group 2), or
+#: to its end: strings without braces and the text between strings are
+#: taken whole (possessively), so a match never starts inside a string.
+_UP_TO_BRACED_STRING = re.compile(
+    r'((?:[^"]++|"(?:[^"\\{}]++|\\.)*+")*+)("(?:[^"\\]++|\\.)*+"|\Z)')
+
+
+def _escape_braces(match: re.Match) -> str:
+    return match.group(1) + match.group(2).replace("{", "\\u007b").replace("}", "\\u007d")
 
 
 def _script_json(data) -> str:
@@ -168,11 +179,7 @@ def _script_json(data) -> str:
     for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
                          ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
         text = text.replace(char, escape)
-    parts = _JSON_STRING.split(text)
-    for i in range(1, len(parts), 2):     # the string literals: braces escaped
-        if "{" in parts[i] or "}" in parts[i]:
-            parts[i] = parts[i].replace("{", "\\u007b").replace("}", "\\u007d")
-    return "".join(parts)
+    return _UP_TO_BRACED_STRING.sub(_escape_braces, text)  # braces in strings escaped
 
 
 def _tooltip(heading: str, rows: list[tuple[str, str]], sentence: str = "") -> str:
@@ -315,17 +322,33 @@ def edge_styles(predicates) -> dict[str, dict]:
     return out
 
 
-def _edge_triples(g: nx.MultiDiGraph, drawn: set[str]):
-    return sorted(((str(u), str(attrs.get("predicate", k)), str(v), attrs)
-                   for u, v, k, attrs in g.edges(keys=True, data=True)
-                   if str(u) in drawn and str(v) in drawn),
-                  key=lambda t: t[:3])
+_FIRST_THREE = itemgetter(0, 1, 2)
+
+
+def _edge_triples(g: nx.MultiDiGraph, drawn: set[str]) -> list[tuple[str, str, str, dict]]:
+    """``(u, predicate, v, attributes)`` of the edges between drawn nodes,
+    sorted (ties in the graph's order)."""
+    out = []
+    for u, targets in g.adjacency():
+        su = str(u)
+        if su not in drawn:
+            continue
+        for v, keyed in targets.items():
+            sv = str(v)
+            if sv in drawn:
+                out += [(su, str(attrs.get("predicate", k)), sv, attrs)
+                        for k, attrs in keyed.items()]
+    out.sort(key=_FIRST_THREE)
+    return out
+
+
+def _edges_of(triples) -> list[dict]:
+    return [_edge(rank, u, v, p, attrs) for rank, (u, p, v, attrs) in enumerate(triples)]
 
 
 def build_edges(g: nx.MultiDiGraph, drawn: set[str]) -> list[dict]:
     """vis-network edge dicts between drawn nodes, sorted, with stable ids."""
-    return [_edge(rank, u, v, p, attrs)
-            for rank, (u, p, v, attrs) in enumerate(_edge_triples(g, drawn))]
+    return _edges_of(_edge_triples(g, drawn))
 
 
 # ------------------------------------------------------------------- layout
@@ -342,6 +365,13 @@ def _layout_edges(ids: list[str], edges: list[dict]) -> list[tuple[int, int, flo
         key = (a, b) if a < b else (b, a)
         pairs[key] = max(pairs.get(key, 0.0), w)
     return [(a, b, w) for (a, b), w in sorted(pairs.items())]
+
+
+def _squared_lengths(d):
+    """``(d * d).sum(1)`` of an (m, 2) array, the very same floats (x² + y²),
+    without numpy's slow reduction along an axis of length 2."""
+    x, y = d[:, 0], d[:, 1]
+    return x * x + y * y
 
 
 def _grid_repulsion(np, pos, grid, kernels, density):
@@ -366,7 +396,7 @@ def _grid_repulsion(np, pos, grid, kernels, density):
     centre = np.stack([np.bincount(flat, pos[:, 0], grid * grid),
                        np.bincount(flat, pos[:, 1], grid * grid)], 1) / np.maximum(count, 1)[:, None]
     d = pos - centre[flat]
-    r2 = np.maximum((d * d).sum(1), (0.05 * h) ** 2)
+    r2 = np.maximum(_squared_lengths(d), (0.05 * h) ** 2)
     return force + d * ((count[flat] - 1) / r2)[:, None]
 
 
@@ -427,12 +457,12 @@ def layout_positions(ids: list[str], pairs: list[tuple[int, int, float]],
         else:
             disp = _grid_repulsion(np, pos, grid, kernels, density)
         if pairs:
-            d = pos[u] - pos[v]
-            pull = np.sqrt((d * d).sum(1))[:, None] * w * d
+            d = pos.take(u, axis=0) - pos.take(v, axis=0)  # = pos[u] - pos[v], faster
+            pull = np.sqrt(_squared_lengths(d))[:, None] * w * d
             for axis in (0, 1):  # bincount: many times faster than np.add.at
                 disp[:, axis] += np.bincount(v, pull[:, axis], n) - np.bincount(u, pull[:, axis], n)
         disp -= 0.02 * (pos - pos.mean(0))
-        length = np.sqrt((disp * disp).sum(1))
+        length = np.sqrt(_squared_lengths(disp))
         length[length == 0] = 1.0
         pos += disp * (np.minimum(length, temperature) / length)[:, None]
         temperature -= cooling
@@ -465,6 +495,7 @@ class _Sentences:
 
     def __init__(self, g: nx.MultiDiGraph) -> None:
         self.forms: dict[str, list[str]] = {}
+        self.form_sets: dict[str, frozenset[str]] = {}
         for n, a in g.nodes(data=True):
             kind = a.get("kind")
             if kind == "document":
@@ -474,6 +505,7 @@ class _Sentences:
                 names += [str(x) for x in a.get("aliases") or []]
             forms = sorted({f for f in names if f}, key=lambda f: (-len(f), f))
             self.forms[str(n)] = forms
+            self.form_sets[str(n)] = frozenset(forms)
         self.start = self._starts(g)
         self.table: dict[tuple[str, str], int] = {}
 
@@ -490,21 +522,41 @@ class _Sentences:
             return False
 
         for n, a in g.nodes(data=True):
-            forms = self.forms.get(str(n), [])
-            for ev in a.get("evidence") or []:
-                if whole(ev):
-                    continue
-                sentence, start, end = str(ev.get("sentence", "")), ev.get("start"), ev.get("end")
+            evidence = a.get("evidence")
+            if not evidence:
+                continue
+            by_length: dict[int, set[str]] = {}    # the node's forms by length
+            for f in self.forms.get(str(n), []):
+                by_length.setdefault(len(f), set()).add(f)
+            for ev in evidence:
+                get = ev.get
+                start, end = get("start"), get("end")
                 if not (isinstance(start, int) and isinstance(end, int)):
                     continue
-                starts = {start - i for f in forms if len(f) == end - start
-                          for i in _occurrences(sentence, f)}
-                if starts:
-                    key = (str(ev.get("doc", "")), sentence)
-                    allowed[key] = allowed[key] & starts if key in allowed else starts
-        for *_, a in g.edges(data=True):
-            for ev in a.get("evidence") or []:
-                whole(ev)
+                sentence = get("sentence", "")
+                if sentence.__class__ is not str:
+                    sentence = str(sentence)
+                if end - start == len(sentence):     # whole(ev), inline
+                    exact[(str(get("doc", "")), sentence)] = start
+                    continue
+                forms = by_length.get(end - start)
+                if not forms:
+                    continue
+                key = (str(get("doc", "")), sentence)
+                before = allowed.get(key)
+                if before is None:
+                    starts = _starts_of(sentence, start, forms)
+                    if starts:
+                        allowed[key] = starts
+                elif before and any(f in sentence for f in forms):
+                    # before & _starts_of(...), without finding every occurrence
+                    allowed[key] = {s for s in before
+                                    if start >= s and sentence[start - s:end - s] in forms}
+        for _, targets in g.adjacency():
+            for keyed in targets.values():
+                for a in keyed.values():
+                    for ev in a.get("evidence") or []:
+                        whole(ev)
         out = {k: min(v) for k, v in allowed.items() if len(v) == 1}
         out.update(exact)
         return out
@@ -512,26 +564,41 @@ class _Sentences:
     def item(self, ev: dict, names: list[str], span: bool = True) -> list:
         """``[sentence index, a1, b1, a2, b2, ...]``: the marks are
         sentence offsets, sorted and disjoint."""
-        doc, sentence = str(ev.get("doc", "")), str(ev.get("sentence", ""))
+        get = ev.get
+        doc, sentence = get("doc", ""), get("sentence", "")
+        if doc.__class__ is not str or sentence.__class__ is not str:
+            doc, sentence = str(doc), str(sentence)
         key = (doc, sentence)
-        index = self.table.setdefault(key, len(self.table))
+        table = self.table
+        index = table.get(key)
+        if index is None:
+            index = table[key] = len(table)
         marks: list[tuple[int, int]] = []
-        start, end = ev.get("start"), ev.get("end")
+        start, end = get("start"), get("end")
         s0 = self.start.get(key)
         if (span and s0 is not None and isinstance(start, int) and isinstance(end, int)
                 and 0 <= start - s0 < end - s0 <= len(sentence)
                 and end - start < len(sentence)):
             marks.append((start - s0, end - s0))
+        forms_of, sets_of = self.forms, self.form_sets
         for node in names:
-            forms = self.forms.get(node, [])
-            if any(sentence[a:b] in forms for a, b in marks):
+            forms = forms_of.get(node)
+            if not forms:
                 continue
+            if marks:
+                if len(marks) == 1:
+                    a, b = marks[0]
+                    if sentence[a:b] in sets_of[node]:
+                        continue
+                elif _names_marked(sentence, marks, sets_of[node]):
+                    continue
             for form in forms:
-                hit = next((i for i in _occurrences(sentence, form)
-                            if not any(_overlaps((i, i + len(form)), m) for m in marks)), None)
+                hit = _first_free(sentence, form, marks)
                 if hit is not None:
                     marks.append((hit, hit + len(form)))
                     break
+        if len(marks) == 1:
+            return [index, *marks[0]]
         return [index] + [x for m in sorted(marks) for x in m]
 
     def rows(self) -> list[list[str]]:
@@ -539,15 +606,35 @@ class _Sentences:
         return [[doc, text] for (doc, text), _ in sorted(self.table.items(), key=lambda t: t[1])]
 
 
-def _occurrences(text: str, form: str):
+def _starts_of(sentence: str, start: int, forms) -> set[int]:
+    """The sentence starts that put one of ``forms`` at document offset
+    ``start``: ``start - i`` for every occurrence ``i`` of each form."""
+    starts = set()
+    for f in forms:
+        i = sentence.find(f)
+        while i >= 0:
+            starts.add(start - i)
+            i = sentence.find(f, i + 1)
+    return starts
+
+
+def _names_marked(text: str, marks: list[tuple[int, int]], names: frozenset[str]) -> bool:
+    """Whether one of ``marks`` in ``text`` is one of ``names``."""
+    if len(marks) == 1:
+        a, b = marks[0]
+        return text[a:b] in names
+    return any(text[a:b] in names for a, b in marks)
+
+
+def _first_free(text: str, form: str, marks: list[tuple[int, int]]) -> int | None:
+    """Where ``form`` first occurs in ``text`` overlapping none of ``marks``."""
     i = text.find(form)
     while i >= 0:
-        yield i
+        j = i + len(form)
+        if not any(a < j and i < b for a, b in marks):
+            return i
         i = text.find(form, i + 1)
-
-
-def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
-    return a[0] < b[1] and b[0] < a[1]
+    return None
 
 
 # --------------------------------------------------------------- panel data
@@ -582,7 +669,8 @@ def build_page_data(g: nx.MultiDiGraph, focus=None) -> dict:
     positions), edges (with evidence), options, and the side panel's data."""
     nodes = build_nodes(g)
     drawn = {n["id"] for n in nodes}
-    edges = build_edges(g, drawn)
+    triples = _edge_triples(g, drawn)
+    edges = _edges_of(triples)
     positions = layout_positions([n["id"] for n in nodes], _layout_edges(
         [n["id"] for n in nodes], edges))
     if positions is not None:
@@ -594,7 +682,7 @@ def build_page_data(g: nx.MultiDiGraph, focus=None) -> dict:
         about = item.get("about") if item["kind"] == "metric" else ""
         if about in info and info[about]["kind"] == "entity":
             info[about]["metrics"].append(node_id)
-    for (u, _, v, attrs), edge in zip(_edge_triples(g, drawn), edges):
+    for (u, _, v, attrs), edge in zip(triples, edges):
         evidence = list(attrs.get("evidence") or [])
         edge["ev"] = [sentences.item(ev, [u, v], span=True)
                       for ev in evidence[:MAX_EDGE_EVIDENCE]]
@@ -730,11 +818,19 @@ def _asset(name: str) -> str:
     return text.replace("FONTS", FONT_STACK) if name.endswith(".css") else text
 
 
+def _edge_count(g: nx.MultiDiGraph) -> int:
+    """``g.number_of_edges()``, counted off the adjacency of a directed
+    multigraph (networkx sums the degrees, many times slower)."""
+    if not (g.is_multigraph() and g.is_directed()):
+        return g.number_of_edges()
+    return sum(len(keyed) for _, targets in g.adjacency() for keyed in targets.values())
+
+
 def _summary(g: nx.MultiDiGraph) -> str:
     kinds = [a.get("kind") for _, a in g.nodes(data=True)]
     entities = sum(1 for k in kinds if k not in ("document", "metric"))
     return (f"{entities} 个实体 · {kinds.count('document')} 份文件 · "
-            f"{kinds.count('metric')} 个指标 · {g.number_of_edges()} 条边 · "
+            f"{kinds.count('metric')} 个指标 · {_edge_count(g)} 条边 · "
             "点击节点或边查看证据，勾选图例显示“提及”“共现”关系")
 
 
@@ -769,6 +865,22 @@ def assemble_page(title: str, summary: str, legend: str, data: dict) -> str:
     ])
 
 
+@contextmanager
+def _collector_paused():
+    """Pause Python's cyclic garbage collector, as it was before afterwards.
+
+    The page is built from millions of small acyclic objects; each
+    collection they trigger would walk every object of a big graph too
+    (a second or more per page on a graph of 130,000 nodes)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def render_html(g: nx.MultiDiGraph, title: str = "edukg", focus=None) -> str:
     """The interactive, self-contained HTML page of ``g``.
 
@@ -788,13 +900,14 @@ def render_html(g: nx.MultiDiGraph, title: str = "edukg", focus=None) -> str:
     str
         The page; identical for identical graphs, with no outside URL.
     """
-    page = page_graph(g)
-    summary = _summary(g)
-    if page is not g:
-        summary += (f" · 图中只绘出连接最多的 {PAGE_NODE_LIMIT} 个实体与文件"
-                    f"及其间至多 {PAGE_EDGE_LIMIT} 条边")
-    data = build_page_data(page, focus)
-    return assemble_page(title, summary, build_legend(page, data["edges"]), data)
+    with _collector_paused():
+        page = page_graph(g)
+        summary = _summary(g)
+        if page is not g:
+            summary += (f" · 图中只绘出连接最多的 {PAGE_NODE_LIMIT} 个实体与文件"
+                        f"及其间至多 {PAGE_EDGE_LIMIT} 条边")
+        data = build_page_data(page, focus)
+        return assemble_page(title, summary, build_legend(page, data["edges"]), data)
 
 
 def page_graph(g: nx.MultiDiGraph, limit: int | None = None,
@@ -812,17 +925,22 @@ def page_graph(g: nx.MultiDiGraph, limit: int | None = None,
     main = [n for n, k in kinds if k != "metric"]
     if len(main) <= limit:
         return g
-    succ, pred = g.succ, g.pred
+    succ, pred = dict(g.adjacency()), g.pred
     keep = set(sorted(main, key=lambda n: (-len(succ[n]) - len(pred[n]), str(n)))[:limit])
     edges = [(u, v, k, d) for u in keep for v, keyed in succ[u].items() if v in keep
              for k, d in keyed.items()]
 
-    def rank(e):
+    def rank(e):  # of a hidden edge, or of a shown one among shown ones
         w = e[3].get("weight", 1)
-        return (str(e[3].get("predicate", e[2])) in HIDDEN_PREDICATES,
-                -(w if isinstance(w, (int, float)) else 1), str(e[0]), str(e[2]), str(e[1]))
-    if len(edges) > edge_limit:
-        edges = sorted(edges, key=rank)[:edge_limit]
+        return (-(w if isinstance(w, (int, float)) else 1), str(e[0]), str(e[2]), str(e[1]))
+    if len(edges) > edge_limit:  # the shown edges first, then the hidden by rank
+        hidden = [str(e[3].get("predicate", e[2])) in HIDDEN_PREDICATES for e in edges]
+        shown = [e for e, h in zip(edges, hidden) if not h]
+        if len(shown) >= edge_limit:
+            edges = sorted(shown, key=rank)[:edge_limit]
+        else:
+            edges = shown + sorted((e for e, h in zip(edges, hidden) if h),
+                                   key=rank)[:edge_limit - len(shown)]
     metrics = [n for n, a in g.nodes(data=True) if a.get("kind") == "metric"
                and a.get("about") in keep]
     out = nx.MultiDiGraph(**g.graph, page_part=True)

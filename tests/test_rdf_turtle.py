@@ -1,0 +1,138 @@
+"""The Turtle writer of kg/rdf.py: byte for byte what pyoxigraph's serializer
+gives for the same triples, streamed, and the N-Triples path unchanged."""
+from __future__ import annotations
+
+import gc
+import random
+
+import networkx as nx
+import pyoxigraph as ox
+import pytest
+
+from kg.graph import build_graph
+from kg.model import Document, Entity, Evidence, Extraction, Metric, Relation
+from kg.rdf import BASE, PREFIXES, iter_ntriples, serialize, stream_rdf, to_turtle
+from kg.rdf import _TurtleSpelling, _XSD
+
+OX_PREFIXES = {k: str(v) for k, v in PREFIXES.items()}
+#: Characters of the local names node_iri makes (percent-encoded segments).
+LOCAL = "aZ09_.-~%/"
+#: Characters that literals must escape or keep as they are.
+TEXT = 'a教 "\\\n\r\t\b\f\x00\x01\x1f\x7f\x85\u2028\u200b\ufeff\ufffe\uffff\U0001F600{}<>'
+
+
+def pyoxigraph_turtle(g: nx.MultiDiGraph) -> bytes:
+    """The Turtle pyoxigraph writes for the graph's N-Triples (as before)."""
+    nt = "".join(line + "\n" for line in iter_ntriples(g)).encode("utf-8")
+    triples = ox.parse(nt, format=ox.RdfFormat.N_TRIPLES)
+    return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=OX_PREFIXES)
+
+
+def one_object(term) -> str:
+    """How pyoxigraph writes ``term`` as the object of a triple."""
+    node = ox.NamedNode("http://example.org/s")
+    text = ox.serialize([ox.Triple(node, node, term)], format=ox.RdfFormat.TURTLE,
+                        prefixes=OX_PREFIXES).decode("utf-8")
+    line = text.rstrip("\n").split("\n")[-1]
+    return line[len("<http://example.org/s> <http://example.org/s> "):-len(" .")]
+
+
+@pytest.fixture
+def busy_graph():
+    """Several documents, aliases, metrics, co-mentions and shared evidence."""
+    docs, ents, rels, mets = [], [], [], []
+    for d in range(3):
+        doc_id = f"文件 {d}.txt"
+        docs.append(Document(doc_id=doc_id, path=f"/tmp/{d}.txt", text="x", title=f"标题{{{d}}}",
+                             date=["2021", "2021-02-30", "2022-03-04"][d]))
+        for i in range(4):
+            ev = Evidence(doc_id, 10 * i, 10 * i + 3, f'句子"{i}"\t{TEXT}')
+            ents.append(Entity(f"school-{d}-{i}", "School", f"学校{d}{i}",
+                               (f"别名{i}", f"又名{i}", "-x."), (ev, ev)))
+            rels.append(Relation(f"doc:{doc_id}", "mentions", f"school-{d}-{i}", (ev,)))
+            if i:
+                rels.append(Relation(f"school-{d}-{i}", "partOf", f"school-{d}-0", (ev,)))
+        mets.append(Metric(f"metric-{d}", doc_id, [30000.0, 12.5, 7][d], "个", "指标",
+                           "3万余个", approximate=bool(d % 2)))
+    return build_graph(Extraction(docs, ents, rels, mets, {}))
+
+
+def test_turtle_is_what_pyoxigraph_wrote(tiny_graph, busy_graph, tmp_path):
+    for g in (tiny_graph, busy_graph):
+        path = tmp_path / "g.ttl"
+        stream_rdf(g, path, "ttl")
+        assert path.read_bytes() == pyoxigraph_turtle(g) == serialize(g, "ttl")
+        assert to_turtle(g).encode("utf-8") == path.read_bytes()
+
+
+def test_turtle_of_hostile_names_is_what_pyoxigraph_wrote(tmp_path):
+    from tests.test_rdf import HOSTILE, HOSTILE_DOCS
+    docs, ents, rels = [], [], []
+    for i, doc_id in enumerate(HOSTILE_DOCS + ("-lead", "trail.", "~t", "100%", "")):
+        docs.append(Document(doc_id=doc_id, path=f"/tmp/{i}.txt", text="x", title=HOSTILE,
+                             date="2021"))
+        ev = Evidence(doc_id, 0, 1, HOSTILE)
+        ents.append(Entity(f"school-{i}", "School", HOSTILE + str(i), (HOSTILE,), (ev,)))
+        rels.append(Relation(f"doc:{doc_id}", "mentions", f"school-{i}", (ev,)))
+    g = build_graph(Extraction(docs, ents, rels, [], {}))
+    path = tmp_path / "h.ttl"
+    stream_rdf(g, path, "ttl")
+    assert path.read_bytes() == pyoxigraph_turtle(g)
+
+
+def test_iris_and_literals_are_spelt_as_pyoxigraph_spells_them():
+    rng = random.Random(5)
+    t = _TurtleSpelling()
+    names = ["", ".", "..", "-", "_", "0", "a.", ".a", "-a", "a-", "a.b", "ev/0f", "x%2E%2E"]
+    names += ["".join(rng.choice(LOCAL) for _ in range(rng.randrange(1, 8))) for _ in range(500)]
+    for name in names:
+        if "%" in name and not all(c in "0123456789ABCDEFabcdef"
+                                   for part in name.split("%")[1:] for c in part[:2]):
+            continue  # not a valid IRI: node_iri never makes one
+        if any(len(part) < 2 for part in name.split("%")[1:]):
+            continue
+        assert t.iri(BASE + name) == one_object(ox.NamedNode(BASE + name)), name
+    for _ in range(300):
+        text = "".join(rng.choice(TEXT) for _ in range(rng.randrange(0, 10)))
+        assert t.literal(text) == one_object(ox.Literal(text))
+        assert t.literal(text, lang="zh") == one_object(ox.Literal(text, language="zh"))
+    for lexical, datatype in [("5", "integer"), ("-12", "integer"), ("1.50", "decimal"),
+                              ("-0.5", "decimal"), ("30000", "decimal"), ("true", "boolean"),
+                              ("false", "boolean"), ("2021", "gYear"), ("2021-01-02", "date")]:
+        iri = _XSD + datatype
+        literal = ox.Literal(lexical, datatype=ox.NamedNode(iri))
+        assert t.literal(lexical, iri) == one_object(literal)
+    assert t.number(-7) == "-7" and t.integer("2021") == "2021" and t.integer("x") is None
+
+
+def test_empty_graph_gives_empty_turtle(tmp_path):
+    path = tmp_path / "e.ttl"
+    stream_rdf(nx.MultiDiGraph(), path, "ttl")
+    assert path.read_bytes() == b"" == serialize(nx.MultiDiGraph(), "ttl")
+
+
+def test_n_triples_and_other_formats_still_come_from_the_lines(busy_graph, tmp_path):
+    lines = list(iter_ntriples(busy_graph))
+    path = tmp_path / "g.nt"
+    stream_rdf(busy_graph, path, "nt")
+    assert path.read_text("utf-8") == "".join(line + "\n" for line in lines)
+    assert len(lines) == len(set(lines)) > 100
+    stream_rdf(busy_graph, tmp_path / "g.trig", "trig")
+    quads = list(ox.parse(path=str(tmp_path / "g.trig"), format=ox.RdfFormat.TRIG))
+    assert {str(q.triple) for q in quads} == {
+        str(t) for t in ox.parse(path=str(path), format=ox.RdfFormat.N_TRIPLES)}
+
+
+def test_exports_leave_the_garbage_collector_as_they_found_it(busy_graph, tmp_path):
+    from kg.viz import render_html
+    assert gc.isenabled()
+    stream_rdf(busy_graph, tmp_path / "g.ttl", "ttl")
+    render_html(busy_graph)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        stream_rdf(busy_graph, tmp_path / "g.nt", "nt")
+        render_html(busy_graph)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
