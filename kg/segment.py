@@ -8,6 +8,7 @@ plus every lexicon name) and its own ``POSTokenizer``.
 from __future__ import annotations
 
 import logging
+import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -16,8 +17,9 @@ from typing import NamedTuple
 
 import jieba
 import jieba.posseg
+from jieba import finalseg
 
-__all__ = ["Sentence", "split_sentences", "Token", "tokenizer", "tokens"]
+__all__ = ["Sentence", "split_sentences", "Token", "tokenizer", "tokens", "cut"]
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -113,16 +115,129 @@ def _tag(word: str, table: dict) -> str:
 def tokens(text: str, offset: int = 0, pos_tokenizer=None) -> list[Token]:
     """Tokens of ``text`` with POS tags and offsets (``offset`` added).
 
-    Segmentation is jieba's own (with its HMM for unknown words); tags come
-    from jieba's dictionary, which is several times faster than jieba's
-    character-level POS model and as good for what the extractors ask:
-    is this a verb, a place, a name."""
+    Segmentation is jieba's own (with its HMM for unknown words, see
+    :func:`cut`); tags come from jieba's dictionary, which is several times
+    faster than jieba's character-level POS model and as good for what the
+    extractors ask: is this a verb, a place, a name."""
     pt = pos_tokenizer or tokenizer()
     table = pt.word_tag_tab
     out, i = [], offset
     append, get = out.append, table.get
-    for w in pt.tokenizer.cut(text, HMM=True):
+    for w in cut(pt.tokenizer, text):
         j = i + len(w)
         append(Token(i, j, w, get(w) or _tag(w, table)))
         i = j
     return out
+
+
+class _Table(NamedTuple):
+    """A tokenizer's dictionary as :func:`cut` reads it: every word and
+    prefix -> ``log(freq) - log(total)`` (None for a bare prefix)."""
+    total: float
+    size: int
+    score: dict
+
+
+_TABLES: dict[int, tuple] = {}
+_MISSING = object()
+
+
+def _table(tk: jieba.Tokenizer) -> _Table:
+    """The score table of ``tk``, rebuilt whenever its dictionary changed."""
+    tk.check_initialized()
+    hit = _TABLES.get(id(tk))
+    if hit is None or hit[0] is not tk or hit[1].total != tk.total or hit[1].size != len(tk.FREQ):
+        logtotal = math.log(tk.total)
+        score = {w: (math.log(f) - logtotal if f else None) for w, f in tk.FREQ.items()}
+        hit = _TABLES[id(tk)] = (tk, _Table(tk.total, len(tk.FREQ), score))
+    return hit[1]
+
+
+_BLOCK = jieba.re_han_default
+_SKIP = jieba.re_skip_default
+
+
+def cut(tk: jieba.Tokenizer, text: str) -> list[str]:
+    """The words of ``text`` exactly as ``tk.cut(text, HMM=True)`` gives
+    them (jieba's accurate mode), computed without jieba's per-sentence DAG
+    dictionary and per-edge logarithms."""
+    table = _table(tk)
+    out: list[str] = []
+    for k, blk in enumerate(_BLOCK.split(text)):
+        if not blk:
+            continue
+        if k % 2:  # a run of Chinese characters, letters and digits
+            out += _cut_block(blk, table.score, -math.log(tk.total), tk.FREQ)
+        else:
+            for n, x in enumerate(_SKIP.split(blk)):
+                if n % 2:
+                    out.append(x)
+                else:
+                    out.extend(x)
+    return out
+
+
+def _route(block: str, score: dict, fallback: float) -> list[int]:
+    """For every position of ``block``, the end of the word that starts
+    there on jieba's most probable path (its ``calc`` over ``get_DAG``)."""
+    n = len(block)
+    best_score = [0.0] * (n + 1)
+    best_score[n] = 0
+    end = [0] * n
+    get = score.get
+    missing = _MISSING
+    for k in range(n - 1, -1, -1):
+        top = None
+        top_end = k
+        i = k
+        v = get(block[k], missing)
+        while v is not missing:
+            if v is not None:
+                s = v + best_score[i + 1]
+                if top is None or s >= top:
+                    top, top_end = s, i
+            i += 1
+            if i >= n:
+                break
+            v = get(block[k:i + 1], missing)
+        if top is None:
+            top = fallback + best_score[k + 1]
+        best_score[k] = top
+        end[k] = top_end + 1
+    return end
+
+
+@lru_cache(maxsize=65536)
+def _hmm(buf: str) -> tuple[str, ...]:
+    """jieba's HMM segmentation of a run of characters its dictionary lacks."""
+    return tuple(finalseg.cut(buf))
+
+
+def _cut_block(block: str, score: dict, fallback: float, freq: dict) -> list[str]:
+    """jieba's ``__cut_DAG``: dictionary words on the best path, and runs of
+    single characters the dictionary lacks as a word handed to the HMM."""
+    end = _route(block, score, fallback)
+    out: list[str] = []
+    n, x, buf = len(block), 0, ""
+    while x < n:
+        y = end[x]
+        if y - x == 1:
+            buf += block[x]
+        else:
+            if buf:
+                _flush(buf, freq, out)
+                buf = ""
+            out.append(block[x:y])
+        x = y
+    if buf:
+        _flush(buf, freq, out)
+    return out
+
+
+def _flush(buf: str, freq: dict, out: list[str]) -> None:
+    if len(buf) == 1:
+        out.append(buf)
+    elif not freq.get(buf):
+        out += _hmm(buf)
+    else:
+        out.extend(buf)
