@@ -35,16 +35,17 @@ def to_simplified(text: str, min_share: float = 0.02) -> str:
     file) in simplified characters, 「」 as “”, so the simplified lexicons
     read it; simplified text is left as it is.  Text counts as traditional
     when converting changes at least ``min_share`` of its Chinese characters."""
-    han = sum(1 for c in text if "\u4e00" <= c <= "\u9fff")
+    han = len(_HAN.findall(text))
     if not han:
         return text
     converted = _t2s().convert(text)
-    changed = sum(1 for a, b in zip(text, converted) if a != b)
+    changed = 0 if converted == text else sum(map(str.__ne__, text, converted))
     if changed < min_share * han:
         return text
     return converted.translate(_CORNER_QUOTES)
 
 
+_HAN = re.compile("[\u4e00-\u9fff]")
 _CORNER_QUOTES = str.maketrans({"「": "“", "」": "”", "『": "‘", "』": "’"})
 
 

@@ -120,14 +120,30 @@ def tokens(text: str, offset: int = 0, pos_tokenizer=None) -> list[Token]:
     faster than jieba's character-level POS model and as good for what the
     extractors ask: is this a verb, a place, a name."""
     pt = pos_tokenizer or tokenizer()
-    table = pt.word_tag_tab
+    tags = _tags(pt)
     out, i = [], offset
-    append, get = out.append, table.get
+    append, get, new = out.append, tags.get, tuple.__new__
     for w in cut(pt.tokenizer, text):
         j = i + len(w)
-        append(Token(i, j, w, get(w) or _tag(w, table)))
+        tag = get(w)
+        if tag is None:
+            tag = tags[w] = _tag(w, pt.word_tag_tab)
+        append(new(Token, (i, j, w, tag)))
         i = j
     return out
+
+
+_TAGS: dict[int, tuple] = {}
+
+
+def _tags(pt: jieba.posseg.POSTokenizer) -> dict[str, str]:
+    """Word -> tag as :func:`_tag` gives it, filled as words are met (the
+    dictionary's tags first), kept per POS tokenizer."""
+    hit = _TAGS.get(id(pt))
+    if hit is None or hit[0] is not pt or hit[2] != len(pt.word_tag_tab):
+        hit = _TAGS[id(pt)] = (pt, {w: t for w, t in pt.word_tag_tab.items() if t},
+                               len(pt.word_tag_tab))
+    return hit[1]
 
 
 class _Table(NamedTuple):

@@ -98,9 +98,10 @@ def title_mentions(doc_id: str, s: Sentence) -> list[Mention]:
 _SUFFIX_TABLES: dict[int, tuple] = {}
 
 
-def _suffix_tables(lex: Lexicon) -> tuple[dict, dict, dict]:
-    """Every suffix by its text, the bare ones by their text, and the bare
-    ones' texts by type: made once per lexicon, not per sentence."""
+def _suffix_tables(lex: Lexicon) -> tuple[dict, dict, dict, re.Pattern, re.Pattern]:
+    """Every suffix by its text, the bare ones by their text, the bare
+    ones' texts by type, and the regexes of all suffixes and of the bare
+    ones: made once per lexicon, not per sentence."""
     hit = _SUFFIX_TABLES.get(id(lex))
     if hit is None or hit[0] is not lex:
         by_suffix = {x.suffix: x for x in lex.suffixes}
@@ -108,7 +109,8 @@ def _suffix_tables(lex: Lexicon) -> tuple[dict, dict, dict]:
         by_type: dict[str, set[str]] = {}
         for x in bare.values():
             by_type.setdefault(x.type, set()).add(x.suffix)
-        hit = _SUFFIX_TABLES[id(lex)] = (lex, by_suffix, bare, by_type)
+        hit = _SUFFIX_TABLES[id(lex)] = (lex, by_suffix, bare, by_type,
+                                         _suffix_regex(tuple(by_suffix)), _suffix_regex(tuple(bare)))
     return hit[1:]
 
 
@@ -172,8 +174,9 @@ def quoted_mentions(doc_id: str, s: Sentence, lex: Lexicon, toks: list[Token] = 
     quote (台州市职业院校“双高计划”) where they can belong to a name.  The
     suffix decides the type; a bare quoted name is an Initiative."""
     out = []
-    by_suffix, _, _ = _suffix_tables(lex)
-    rx = _suffix_regex(tuple(by_suffix))
+    if "“" not in s.text and '"' not in s.text:
+        return out  # no quote, no quoted name
+    by_suffix, _, _, rx, _ = _suffix_tables(lex)
     starts = {t.start: k for k, t in enumerate(toks)}
     transitions = [(t.start(), t.end()) for t in _TRANSITION.finditer(s.text)]
     for m in _QUOTED.finditer(s.text):
@@ -236,6 +239,8 @@ def quoted_mentions(doc_id: str, s: Sentence, lex: Lexicon, toks: list[Token] = 
 
 
 _GAP = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]{0,8}")
+#: What every numbered school name holds: a numeral and 中, 高 or 小.
+_NUMBERED_CORE = re.compile(r"[一二三四五六七八九十][中高小]")
 _NUMBERED_SCHOOL = re.compile(r"([\u4e00-\u9fff]{1,3}?)([一二三四五六七八九十]{1,2})(中|高|小)(?![\u4e00-\u9fff]?[学心国华文央])")
 
 
@@ -376,12 +381,13 @@ def suffix_mentions(doc_id: str, s: Sentence, toks: list[Token], lex: Lexicon) -
     """Unquoted names by grammar: words + a type suffix (永宁中学,
     台州市教育局, 健康学校工程, 台州职业教育大会), the suffix aligned on token
     boundaries so that 中小学 never yields 小学."""
-    _, bare, bare_by_type = _suffix_tables(lex)
-    rx = _suffix_regex(tuple(bare))
-    starts = {t.start: k for k, t in enumerate(toks)}
-    ending = {t.end: k for k, t in enumerate(toks)}
+    _, bare, bare_by_type, _, rx = _suffix_tables(lex)
+    starts = ending = None
     out = []
     for m in rx.finditer(s.text):
+        if starts is None:  # token offsets, once a suffix is seen
+            starts = {t.start: k for k, t in enumerate(toks)}
+            ending = {t.end: k for k, t in enumerate(toks)}
         a, b = s.start + m.start(), s.start + m.end()
         if b not in ending and not (b + 2 in ending and s.text[m.end():m.end() + 2] == "工作"):
             continue  # …试点工作: jieba glues 工作 to the word before it
@@ -454,12 +460,14 @@ def suffix_mentions(doc_id: str, s: Sentence, toks: list[Token], lex: Lexicon) -
 def pattern_mentions(doc_id: str, s: Sentence, lex: Lexicon, toks: list[Token] = ()) -> list[Mention]:
     """Names listed in the lexicon's JSONL patterns (教育部, 公民同招 …),
     where they stand on token boundaries (教育部门 is no 教育部)."""
-    starts = {t.start for t in toks}
-    ends = {t.end for t in toks}
+    starts = ends = None
     out = []
     for label, pattern, canonical in lex.patterns:
         if pattern not in s.text:
             continue
+        if starts is None:  # token offsets, once a pattern is seen
+            starts = {t.start for t in toks}
+            ends = {t.end for t in toks}
         for m in re.finditer(re.escape(pattern), s.text):
             a, b = s.start + m.start(), s.start + m.end()
             if toks and (a not in starts or b not in ends):
@@ -474,7 +482,10 @@ def place_mentions(doc_id: str, toks: list[Token], gaz: Gazetteer,
     document's place (short forms only inside its province)."""
     out = []
     province = gaz.province_of(context) if context is not None else None
+    names = gaz.surfaces()
     for k, t in enumerate(toks):
+        if t.word not in names:
+            continue  # names no division: lookup would say None
         d = gaz.lookup(t.word, context)
         if d is not None and d.name.startswith("某") and d != context:
             continue  # a masked place other than the document's own
@@ -498,7 +509,7 @@ def numbered_school_mentions(doc_id: str, s: Sentence, gaz: Gazetteer,
     """Short names of numbered schools: a place (or its first character)
     and a number: 台州一中, 黄二高.  The place must be the document's own or
     lie inside it, so 十一中 in a sentence about anything else is no school."""
-    if context is None:
+    if context is None or not _NUMBERED_CORE.search(s.text):
         return []
     prefixes = _local_prefixes(gaz, context)
     out = []
