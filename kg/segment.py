@@ -12,6 +12,7 @@ import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate, islice, repeat
 from importlib import resources
 from typing import NamedTuple
 
@@ -120,29 +121,36 @@ def tokens(text: str, offset: int = 0, pos_tokenizer=None) -> list[Token]:
     faster than jieba's character-level POS model and as good for what the
     extractors ask: is this a verb, a place, a name."""
     pt = pos_tokenizer or tokenizer()
-    tags = _tags(pt)
-    out, i = [], offset
-    append, get, new = out.append, tags.get, tuple.__new__
-    for w in cut(pt.tokenizer, text):
-        j = i + len(w)
-        tag = get(w)
-        if tag is None:
-            tag = tags[w] = _tag(w, pt.word_tag_tab)
-        append(new(Token, (i, j, w, tag)))
-        i = j
-    return out
+    words = cut(pt.tokenizer, text)
+    bounds = list(accumulate(map(len, words), initial=offset))
+    tags = map(_tags(pt).__getitem__, words)
+    return list(map(_new_tuple, repeat(Token), zip(bounds, islice(bounds, 1, None), words, tags)))
+
+
+_new_tuple = tuple.__new__
+
+
+class _TagMemo(dict):
+    """Word -> tag as :func:`_tag` gives it: the dictionary's tags, and the
+    others worked out when a word is first met."""
+
+    def __init__(self, table: dict) -> None:
+        super().__init__((w, t) for w, t in table.items() if t)
+        self.table = table
+
+    def __missing__(self, word: str) -> str:
+        tag = self[word] = _tag(word, self.table)
+        return tag
 
 
 _TAGS: dict[int, tuple] = {}
 
 
-def _tags(pt: jieba.posseg.POSTokenizer) -> dict[str, str]:
-    """Word -> tag as :func:`_tag` gives it, filled as words are met (the
-    dictionary's tags first), kept per POS tokenizer."""
+def _tags(pt: jieba.posseg.POSTokenizer) -> _TagMemo:
+    """The tag memo of a POS tokenizer, rebuilt when its table grew."""
     hit = _TAGS.get(id(pt))
     if hit is None or hit[0] is not pt or hit[2] != len(pt.word_tag_tab):
-        hit = _TAGS[id(pt)] = (pt, {w: t for w, t in pt.word_tag_tab.items() if t},
-                               len(pt.word_tag_tab))
+        hit = _TAGS[id(pt)] = (pt, _TagMemo(pt.word_tag_tab), len(pt.word_tag_tab))
     return hit[1]
 
 
