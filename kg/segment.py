@@ -36,7 +36,13 @@ class Sentence:
 
 def split_sentences(text: str) -> list[Sentence]:
     """Sentences (ended by 。!?; or a line break) with offsets into ``text``.
-    Closing quotes after the stop stay with the sentence."""
+    Closing quotes after the stop stay with the sentence.  The last few
+    texts' sentences are remembered: a document is split by several stages."""
+    return list(_sentences(text))
+
+
+@lru_cache(maxsize=4)
+def _sentences(text: str) -> tuple[Sentence, ...]:
     out, start = [], 0
     for m in _END.finditer(text):
         end = m.end()
@@ -45,7 +51,7 @@ def split_sentences(text: str) -> list[Sentence]:
         _add(out, text, start, end)
         start = end
     _add(out, text, start, len(text))
-    return out
+    return tuple(out)
 
 
 def _add(out, text, start, end):
@@ -203,32 +209,36 @@ def cut(tk: jieba.Tokenizer, text: str) -> list[str]:
 
 def _route(block: str, score: dict, fallback: float) -> list[int]:
     """For every position of ``block``, the end of the word that starts
-    there on jieba's most probable path (its ``calc`` over ``get_DAG``)."""
+    there on jieba's most probable path (its ``calc`` over ``get_DAG``:
+    the best ``score + best[end]``, the longest word on a tie)."""
     n = len(block)
-    best_score = [0.0] * (n + 1)
-    best_score[n] = 0
-    end = [0] * n
+    best = [0.0] * (n + 1)
+    best[n] = 0
+    end = list(range(1, n + 1))
     get = score.get
     missing = _MISSING
     for k in range(n - 1, -1, -1):
-        top = None
-        top_end = k
-        i = k
         v = get(block[k], missing)
-        while v is not missing:
-            if v is not None:
-                s = v + best_score[i + 1]
-                if top is None or s >= top:
-                    top, top_end = s, i
-            i += 1
-            if i >= n:
-                break
+        if v is missing:  # no word starts with this character
+            best[k] = fallback + best[k + 1]
+            continue
+        top = _NO_PATH if v is None else v + best[k + 1]
+        i = k + 1
+        while i < n:
             v = get(block[k:i + 1], missing)
-        if top is None:
-            top = fallback + best_score[k + 1]
-        best_score[k] = top
-        end[k] = top_end + 1
+            if v is missing:
+                break
+            i += 1
+            if v is not None:
+                s = v + best[i]
+                if s >= top:
+                    top = s
+                    end[k] = i
+        best[k] = fallback + best[k + 1] if top == _NO_PATH else top
     return end
+
+
+_NO_PATH = float("-inf")
 
 
 @lru_cache(maxsize=65536)

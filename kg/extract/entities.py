@@ -67,16 +67,30 @@ _GLUED = re.compile(r"^(.{3,}?(?:行动|工程|计划))(.{3,}(?:行动|工程|�
 _EDITION = re.compile(r"(第[一二三四五六七八九十百\d]+届|首届)[^,。;:、,;:!?“”《》()()]{0,30}$")
 
 
+_QUOTE_MARKS = re.compile(r"[“”\"《》「」『』'‘’]")
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
+_NO_WORD = re.compile(r"[\d\W_]+")
+_NUMBERED_SET = re.compile(r"\d+条")
+_NUMBERED_SET_END = re.compile(r"\d+条$")
+_ALNUM = re.compile(r"[\dA-Za-z]+")
+_PARALLEL = re.compile(r"[、,]")
+_YEAR_WORD = re.compile(r"(19|20)\d\d")
+_ITEM_NUMBER = re.compile(r"[一二三四五六七八九十\d]+是|\d+\.?|\*+")
+_COUNT_WORD = re.compile(r"[\d*.%]+[个所名项批]?")
+_ORDINAL_END = re.compile(r"第[一二三四五六七八九十百\d]+$")
+_NUMERAL_START = re.compile(r"[一二三四五六七八九十两百千万\d]")
+
+
 def strip_quotes(s: str) -> str:
-    return re.sub(r"[“”\"《》「」『』'‘’]", "", s).strip()
+    return _QUOTE_MARKS.sub("", s).strip()
 
 
 def _ok_core(core: str) -> bool:
     """A quoted core is a name if, masks aside, it keeps two Chinese
     characters or letters and is not a bare number or punctuation."""
     bare = _MASK.sub("", core)
-    return len(_CJK.findall(bare)) + len(re.findall(r"[A-Za-z]", bare)) >= 2 and \
-        not re.fullmatch(r"[\d\W_]+", bare)
+    return len(_CJK.findall(bare)) + len(_LATIN_LETTER.findall(bare)) >= 2 and \
+        not _NO_WORD.fullmatch(bare)
 
 
 def title_mentions(doc_id: str, s: Sentence) -> list[Mention]:
@@ -177,14 +191,14 @@ def quoted_mentions(doc_id: str, s: Sentence, lex: Lexicon, toks: list[Token] = 
     if "“" not in s.text and '"' not in s.text:
         return out  # no quote, no quoted name
     by_suffix, _, _, rx, _ = _suffix_tables(lex)
-    starts = {t.start: k for k, t in enumerate(toks)}
+    starts = None
     transitions = [(t.start(), t.end()) for t in _TRANSITION.finditer(s.text)]
     for m in _QUOTED.finditer(s.text):
         core = m.group(1).strip()
         run_end = _QUOTE_RUN.match(s.text, m.end()).end()
         after = s.text[run_end:run_end + 6]
         sm = _suffix_after(s.text, m.end(), rx, lex.boundaries)
-        numbered = re.fullmatch(r"\d+条", core) or (sm and re.fullmatch(r"[\dA-Za-z]+", core))
+        numbered = _NUMBERED_SET.fullmatch(core) or (sm and _ALNUM.fullmatch(core))
         if not _ok_core(core) and not numbered or (not sm and _not_a_name_after(after, lex)):
             continue
         if not sm and freq is not None and _ordinary_word(core, freq, lex):
@@ -206,7 +220,7 @@ def quoted_mentions(doc_id: str, s: Sentence, lex: Lexicon, toks: list[Token] = 
                                    "quoted"))
             continue
         end, etype, name = m.end(), "Initiative", core
-        if not sm and re.search(r"[、,]", core):
+        if not sm and _PARALLEL.search(core):
             continue  # a slogan of parallel phrases (抓师德、强师风), not a name
         if not sm and len(core) <= 3 and core.endswith("者"):
             continue  # a role (监督者, 指导者)
@@ -220,9 +234,11 @@ def quoted_mentions(doc_id: str, s: Sentence, lex: Lexicon, toks: list[Token] = 
                 name = core + gap + suffix if suf.keep or gap else core
         elif s.text[max(0, m.start() - 2):m.start()] in _HOLD_VERBS:
             etype = "Event"  # 举办“开学家长第一课”
-        if re.fullmatch(r"\d+条", core) or re.search(r"\d+条$", name):
+        if _NUMBERED_SET.fullmatch(core) or _NUMBERED_SET_END.search(name):
             etype = "Programme"  # 减负40条: a numbered set of measures
         start = s.start + m.start()
+        if starts is None:  # token offsets, once a quoted name gets this far
+            starts = {t.start: k for k, t in enumerate(toks)}
         k = starts.get(start)
         if k:
             left_start = _noun_prefix(toks, k, lex.boundaries)
@@ -315,12 +331,12 @@ def _left_edge(toks: list[Token], idx: int, boundaries: frozenset[str],
             break
         length += len(w)
         i -= 1
-    while i < idx and not (re.fullmatch(r"(19|20)\d\d", toks[i].word) and toks[i + 1].word.startswith("年")) \
+    while i < idx and not (_YEAR_WORD.fullmatch(toks[i].word) and toks[i + 1].word.startswith("年")) \
             and (toks[i].word in boundaries or toks[i].word in "()()“”"
-                       or re.fullmatch(r"[一二三四五六七八九十\d]+是|\d+\.?|\*+", toks[i].word)
+                       or _ITEM_NUMBER.fullmatch(toks[i].word)
                        or toks[i].pos == "q"
-                       or toks[i].pos == "m" and re.fullmatch(r"[\d*.%]+[个所名项批]?", toks[i].word)
-                       and not re.fullmatch(r"(19|20)\d\d", toks[i].word)):
+                       or toks[i].pos == "m" and _COUNT_WORD.fullmatch(toks[i].word)
+                       and not _YEAR_WORD.fullmatch(toks[i].word)):
         i += 1
     start = toks[i].start if i < idx else toks[idx].start
     if i < idx and len(toks[i].word) > 1 and toks[i].word[0] in _LEADING_JOINERS:
@@ -350,7 +366,7 @@ def _valid(etype: str, left: list[Token], suffix: str, text_before: str) -> bool
             any(t.pos in _PERSON_PLACE_POS for t in left)
             or any(t.pos == "nt" and (suffix.endswith(("大学", "学院")) or t.word.endswith(("大学", "学院")))
                    for t in left)  # 北京大学, 清华大学附属中学
-            or re.search(r"第[一二三四五六七八九十百\d]+$", left_text) is not None)
+            or _ORDINAL_END.search(left_text) is not None)
     if etype == "Agency":
         if left_text in _ORGAN_WORDS:
             return False  # 党委教育工委: an organ of no named body
@@ -445,7 +461,7 @@ def suffix_mentions(doc_id: str, s: Sentence, toks: list[Token], lex: Lexicon) -
         text = s.text[start - s.start:m.end()]
         before = s.text[start - s.start - 1:start - s.start]
         if before == "等" and suf.type in ("Initiative", "Event") \
-                and not re.match(r"[一二三四五六七八九十两百千万\d]", text):
+                and not _NUMERAL_START.match(text):
             continue  # 师德师风、乱收费等专项治理行动: a kind of action, not a name
         quoted = before == "“" and s.text[m.end():m.end() + 1] == "”"
         if suf.type == "Place" and quoted:
