@@ -126,8 +126,9 @@ class Gazetteer:
                     if d.code and d.code not in seen:
                         seen.add(d.code)
                         todo.append(d.code)
-            hit = cache[context] = tuple(d for d in self.divisions
-                                         if id(d) in found or d == context)
+            # a division equal to the context bears its name
+            found.update(id(d) for d in self.by_name.get(context.name, ()) if d == context)
+            hit = cache[context] = tuple(d for d in self.divisions if id(d) in found)
         return hit
 
     def province_of(self, d: Division | None) -> Division | None:

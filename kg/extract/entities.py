@@ -272,10 +272,17 @@ def _suffix_after(text: str, pos: int, rx: re.Pattern, boundaries) -> tuple[str,
         m = rx.match(text, pos + k)
         if m:
             words = text[pos:pos + k]
-            if any(b in words for b in boundaries if len(b) >= 2) or m.group(0) in ("建设", "工作", "活动"):
+            if _holds_boundary(words, boundaries) or m.group(0) in ("建设", "工作", "活动"):
                 return None
             return words, m.group(0), m.end()
     return None
+
+
+def _holds_boundary(words: str, boundaries) -> bool:
+    """Whether a boundary word of two or more characters stands inside
+    ``words`` (a short gap: its substrings are looked up)."""
+    n = len(words)
+    return any(words[i:j] in boundaries for i in range(n - 1) for j in range(i + 2, n + 1))
 
 
 _LEADING_JOINERS = "和与及、的"
