@@ -327,7 +327,7 @@ def _left_edge(toks: list[Token], idx: int, boundaries: frozenset[str],
         elif _MASKED_TOKEN.fullmatch(w) or (w in _CONNECTORS and i - 1 > 0
                                              and toks[i - 2].pos not in _STOP_POS):
             pass  # a masked character (思政*化联盟) or a connector (5+2, 天府·仁寿, 2.0)
-        elif w in boundaries or t.pos in _STOP_POS or any(c in _PUNCT for c in w) \
+        elif w in boundaries or t.pos in _STOP_POS or not _PUNCT.isdisjoint(w) \
                 or (len(w) >= 4 and (w[:2] in boundaries or w[-2:] in boundaries)
                     and (t.pos[:1] in "vdail" or (w[:2] in boundaries and w[2:4] in boundaries))):
             inner_verb = inner_verbs and i == idx and len(w) == 2 and w in boundaries \
@@ -483,8 +483,10 @@ def suffix_mentions(doc_id: str, s: Sentence, toks: list[Token], lex: Lexicon) -
 def pattern_mentions(doc_id: str, s: Sentence, lex: Lexicon, toks: list[Token] = ()) -> list[Mention]:
     """Names listed in the lexicon's JSONL patterns (教育部, 公民同招 …),
     where they stand on token boundaries (教育部门 is no 教育部)."""
-    starts = ends = None
     out = []
+    if _any_pattern(lex).search(s.text) is None:
+        return out  # no pattern occurs in the sentence
+    starts = ends = None
     for label, pattern, canonical in lex.patterns:
         if pattern not in s.text:
             continue
@@ -497,6 +499,13 @@ def pattern_mentions(doc_id: str, s: Sentence, lex: Lexicon, toks: list[Token] =
                 continue
             out.append(Mention(doc_id, a, b, pattern, label, canonical, "lexicon"))
     return out
+
+
+@lru_cache(maxsize=8)
+def _any_pattern(lex: Lexicon) -> re.Pattern:
+    """A regex that finds a sentence holding any of the lexicon's patterns."""
+    pats = sorted({p for _, p, _ in lex.patterns}, key=len, reverse=True)
+    return re.compile("|".join(re.escape(p) for p in pats) or r"(?!)")
 
 
 def place_mentions(doc_id: str, toks: list[Token], gaz: Gazetteer,
