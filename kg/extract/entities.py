@@ -9,7 +9,7 @@ document and resolves overlaps.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import lru_cache, wraps
 
 from ..gazetteer import Division, Gazetteer
 from ..lexicon import Lexicon, Suffix
@@ -176,7 +176,21 @@ def _ordinary_word(core: str, freq: dict, lex: Lexicon) -> bool:
         and core not in _pattern_words(lex)
 
 
-@lru_cache(maxsize=8)
+def _per_lexicon(fn):
+    """Memoise ``fn(lex)`` by the lexicon's identity: hashing a lexicon
+    hashes all its tables, which costs more than the work it would save."""
+    cache: dict[int, tuple] = {}
+
+    @wraps(fn)
+    def by_identity(lex: Lexicon):
+        hit = cache.get(id(lex))
+        if hit is None or hit[0] is not lex:
+            hit = cache[id(lex)] = (lex, fn(lex))
+        return hit[1]
+    return by_identity
+
+
+@_per_lexicon
 def _pattern_words(lex: Lexicon) -> frozenset[str]:
     return frozenset(p for _, p, _ in lex.patterns)
 
@@ -501,7 +515,7 @@ def pattern_mentions(doc_id: str, s: Sentence, lex: Lexicon, toks: list[Token] =
     return out
 
 
-@lru_cache(maxsize=8)
+@_per_lexicon
 def _any_pattern(lex: Lexicon) -> re.Pattern:
     """A regex that finds a sentence holding any of the lexicon's patterns."""
     pats = sorted({p for _, p, _ in lex.patterns}, key=len, reverse=True)
@@ -574,6 +588,14 @@ def _abbreviation_regex(shorts: tuple[str, ...]) -> re.Pattern:
     return re.compile(rf"([\u4e00-\u9fff])({alts})")
 
 
+@_per_lexicon
+def _abbreviations(lex: Lexicon) -> tuple[dict[str, str], re.Pattern]:
+    """The lexicon's school abbreviations (short ending -> full ending) and
+    the regex finding them after a character."""
+    full = dict(lex.school_abbreviations)
+    return full, _abbreviation_regex(tuple(full))
+
+
 def abbreviated_school_mentions(doc_id: str, s: Sentence, lex: Lexicon, gaz: Gazetteer,
                                 context: Division | None) -> list[Mention]:
     """Schools shortened to a place's first character and a short ending,
@@ -581,9 +603,9 @@ def abbreviated_school_mentions(doc_id: str, s: Sentence, lex: Lexicon, gaz: Gaz
     if context is None or not lex.school_abbreviations:
         return []
     initials = _initials(gaz, context)
-    full = dict(lex.school_abbreviations)
+    full, rx = _abbreviations(lex)
     out = []
-    for m in _abbreviation_regex(tuple(full)).finditer(s.text):
+    for m in rx.finditer(s.text):
         place = initials.get(m.group(1))
         before, after = s.text[m.start() - 1:m.start()], s.text[m.end():m.end() + 1]
         if place is None or not (before in ("、", "和", "与", "及") and before
