@@ -35,7 +35,7 @@ def to_simplified(text: str, min_share: float = 0.02) -> str:
     file) in simplified characters, 「」 as “”, so the simplified lexicons
     read it; simplified text is left as it is.  Text counts as traditional
     when converting changes at least ``min_share`` of its Chinese characters."""
-    han = len(_HAN.findall(text))
+    han = len(_NOT_HAN.sub("", text))
     if not han:
         return text
     converted = _t2s().convert(text)
@@ -45,7 +45,7 @@ def to_simplified(text: str, min_share: float = 0.02) -> str:
     return converted.translate(_CORNER_QUOTES)
 
 
-_HAN = re.compile("[\u4e00-\u9fff]")
+_NOT_HAN = re.compile("[^\u4e00-\u9fff]+")
 _CORNER_QUOTES = str.maketrans({"「": "“", "」": "”", "『": "‘", "』": "’"})
 
 
@@ -56,17 +56,24 @@ def _boilerplate_patterns() -> tuple[re.Pattern, ...]:
                  if line.strip() and not line.startswith("#"))
 
 
+@lru_cache(maxsize=None)
+def _boilerplate_regex() -> re.Pattern:
+    """The boilerplate patterns as one regex: a line matches it when it
+    matches any of them."""
+    return re.compile("|".join(f"(?:{p.pattern})" for p in _boilerplate_patterns()) or r"(?!)")
+
+
 _INLINE_CHROME = re.compile(r"(打印本页|关闭窗口|【打印】|【关闭】)\s*")
 
 
 def strip_boilerplate(text: str) -> str:
     """Drop web-page chrome: breadcrumbs, 发布日期/浏览次数/字体 lines,
     关怀版, 热搜词, 打印本页 … (patterns in ``kg/data/boilerplate.txt``)."""
-    pats = _boilerplate_patterns()
+    chrome = _boilerplate_regex()
     out = []
     for line in text.split("\n"):
         s = line.strip()
-        if s and any(p.search(s) for p in pats):
+        if s and chrome.search(s):
             continue
         out.append(_INLINE_CHROME.sub("", line))
     return "\n".join(out)
@@ -131,7 +138,7 @@ _RULES = re.compile(r"\|{2,}|^\s*\|\s*$", re.M)
 
 def strip_table_rules(text: str) -> str:
     """Remove runs of ``|`` left by flattened tables."""
-    return _RULES.sub("", text)
+    return _RULES.sub("", text) if "|" in text else text
 
 
 _CJK = "\u4e00-\u9fff"
@@ -209,9 +216,12 @@ def drop_repeated_blocks(text: str, min_run_chars: int = 200, min_para: int = 50
     return "\n".join(p for p, k in zip(paras, keep) if k)
 
 
+_SPACES = re.compile(r"[ \t]{2,}")
+
+
 def tidy_lines(text: str) -> str:
     """Trim every line, squeeze inner runs of spaces, drop empty lines."""
-    lines = (re.sub(r"[ \t]{2,}", " ", ln.strip()) for ln in text.split("\n"))
+    lines = (_SPACES.sub(" ", ln.strip()) for ln in text.split("\n"))
     return "\n".join(ln for ln in lines if ln)
 
 

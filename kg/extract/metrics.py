@@ -27,6 +27,8 @@ _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四":
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 _SCALE = {"万": 10_000, "亿": 100_000_000}
 _NUM = r"(\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千]+)"
+#: A character every number of :data:`_NUM` opens with.
+_NUMERAL = re.compile(r"[\d零〇一二两三四五六七八九十百千]")
 _COMPARATORS = (("下降", "decrease"), ("减少", "decrease"), ("降低", "decrease"),
                 ("提高", "increase"), ("增长", "increase"), ("提升", "increase"),
                 ("增加", "increase"), ("不超过", "le"), ("不低于", "ge"), ("超过", "gt"),
@@ -110,6 +112,8 @@ def extract_metrics(doc: Document, index: SentenceIndex) -> list[Metric]:
     out = []
     pattern = _pattern()
     for s in index.sentences:
+        if not _NUMERAL.search(s.text):
+            continue  # no number, no metric
         for cm in _CLAUSE.finditer(s.text):
             clause = cm.group(0)
             for m in pattern.finditer(clause):
