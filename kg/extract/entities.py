@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache, wraps
+from operator import itemgetter
 
 from ..gazetteer import Division, Gazetteer
 from ..lexicon import Lexicon, Suffix
@@ -522,16 +523,21 @@ def _any_pattern(lex: Lexicon) -> re.Pattern:
     return re.compile("|".join(re.escape(p) for p in pats) or r"(?!)")
 
 
+_WORD = itemgetter(2)  # a token's word
+
+
 def place_mentions(doc_id: str, toks: list[Token], gaz: Gazetteer,
                    context: Division | None) -> list[Mention]:
     """Tokens that name a division or region, accepted through the
     document's place (short forms only inside its province)."""
     out = []
+    names = gaz.surfaces()  # a word outside them names no division
+    hits = [k for k, w in enumerate(map(_WORD, toks)) if w in names]
+    if not hits:
+        return out
     province = gaz.province_of(context) if context is not None else None
-    names = gaz.surfaces()
-    for k, t in enumerate(toks):
-        if t.word not in names:
-            continue  # names no division: lookup would say None
+    for k in hits:
+        t = toks[k]
         d = gaz.lookup(t.word, context)
         if d is not None and d.name.startswith("某") and d != context:
             continue  # a masked place other than the document's own
