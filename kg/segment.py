@@ -89,7 +89,7 @@ def tokenizer(extra_words: tuple[tuple[str, str], ...] = ()) -> jieba.posseg.POS
     """A fresh jieba POS tokenizer with the domain dictionary loaded, plus
     ``extra_words`` as ``(word, tag)`` pairs (place names as ``ns``; without
     a tag jieba would tag an added word ``x``, like punctuation)."""
-    tk = jieba.Tokenizer()
+    tk = _Tokenizer()
     tk.initialize()
     for word, freq, tag in domain_dictionary():
         tk.add_word(word, freq, tag)
@@ -160,26 +160,42 @@ def _tags(pt: jieba.posseg.POSTokenizer) -> _TagMemo:
     return hit[1]
 
 
+class _Tokenizer(jieba.Tokenizer):
+    """jieba's tokenizer, counting the changes to its dictionary so that
+    :func:`cut` knows when its score table is out of date."""
+
+    version = 0
+
+    def initialize(self, dictionary=None):
+        super().initialize(dictionary)
+        self.version += 1
+
+    def add_word(self, word, freq=None, tag=None):
+        super().add_word(word, freq, tag)
+        self.version += 1
+
+
 class _Table(NamedTuple):
     """A tokenizer's dictionary as :func:`cut` reads it: every word and
-    prefix -> ``log(freq) - log(total)`` (None for a bare prefix)."""
-    total: float
-    size: int
+    prefix -> ``log(freq) - log(total)`` (None for a bare prefix), and the
+    score of a character no word starts with (``log(1) - log(total)``)."""
+    version: int
     score: dict
+    unknown: float
 
 
 _TABLES: dict[int, tuple] = {}
 _MISSING = object()
 
 
-def _table(tk: jieba.Tokenizer) -> _Table:
+def _table(tk: _Tokenizer) -> _Table:
     """The score table of ``tk``, rebuilt whenever its dictionary changed."""
     tk.check_initialized()
     hit = _TABLES.get(id(tk))
-    if hit is None or hit[0] is not tk or hit[1].total != tk.total or hit[1].size != len(tk.FREQ):
+    if hit is None or hit[0] is not tk or hit[1].version != tk.version:
         logtotal = math.log(tk.total)
         score = {w: (math.log(f) - logtotal if f else None) for w, f in tk.FREQ.items()}
-        hit = _TABLES[id(tk)] = (tk, _Table(tk.total, len(tk.FREQ), score))
+        hit = _TABLES[id(tk)] = (tk, _Table(tk.version, score, 0.0 - logtotal))
     return hit[1]
 
 
@@ -189,15 +205,21 @@ _SKIP = jieba.re_skip_default
 
 def cut(tk: jieba.Tokenizer, text: str) -> list[str]:
     """The words of ``text`` exactly as ``tk.cut(text, HMM=True)`` gives
-    them (jieba's accurate mode), computed without jieba's per-sentence DAG
-    dictionary and per-edge logarithms."""
+    them (jieba's accurate mode).  For the pipeline's own tokenizers (see
+    :func:`tokenizer`) they are computed without jieba's per-sentence DAG
+    dictionary and per-edge logarithms; any other tokenizer cuts itself."""
+    if not isinstance(tk, _Tokenizer):
+        return list(tk.cut(text, HMM=True))
     table = _table(tk)
+    score, unknown, freq = table.score, table.unknown, tk.FREQ
     out: list[str] = []
     for k, blk in enumerate(_BLOCK.split(text)):
         if not blk:
             continue
         if k % 2:  # a run of Chinese characters, letters and digits
-            out += _cut_block(blk, table.score, -math.log(tk.total), tk.FREQ)
+            out += _cut_block(blk, score, unknown, freq)
+        elif len(blk) == 1:  # a punctuation mark or a space
+            out.append(blk)
         else:
             for n, x in enumerate(_SKIP.split(blk)):
                 if n % 2:

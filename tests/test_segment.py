@@ -46,4 +46,11 @@ def test_cut_follows_words_added_later():
     tk.add_word("戊己庚辛", 5, "nz")
     assert cut(tk, text) == list(tk.cut(text, HMM=True))
     assert cut(tk, text) != before
-    tk.del_word("戊己庚辛")
+    tk.del_word("戊己庚辛")   # the frequency drops to 0, the total stays
+    assert cut(tk, text) == list(tk.cut(text, HMM=True)) == before
+
+
+def test_cut_of_any_other_tokenizer_is_its_own():
+    import jieba
+    text = SAMPLES[3]
+    assert cut(jieba.dt, text) == list(jieba.dt.cut(text, HMM=True))
