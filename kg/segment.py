@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+import weakref
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate, islice, repeat
@@ -149,15 +150,17 @@ class _TagMemo(dict):
         return tag
 
 
-_TAGS: dict[int, tuple] = {}
+#: POS tokenizer -> (tag memo, size of its table when made); weak, so a
+#: tokenizer dropped by its users takes its memo with it.
+_TAGS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _tags(pt: jieba.posseg.POSTokenizer) -> _TagMemo:
     """The tag memo of a POS tokenizer, rebuilt when its table grew."""
-    hit = _TAGS.get(id(pt))
-    if hit is None or hit[0] is not pt or hit[2] != len(pt.word_tag_tab):
-        hit = _TAGS[id(pt)] = (pt, _TagMemo(pt.word_tag_tab), len(pt.word_tag_tab))
-    return hit[1]
+    hit = _TAGS.get(pt)
+    if hit is None or hit[1] != len(pt.word_tag_tab):
+        hit = _TAGS[pt] = (_TagMemo(pt.word_tag_tab), len(pt.word_tag_tab))
+    return hit[0]
 
 
 class _Tokenizer(jieba.Tokenizer):
@@ -184,19 +187,20 @@ class _Table(NamedTuple):
     unknown: float
 
 
-_TABLES: dict[int, tuple] = {}
+#: Tokenizer -> its score table; weak, as for :data:`_TAGS`.
+_TABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _MISSING = object()
 
 
 def _table(tk: _Tokenizer) -> _Table:
     """The score table of ``tk``, rebuilt whenever its dictionary changed."""
     tk.check_initialized()
-    hit = _TABLES.get(id(tk))
-    if hit is None or hit[0] is not tk or hit[1].version != tk.version:
+    hit = _TABLES.get(tk)
+    if hit is None or hit.version != tk.version:
         logtotal = math.log(tk.total)
         score = {w: (math.log(f) - logtotal if f else None) for w, f in tk.FREQ.items()}
-        hit = _TABLES[id(tk)] = (tk, _Table(tk.version, score, 0.0 - logtotal))
-    return hit[1]
+        hit = _TABLES[tk] = _Table(tk.version, score, 0.0 - logtotal)
+    return hit
 
 
 _BLOCK = jieba.re_han_default
