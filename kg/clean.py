@@ -56,24 +56,17 @@ def _boilerplate_patterns() -> tuple[re.Pattern, ...]:
                  if line.strip() and not line.startswith("#"))
 
 
-@lru_cache(maxsize=None)
-def _boilerplate_regex() -> re.Pattern:
-    """The boilerplate patterns as one regex: a line matches it when it
-    matches any of them."""
-    return re.compile("|".join(f"(?:{p.pattern})" for p in _boilerplate_patterns()) or r"(?!)")
-
-
 _INLINE_CHROME = re.compile(r"(打印本页|关闭窗口|【打印】|【关闭】)\s*")
 
 
 def strip_boilerplate(text: str) -> str:
     """Drop web-page chrome: breadcrumbs, 发布日期/浏览次数/字体 lines,
     关怀版, 热搜词, 打印本页 … (patterns in ``kg/data/boilerplate.txt``)."""
-    chrome = _boilerplate_regex()
+    pats = _boilerplate_patterns()
     out = []
     for line in text.split("\n"):
         s = line.strip()
-        if s and chrome.search(s):
+        if s and any(p.search(s) for p in pats):
             continue
         out.append(_INLINE_CHROME.sub("", line))
     return "\n".join(out)

@@ -531,13 +531,14 @@ def place_mentions(doc_id: str, toks: list[Token], gaz: Gazetteer,
     """Tokens that name a division or region, accepted through the
     document's place (short forms only inside its province)."""
     out = []
-    names = gaz.surfaces()  # a word outside them names no division
-    hits = [k for k, w in enumerate(map(_WORD, toks)) if w in names]
-    if not hits:
+    # a word outside the gazetteer's surfaces names no division
+    named = gaz.surfaces().intersection(map(_WORD, toks))
+    if not named:
         return out
     province = gaz.province_of(context) if context is not None else None
-    for k in hits:
-        t = toks[k]
+    for k, t in enumerate(toks):
+        if t.word not in named:
+            continue
         d = gaz.lookup(t.word, context)
         if d is not None and d.name.startswith("某") and d != context:
             continue  # a masked place other than the document's own
