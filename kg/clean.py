@@ -35,16 +35,17 @@ def to_simplified(text: str, min_share: float = 0.02) -> str:
     file) in simplified characters, 「」 as “”, so the simplified lexicons
     read it; simplified text is left as it is.  Text counts as traditional
     when converting changes at least ``min_share`` of its Chinese characters."""
-    han = sum(1 for c in text if "\u4e00" <= c <= "\u9fff")
+    han = len(_NOT_HAN.sub("", text))
     if not han:
         return text
     converted = _t2s().convert(text)
-    changed = sum(1 for a, b in zip(text, converted) if a != b)
+    changed = 0 if converted == text else sum(map(str.__ne__, text, converted))
     if changed < min_share * han:
         return text
     return converted.translate(_CORNER_QUOTES)
 
 
+_NOT_HAN = re.compile("[^\u4e00-\u9fff]+")
 _CORNER_QUOTES = str.maketrans({"「": "“", "」": "”", "『": "‘", "』": "’"})
 
 
@@ -130,7 +131,7 @@ _RULES = re.compile(r"\|{2,}|^\s*\|\s*$", re.M)
 
 def strip_table_rules(text: str) -> str:
     """Remove runs of ``|`` left by flattened tables."""
-    return _RULES.sub("", text)
+    return _RULES.sub("", text) if "|" in text else text
 
 
 _CJK = "\u4e00-\u9fff"
@@ -208,9 +209,12 @@ def drop_repeated_blocks(text: str, min_run_chars: int = 200, min_para: int = 50
     return "\n".join(p for p, k in zip(paras, keep) if k)
 
 
+_SPACES = re.compile(r"[ \t]{2,}")
+
+
 def tidy_lines(text: str) -> str:
     """Trim every line, squeeze inner runs of spaces, drop empty lines."""
-    lines = (re.sub(r"[ \t]{2,}", " ", ln.strip()) for ln in text.split("\n"))
+    lines = (_SPACES.sub(" ", ln.strip()) for ln in text.split("\n"))
     return "\n".join(ln for ln in lines if ln)
 
 

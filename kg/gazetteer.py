@@ -126,8 +126,9 @@ class Gazetteer:
                     if d.code and d.code not in seen:
                         seen.add(d.code)
                         todo.append(d.code)
-            hit = cache[context] = tuple(d for d in self.divisions
-                                         if id(d) in found or d == context)
+            # a division equal to the context bears its name
+            found.update(id(d) for d in self.by_name.get(context.name, ()) if d == context)
+            hit = cache[context] = tuple(d for d in self.divisions if id(d) in found)
         return hit
 
     def province_of(self, d: Division | None) -> Division | None:
@@ -136,6 +137,15 @@ class Gazetteer:
         if d.level == 1:
             return d
         return next((x for x in self._chain(d.parent) if x.level == 1), None)
+
+    def surfaces(self) -> frozenset[str]:
+        """Every full name, alias and short form: a word outside this set
+        names no division (:meth:`lookup` gives None); computed once."""
+        hit = self.__dict__.get("_surfaces")
+        if hit is None:
+            hit = self.__dict__["_surfaces"] = frozenset(
+                [w for w, v in self.by_name.items() if v] + [w for w, v in self.by_short.items() if v])
+        return hit
 
     def lookup(self, surface: str, context: Division | None = None) -> Division | None:
         """The division a surface form names, given the document's place.

@@ -8,16 +8,20 @@ plus every lexicon name) and its own ``POSTokenizer``.
 from __future__ import annotations
 
 import logging
+import math
 import re
+import weakref
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate, islice, repeat
 from importlib import resources
 from typing import NamedTuple
 
 import jieba
 import jieba.posseg
+from jieba import finalseg
 
-__all__ = ["Sentence", "split_sentences", "Token", "tokenizer", "tokens"]
+__all__ = ["Sentence", "split_sentences", "Token", "tokenizer", "tokens", "cut"]
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -33,7 +37,13 @@ class Sentence:
 
 def split_sentences(text: str) -> list[Sentence]:
     """Sentences (ended by 。!?; or a line break) with offsets into ``text``.
-    Closing quotes after the stop stay with the sentence."""
+    Closing quotes after the stop stay with the sentence.  The last few
+    texts' sentences are remembered: a document is split by several stages."""
+    return list(_sentences(text))
+
+
+@lru_cache(maxsize=4)
+def _sentences(text: str) -> tuple[Sentence, ...]:
     out, start = [], 0
     for m in _END.finditer(text):
         end = m.end()
@@ -42,7 +52,7 @@ def split_sentences(text: str) -> list[Sentence]:
         _add(out, text, start, end)
         start = end
     _add(out, text, start, len(text))
-    return out
+    return tuple(out)
 
 
 def _add(out, text, start, end):
@@ -80,7 +90,7 @@ def tokenizer(extra_words: tuple[tuple[str, str], ...] = ()) -> jieba.posseg.POS
     """A fresh jieba POS tokenizer with the domain dictionary loaded, plus
     ``extra_words`` as ``(word, tag)`` pairs (place names as ``ns``; without
     a tag jieba would tag an added word ``x``, like punctuation)."""
-    tk = jieba.Tokenizer()
+    tk = _Tokenizer()
     tk.initialize()
     for word, freq, tag in domain_dictionary():
         tk.add_word(word, freq, tag)
@@ -113,16 +123,181 @@ def _tag(word: str, table: dict) -> str:
 def tokens(text: str, offset: int = 0, pos_tokenizer=None) -> list[Token]:
     """Tokens of ``text`` with POS tags and offsets (``offset`` added).
 
-    Segmentation is jieba's own (with its HMM for unknown words); tags come
-    from jieba's dictionary, which is several times faster than jieba's
-    character-level POS model and as good for what the extractors ask:
-    is this a verb, a place, a name."""
+    Segmentation is jieba's own (with its HMM for unknown words, see
+    :func:`cut`); tags come from jieba's dictionary, which is several times
+    faster than jieba's character-level POS model and as good for what the
+    extractors ask: is this a verb, a place, a name."""
     pt = pos_tokenizer or tokenizer()
-    table = pt.word_tag_tab
-    out, i = [], offset
-    append, get = out.append, table.get
-    for w in pt.tokenizer.cut(text, HMM=True):
-        j = i + len(w)
-        append(Token(i, j, w, get(w) or _tag(w, table)))
-        i = j
+    words = cut(pt.tokenizer, text)
+    bounds = list(accumulate(map(len, words), initial=offset))
+    tags = map(_tags(pt).__getitem__, words)
+    return list(map(_new_tuple, repeat(Token), zip(bounds, islice(bounds, 1, None), words, tags)))
+
+
+_new_tuple = tuple.__new__
+
+
+class _TagMemo(dict):
+    """Word -> tag as :func:`_tag` gives it: the dictionary's tags, and the
+    others worked out when a word is first met."""
+
+    def __init__(self, table: dict) -> None:
+        super().__init__((w, t) for w, t in table.items() if t)
+        self.table = table
+
+    def __missing__(self, word: str) -> str:
+        tag = self[word] = _tag(word, self.table)
+        return tag
+
+
+#: POS tokenizer -> (tag memo, size of its table when made); weak, so a
+#: tokenizer dropped by its users takes its memo with it.
+_TAGS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _tags(pt: jieba.posseg.POSTokenizer) -> _TagMemo:
+    """The tag memo of a POS tokenizer, rebuilt when its table grew."""
+    hit = _TAGS.get(pt)
+    if hit is None or hit[1] != len(pt.word_tag_tab):
+        hit = _TAGS[pt] = (_TagMemo(pt.word_tag_tab), len(pt.word_tag_tab))
+    return hit[0]
+
+
+class _Tokenizer(jieba.Tokenizer):
+    """jieba's tokenizer, counting the changes to its dictionary so that
+    :func:`cut` knows when its score table is out of date."""
+
+    version = 0
+
+    def initialize(self, dictionary=None):
+        super().initialize(dictionary)
+        self.version += 1
+
+    def add_word(self, word, freq=None, tag=None):
+        super().add_word(word, freq, tag)
+        self.version += 1
+
+
+class _Table(NamedTuple):
+    """A tokenizer's dictionary as :func:`cut` reads it: every word and
+    prefix -> ``log(freq) - log(total)`` (None for a bare prefix), and the
+    score of a character no word starts with (``log(1) - log(total)``)."""
+    version: int
+    score: dict
+    unknown: float
+
+
+#: Tokenizer -> its score table; weak, as for :data:`_TAGS`.
+_TABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_MISSING = object()
+
+
+def _table(tk: _Tokenizer) -> _Table:
+    """The score table of ``tk``, rebuilt whenever its dictionary changed."""
+    tk.check_initialized()
+    hit = _TABLES.get(tk)
+    if hit is None or hit.version != tk.version:
+        logtotal = math.log(tk.total)
+        score = {w: (math.log(f) - logtotal if f else None) for w, f in tk.FREQ.items()}
+        hit = _TABLES[tk] = _Table(tk.version, score, 0.0 - logtotal)
+    return hit
+
+
+_BLOCK = jieba.re_han_default
+_SKIP = jieba.re_skip_default
+
+
+def cut(tk: jieba.Tokenizer, text: str) -> list[str]:
+    """The words of ``text`` exactly as ``tk.cut(text, HMM=True)`` gives
+    them (jieba's accurate mode).  For the pipeline's own tokenizers (see
+    :func:`tokenizer`) they are computed without jieba's per-sentence DAG
+    dictionary and per-edge logarithms; any other tokenizer cuts itself."""
+    if not isinstance(tk, _Tokenizer):
+        return list(tk.cut(text, HMM=True))
+    table = _table(tk)
+    score, unknown, freq = table.score, table.unknown, tk.FREQ
+    out: list[str] = []
+    for k, blk in enumerate(_BLOCK.split(text)):
+        if not blk:
+            continue
+        if k % 2:  # a run of Chinese characters, letters and digits
+            out += _cut_block(blk, score, unknown, freq)
+        elif len(blk) == 1:  # a punctuation mark or a space
+            out.append(blk)
+        else:
+            for n, x in enumerate(_SKIP.split(blk)):
+                if n % 2:
+                    out.append(x)
+                else:
+                    out.extend(x)
     return out
+
+
+def _route(block: str, score: dict, fallback: float) -> list[int]:
+    """For every position of ``block``, the end of the word that starts
+    there on jieba's most probable path (its ``calc`` over ``get_DAG``:
+    the best ``score + best[end]``, the longest word on a tie)."""
+    n = len(block)
+    best = [0.0] * (n + 1)
+    best[n] = 0
+    end = list(range(1, n + 1))
+    get = score.get
+    missing = _MISSING
+    for k in range(n - 1, -1, -1):
+        v = get(block[k], missing)
+        if v is missing:  # no word starts with this character
+            best[k] = fallback + best[k + 1]
+            continue
+        top = _NO_PATH if v is None else v + best[k + 1]
+        i = k + 1
+        while i < n:
+            v = get(block[k:i + 1], missing)
+            if v is missing:
+                break
+            i += 1
+            if v is not None:
+                s = v + best[i]
+                if s >= top:
+                    top = s
+                    end[k] = i
+        best[k] = fallback + best[k + 1] if top == _NO_PATH else top
+    return end
+
+
+_NO_PATH = float("-inf")
+
+
+@lru_cache(maxsize=65536)
+def _hmm(buf: str) -> tuple[str, ...]:
+    """jieba's HMM segmentation of a run of characters its dictionary lacks."""
+    return tuple(finalseg.cut(buf))
+
+
+def _cut_block(block: str, score: dict, fallback: float, freq: dict) -> list[str]:
+    """jieba's ``__cut_DAG``: dictionary words on the best path, and runs of
+    single characters the dictionary lacks as a word handed to the HMM."""
+    end = _route(block, score, fallback)
+    out: list[str] = []
+    n, x, buf = len(block), 0, ""
+    while x < n:
+        y = end[x]
+        if y - x == 1:
+            buf += block[x]
+        else:
+            if buf:
+                _flush(buf, freq, out)
+                buf = ""
+            out.append(block[x:y])
+        x = y
+    if buf:
+        _flush(buf, freq, out)
+    return out
+
+
+def _flush(buf: str, freq: dict, out: list[str]) -> None:
+    if len(buf) == 1:
+        out.append(buf)
+    elif not freq.get(buf):
+        out += _hmm(buf)
+    else:
+        out.extend(buf)

@@ -9,7 +9,8 @@ document and resolves overlaps.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import lru_cache, wraps
+from operator import itemgetter
 
 from ..gazetteer import Division, Gazetteer
 from ..lexicon import Lexicon, Suffix
@@ -67,16 +68,30 @@ _GLUED = re.compile(r"^(.{3,}?(?:行动|工程|计划))(.{3,}(?:行动|工程|�
 _EDITION = re.compile(r"(第[一二三四五六七八九十百\d]+届|首届)[^,。;:、,;:!?“”《》()()]{0,30}$")
 
 
+_QUOTE_MARKS = re.compile(r"[“”\"《》「」『』'‘’]")
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
+_NO_WORD = re.compile(r"[\d\W_]+")
+_NUMBERED_SET = re.compile(r"\d+条")
+_NUMBERED_SET_END = re.compile(r"\d+条$")
+_ALNUM = re.compile(r"[\dA-Za-z]+")
+_PARALLEL = re.compile(r"[、,]")
+_YEAR_WORD = re.compile(r"(19|20)\d\d")
+_ITEM_NUMBER = re.compile(r"[一二三四五六七八九十\d]+是|\d+\.?|\*+")
+_COUNT_WORD = re.compile(r"[\d*.%]+[个所名项批]?")
+_ORDINAL_END = re.compile(r"第[一二三四五六七八九十百\d]+$")
+_NUMERAL_START = re.compile(r"[一二三四五六七八九十两百千万\d]")
+
+
 def strip_quotes(s: str) -> str:
-    return re.sub(r"[“”\"《》「」『』'‘’]", "", s).strip()
+    return _QUOTE_MARKS.sub("", s).strip()
 
 
 def _ok_core(core: str) -> bool:
     """A quoted core is a name if, masks aside, it keeps two Chinese
     characters or letters and is not a bare number or punctuation."""
     bare = _MASK.sub("", core)
-    return len(_CJK.findall(bare)) + len(re.findall(r"[A-Za-z]", bare)) >= 2 and \
-        not re.fullmatch(r"[\d\W_]+", bare)
+    return len(_CJK.findall(bare)) + len(_LATIN_LETTER.findall(bare)) >= 2 and \
+        not _NO_WORD.fullmatch(bare)
 
 
 def title_mentions(doc_id: str, s: Sentence) -> list[Mention]:
@@ -98,9 +113,10 @@ def title_mentions(doc_id: str, s: Sentence) -> list[Mention]:
 _SUFFIX_TABLES: dict[int, tuple] = {}
 
 
-def _suffix_tables(lex: Lexicon) -> tuple[dict, dict, dict]:
-    """Every suffix by its text, the bare ones by their text, and the bare
-    ones' texts by type: made once per lexicon, not per sentence."""
+def _suffix_tables(lex: Lexicon) -> tuple[dict, dict, dict, re.Pattern, re.Pattern]:
+    """Every suffix by its text, the bare ones by their text, the bare
+    ones' texts by type, and the regexes of all suffixes and of the bare
+    ones: made once per lexicon, not per sentence."""
     hit = _SUFFIX_TABLES.get(id(lex))
     if hit is None or hit[0] is not lex:
         by_suffix = {x.suffix: x for x in lex.suffixes}
@@ -108,7 +124,8 @@ def _suffix_tables(lex: Lexicon) -> tuple[dict, dict, dict]:
         by_type: dict[str, set[str]] = {}
         for x in bare.values():
             by_type.setdefault(x.type, set()).add(x.suffix)
-        hit = _SUFFIX_TABLES[id(lex)] = (lex, by_suffix, bare, by_type)
+        hit = _SUFFIX_TABLES[id(lex)] = (lex, by_suffix, bare, by_type,
+                                         _suffix_regex(tuple(by_suffix)), _suffix_regex(tuple(bare)))
     return hit[1:]
 
 
@@ -160,7 +177,21 @@ def _ordinary_word(core: str, freq: dict, lex: Lexicon) -> bool:
         and core not in _pattern_words(lex)
 
 
-@lru_cache(maxsize=8)
+def _per_lexicon(fn):
+    """Memoise ``fn(lex)`` by the lexicon's identity: hashing a lexicon
+    hashes all its tables, which costs more than the work it would save."""
+    cache: dict[int, tuple] = {}
+
+    @wraps(fn)
+    def by_identity(lex: Lexicon):
+        hit = cache.get(id(lex))
+        if hit is None or hit[0] is not lex:
+            hit = cache[id(lex)] = (lex, fn(lex))
+        return hit[1]
+    return by_identity
+
+
+@_per_lexicon
 def _pattern_words(lex: Lexicon) -> frozenset[str]:
     return frozenset(p for _, p, _ in lex.patterns)
 
@@ -172,16 +203,17 @@ def quoted_mentions(doc_id: str, s: Sentence, lex: Lexicon, toks: list[Token] = 
     quote (台州市职业院校“双高计划”) where they can belong to a name.  The
     suffix decides the type; a bare quoted name is an Initiative."""
     out = []
-    by_suffix, _, _ = _suffix_tables(lex)
-    rx = _suffix_regex(tuple(by_suffix))
-    starts = {t.start: k for k, t in enumerate(toks)}
+    if "“" not in s.text and '"' not in s.text:
+        return out  # no quote, no quoted name
+    by_suffix, _, _, rx, _ = _suffix_tables(lex)
+    starts = None
     transitions = [(t.start(), t.end()) for t in _TRANSITION.finditer(s.text)]
     for m in _QUOTED.finditer(s.text):
         core = m.group(1).strip()
         run_end = _QUOTE_RUN.match(s.text, m.end()).end()
         after = s.text[run_end:run_end + 6]
         sm = _suffix_after(s.text, m.end(), rx, lex.boundaries)
-        numbered = re.fullmatch(r"\d+条", core) or (sm and re.fullmatch(r"[\dA-Za-z]+", core))
+        numbered = _NUMBERED_SET.fullmatch(core) or (sm and _ALNUM.fullmatch(core))
         if not _ok_core(core) and not numbered or (not sm and _not_a_name_after(after, lex)):
             continue
         if not sm and freq is not None and _ordinary_word(core, freq, lex):
@@ -203,7 +235,7 @@ def quoted_mentions(doc_id: str, s: Sentence, lex: Lexicon, toks: list[Token] = 
                                    "quoted"))
             continue
         end, etype, name = m.end(), "Initiative", core
-        if not sm and re.search(r"[、,]", core):
+        if not sm and _PARALLEL.search(core):
             continue  # a slogan of parallel phrases (抓师德、强师风), not a name
         if not sm and len(core) <= 3 and core.endswith("者"):
             continue  # a role (监督者, 指导者)
@@ -217,9 +249,11 @@ def quoted_mentions(doc_id: str, s: Sentence, lex: Lexicon, toks: list[Token] = 
                 name = core + gap + suffix if suf.keep or gap else core
         elif s.text[max(0, m.start() - 2):m.start()] in _HOLD_VERBS:
             etype = "Event"  # 举办“开学家长第一课”
-        if re.fullmatch(r"\d+条", core) or re.search(r"\d+条$", name):
+        if _NUMBERED_SET.fullmatch(core) or _NUMBERED_SET_END.search(name):
             etype = "Programme"  # 减负40条: a numbered set of measures
         start = s.start + m.start()
+        if starts is None:  # token offsets, once a quoted name gets this far
+            starts = {t.start: k for k, t in enumerate(toks)}
         k = starts.get(start)
         if k:
             left_start = _noun_prefix(toks, k, lex.boundaries)
@@ -236,6 +270,8 @@ def quoted_mentions(doc_id: str, s: Sentence, lex: Lexicon, toks: list[Token] = 
 
 
 _GAP = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]{0,8}")
+#: What every numbered school name holds: a numeral and 中, 高 or 小.
+_NUMBERED_CORE = re.compile(r"[一二三四五六七八九十][中高小]")
 _NUMBERED_SCHOOL = re.compile(r"([\u4e00-\u9fff]{1,3}?)([一二三四五六七八九十]{1,2})(中|高|小)(?![\u4e00-\u9fff]?[学心国华文央])")
 
 
@@ -251,10 +287,17 @@ def _suffix_after(text: str, pos: int, rx: re.Pattern, boundaries) -> tuple[str,
         m = rx.match(text, pos + k)
         if m:
             words = text[pos:pos + k]
-            if any(b in words for b in boundaries if len(b) >= 2) or m.group(0) in ("建设", "工作", "活动"):
+            if _holds_boundary(words, boundaries) or m.group(0) in ("建设", "工作", "活动"):
                 return None
             return words, m.group(0), m.end()
     return None
+
+
+def _holds_boundary(words: str, boundaries) -> bool:
+    """Whether a boundary word of two or more characters stands inside
+    ``words`` (a short gap: its substrings are looked up)."""
+    n = len(words)
+    return any(words[i:j] in boundaries for i in range(n - 1) for j in range(i + 2, n + 1))
 
 
 _LEADING_JOINERS = "和与及、的"
@@ -299,7 +342,7 @@ def _left_edge(toks: list[Token], idx: int, boundaries: frozenset[str],
         elif _MASKED_TOKEN.fullmatch(w) or (w in _CONNECTORS and i - 1 > 0
                                              and toks[i - 2].pos not in _STOP_POS):
             pass  # a masked character (思政*化联盟) or a connector (5+2, 天府·仁寿, 2.0)
-        elif w in boundaries or t.pos in _STOP_POS or any(c in _PUNCT for c in w) \
+        elif w in boundaries or t.pos in _STOP_POS or not _PUNCT.isdisjoint(w) \
                 or (len(w) >= 4 and (w[:2] in boundaries or w[-2:] in boundaries)
                     and (t.pos[:1] in "vdail" or (w[:2] in boundaries and w[2:4] in boundaries))):
             inner_verb = inner_verbs and i == idx and len(w) == 2 and w in boundaries \
@@ -310,12 +353,12 @@ def _left_edge(toks: list[Token], idx: int, boundaries: frozenset[str],
             break
         length += len(w)
         i -= 1
-    while i < idx and not (re.fullmatch(r"(19|20)\d\d", toks[i].word) and toks[i + 1].word.startswith("年")) \
+    while i < idx and not (_YEAR_WORD.fullmatch(toks[i].word) and toks[i + 1].word.startswith("年")) \
             and (toks[i].word in boundaries or toks[i].word in "()()“”"
-                       or re.fullmatch(r"[一二三四五六七八九十\d]+是|\d+\.?|\*+", toks[i].word)
+                       or _ITEM_NUMBER.fullmatch(toks[i].word)
                        or toks[i].pos == "q"
-                       or toks[i].pos == "m" and re.fullmatch(r"[\d*.%]+[个所名项批]?", toks[i].word)
-                       and not re.fullmatch(r"(19|20)\d\d", toks[i].word)):
+                       or toks[i].pos == "m" and _COUNT_WORD.fullmatch(toks[i].word)
+                       and not _YEAR_WORD.fullmatch(toks[i].word)):
         i += 1
     start = toks[i].start if i < idx else toks[idx].start
     if i < idx and len(toks[i].word) > 1 and toks[i].word[0] in _LEADING_JOINERS:
@@ -345,7 +388,7 @@ def _valid(etype: str, left: list[Token], suffix: str, text_before: str) -> bool
             any(t.pos in _PERSON_PLACE_POS for t in left)
             or any(t.pos == "nt" and (suffix.endswith(("大学", "学院")) or t.word.endswith(("大学", "学院")))
                    for t in left)  # 北京大学, 清华大学附属中学
-            or re.search(r"第[一二三四五六七八九十百\d]+$", left_text) is not None)
+            or _ORDINAL_END.search(left_text) is not None)
     if etype == "Agency":
         if left_text in _ORGAN_WORDS:
             return False  # 党委教育工委: an organ of no named body
@@ -376,12 +419,13 @@ def suffix_mentions(doc_id: str, s: Sentence, toks: list[Token], lex: Lexicon) -
     """Unquoted names by grammar: words + a type suffix (永宁中学,
     台州市教育局, 健康学校工程, 台州职业教育大会), the suffix aligned on token
     boundaries so that 中小学 never yields 小学."""
-    _, bare, bare_by_type = _suffix_tables(lex)
-    rx = _suffix_regex(tuple(bare))
-    starts = {t.start: k for k, t in enumerate(toks)}
-    ending = {t.end: k for k, t in enumerate(toks)}
+    _, bare, bare_by_type, _, rx = _suffix_tables(lex)
+    starts = ending = None
     out = []
     for m in rx.finditer(s.text):
+        if starts is None:  # token offsets, once a suffix is seen
+            starts = {t.start: k for k, t in enumerate(toks)}
+            ending = {t.end: k for k, t in enumerate(toks)}
         a, b = s.start + m.start(), s.start + m.end()
         if b not in ending and not (b + 2 in ending and s.text[m.end():m.end() + 2] == "工作"):
             continue  # …试点工作: jieba glues 工作 to the word before it
@@ -439,7 +483,7 @@ def suffix_mentions(doc_id: str, s: Sentence, toks: list[Token], lex: Lexicon) -
         text = s.text[start - s.start:m.end()]
         before = s.text[start - s.start - 1:start - s.start]
         if before == "等" and suf.type in ("Initiative", "Event") \
-                and not re.match(r"[一二三四五六七八九十两百千万\d]", text):
+                and not _NUMERAL_START.match(text):
             continue  # 师德师风、乱收费等专项治理行动: a kind of action, not a name
         quoted = before == "“" and s.text[m.end():m.end() + 1] == "”"
         if suf.type == "Place" and quoted:
@@ -454,12 +498,16 @@ def suffix_mentions(doc_id: str, s: Sentence, toks: list[Token], lex: Lexicon) -
 def pattern_mentions(doc_id: str, s: Sentence, lex: Lexicon, toks: list[Token] = ()) -> list[Mention]:
     """Names listed in the lexicon's JSONL patterns (教育部, 公民同招 …),
     where they stand on token boundaries (教育部门 is no 教育部)."""
-    starts = {t.start for t in toks}
-    ends = {t.end for t in toks}
     out = []
+    if _any_pattern(lex).search(s.text) is None:
+        return out  # no pattern occurs in the sentence
+    starts = ends = None
     for label, pattern, canonical in lex.patterns:
         if pattern not in s.text:
             continue
+        if starts is None:  # token offsets, once a pattern is seen
+            starts = {t.start for t in toks}
+            ends = {t.end for t in toks}
         for m in re.finditer(re.escape(pattern), s.text):
             a, b = s.start + m.start(), s.start + m.end()
             if toks and (a not in starts or b not in ends):
@@ -468,13 +516,29 @@ def pattern_mentions(doc_id: str, s: Sentence, lex: Lexicon, toks: list[Token] =
     return out
 
 
+@_per_lexicon
+def _any_pattern(lex: Lexicon) -> re.Pattern:
+    """A regex that finds a sentence holding any of the lexicon's patterns."""
+    pats = sorted({p for _, p, _ in lex.patterns}, key=len, reverse=True)
+    return re.compile("|".join(re.escape(p) for p in pats) or r"(?!)")
+
+
+_WORD = itemgetter(2)  # a token's word
+
+
 def place_mentions(doc_id: str, toks: list[Token], gaz: Gazetteer,
                    context: Division | None) -> list[Mention]:
     """Tokens that name a division or region, accepted through the
     document's place (short forms only inside its province)."""
     out = []
+    # a word outside the gazetteer's surfaces names no division
+    named = gaz.surfaces().intersection(map(_WORD, toks))
+    if not named:
+        return out
     province = gaz.province_of(context) if context is not None else None
     for k, t in enumerate(toks):
+        if t.word not in named:
+            continue
         d = gaz.lookup(t.word, context)
         if d is not None and d.name.startswith("某") and d != context:
             continue  # a masked place other than the document's own
@@ -498,7 +562,7 @@ def numbered_school_mentions(doc_id: str, s: Sentence, gaz: Gazetteer,
     """Short names of numbered schools: a place (or its first character)
     and a number: 台州一中, 黄二高.  The place must be the document's own or
     lie inside it, so 十一中 in a sentence about anything else is no school."""
-    if context is None:
+    if context is None or not _NUMBERED_CORE.search(s.text):
         return []
     prefixes = _local_prefixes(gaz, context)
     out = []
@@ -531,6 +595,14 @@ def _abbreviation_regex(shorts: tuple[str, ...]) -> re.Pattern:
     return re.compile(rf"([\u4e00-\u9fff])({alts})")
 
 
+@_per_lexicon
+def _abbreviations(lex: Lexicon) -> tuple[dict[str, str], re.Pattern]:
+    """The lexicon's school abbreviations (short ending -> full ending) and
+    the regex finding them after a character."""
+    full = dict(lex.school_abbreviations)
+    return full, _abbreviation_regex(tuple(full))
+
+
 def abbreviated_school_mentions(doc_id: str, s: Sentence, lex: Lexicon, gaz: Gazetteer,
                                 context: Division | None) -> list[Mention]:
     """Schools shortened to a place's first character and a short ending,
@@ -538,9 +610,9 @@ def abbreviated_school_mentions(doc_id: str, s: Sentence, lex: Lexicon, gaz: Gaz
     if context is None or not lex.school_abbreviations:
         return []
     initials = _initials(gaz, context)
-    full = dict(lex.school_abbreviations)
+    full, rx = _abbreviations(lex)
     out = []
-    for m in _abbreviation_regex(tuple(full)).finditer(s.text):
+    for m in rx.finditer(s.text):
         place = initials.get(m.group(1))
         before, after = s.text[m.start() - 1:m.start()], s.text[m.end():m.end() + 1]
         if place is None or not (before in ("、", "和", "与", "及") and before

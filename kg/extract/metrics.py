@@ -28,6 +28,8 @@ _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四":
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 _SCALE = {"万": 10_000, "亿": 100_000_000}
 _NUM = r"(\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千]+)"
+#: A character every number of :data:`_NUM` opens with.
+_NUMERAL = re.compile(r"[\d零〇一二两三四五六七八九十百千]")
 _COMPARATORS = (("下降", "decrease"), ("减少", "decrease"), ("降低", "decrease"),
                 ("提高", "increase"), ("增长", "increase"), ("提升", "increase"),
                 ("增加", "increase"), ("不超过", "le"), ("不低于", "ge"), ("超过", "gt"),
@@ -49,7 +51,7 @@ def load_units() -> tuple[tuple[str, str, float], ...]:
 
 def parse_number(s: str) -> float | None:
     """``4.4`` -> 4.4, ``三十`` -> 30, ``百`` -> 100, ``一百二十`` -> 120."""
-    if re.fullmatch(r"\d+(?:\.\d+)?", s):
+    if _DECIMAL.fullmatch(s):
         return float(s)
     total, cur = 0, 0
     for ch in s:
@@ -70,13 +72,25 @@ def _pattern() -> re.Pattern:
 
 
 _YEAR = re.compile(r"(20\d{2})年")
+_DECIMAL = re.compile(r"\d+(?:\.\d+)?")
+_AFTER_END = re.compile(r"[,;、。,:的]")
+_LINK_VERB_END = re.compile(r"(达到|达|为|占|超过)$")
+_CLAUSE = re.compile(r"[^,;、,:]+")
+_MONEY_AFTER = re.compile(r"(投资|资金|经费|元)")
+_YEAR_NUMBER = re.compile(r"(19|20)\d{2}")
+
+
+@lru_cache(maxsize=1)
+def _unit_table() -> dict[str, tuple[str, float]]:
+    """Unit surface -> (canonical unit, multiplier), made once."""
+    return {u: (c, mult) for u, c, mult in load_units()}
 
 
 def _indicator(clause: str, a: int, b: int) -> str:
     before = _TRIM.sub("", clause[:a].strip(" :“”"))
     after = clause[b:].strip(" :“”")
-    after = re.split(r"[,;、。,:的]", after)[0] if after else ""
-    if len(before) >= 2 and not re.search(r"(达到|达|为|占|超过)$", clause[:a]):
+    after = _AFTER_END.split(after)[0] if after else ""
+    if len(before) >= 2 and not _LINK_VERB_END.search(clause[:a]):
         text = before if len(after) > 12 or not after else before + after
     else:
         text = before + after
@@ -93,26 +107,29 @@ def _comparator(clause: str, a: int, b: int) -> str:
 
 def extract_metrics(doc: Document, index: SentenceIndex) -> list[Metric]:
     """Every number with a unit in the document, as a metric."""
-    units = {u: (c, mult) for u, c, mult in load_units()}
+    units = _unit_table()
     marks = year_marks(doc.text)
     modes = mode_marks(doc.text, doc.title)
     out = []
+    pattern = _pattern()
     for s in index.sentences:
-        for cm in re.finditer(r"[^,;、,:]+", s.text):
+        if not _NUMERAL.search(s.text):
+            continue  # no number, no metric
+        for cm in _CLAUSE.finditer(s.text):
             clause = cm.group(0)
-            for m in _pattern().finditer(clause):
+            for m in pattern.finditer(clause):
                 pct, num, scale, approx, unit = m.groups()
                 if pct:
                     unit = "%"
                 a, b = m.start(), m.end()
                 prev = clause[max(0, a - 1):a]
                 nxt = clause[b:b + 1]
-                if not unit and scale and re.match(r"(投资|资金|经费|元)", clause[b:b + 2]):
+                if not unit and scale and _MONEY_AFTER.match(clause[b:b + 2]):
                     unit = "元"  # 30亿投资
                 if not unit:
                     continue
                 if (prev and prev in "第-—~《") or prev.isdigit() \
-                        or re.fullmatch(r"(19|20)\d{2}", num):
+                        or _YEAR_NUMBER.fullmatch(num):
                     continue
                 if unit in ("个", "名", "所", "项", "门") and nxt and nxt in "月年":
                     continue  # 3个月, not a count
