@@ -96,7 +96,9 @@ def tokenizer(extra_words: tuple[tuple[str, str], ...] = ()) -> jieba.posseg.POS
         tk.add_word(word, freq, tag)
     for w, tag in extra_words:
         tk.add_word(w, None, tag)
-    return jieba.posseg.POSTokenizer(tk)
+    pt = jieba.posseg.POSTokenizer(tk)
+    pt.makesure_userdict_loaded()  # the added words' tags (jieba reads them only in its own cut)
+    return pt
 
 
 _HAN = re.compile(r"[\u4e00-\u9fff]")

@@ -54,3 +54,13 @@ def test_cut_of_any_other_tokenizer_is_its_own():
     import jieba
     text = SAMPLES[3]
     assert cut(jieba.dt, text) == list(jieba.dt.cut(text, HMM=True))
+
+
+def test_words_the_pipeline_adds_carry_their_own_tags(pipeline_tokenizer):
+    """The tags the pipeline gives the words it adds (lexicon names nz,
+    places ns) are the tags the extractors see, not jieba's guesses."""
+    from kg.segment import tokens
+    tags = {t.word: t.pos for t in tokens("市教育局推进教共体建设,覆盖龙湾区。", 0,
+                                          pipeline_tokenizer)}
+    assert tags["教共体"] == "nz"
+    assert tags["龙湾区"] == "ns"
