@@ -6,8 +6,6 @@ only wires them together.
 """
 from __future__ import annotations
 
-import contextlib
-import gc
 import os
 import tempfile
 import time
@@ -24,8 +22,8 @@ from .extract.metrics import attach_entities, extract_metrics
 from .extract.relations import RelationPool, document_relations, place_relations
 from .gazetteer import Division, Gazetteer, load_gazetteer
 from .graph import build_graph, write_graph_json
-from .io import (LARGE_BYTES, die_with_parent, folder_lock, list_documents, read_document,
-                 split_large, write_all_atomic)
+from .io import (LARGE_BYTES, collector_paused, die_with_parent, folder_lock, list_documents,
+                 read_document, split_large, write_all_atomic)
 from .lexicon import Lexicon, load_lexicon
 from .meta import read_meta
 from .model import Document, Entity, Extraction, Mention, Relation
@@ -253,22 +251,6 @@ def _run(todo: list[tuple[str, str, str | None]], lexicon_dir, workers: int,
     return out
 
 
-@contextlib.contextmanager
-def _gc_paused():
-    """Python's cyclic garbage collector off for a while: a build makes
-    millions of small acyclic objects (mentions, evidence, relations, graph
-    attributes), and every full collection would walk all of them again
-    (it took half of the corpus-wide stage).  Reference counting still frees
-    everything the build drops."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
 def build(paths, out_dir: Path | None = None, lexicon_dir: str | None = None,
           strict: bool = False, progress=None, workers: int = 1,
           scheduler: str | None = None, cache: bool = True,
@@ -283,7 +265,7 @@ def build(paths, out_dir: Path | None = None, lexicon_dir: str | None = None,
     reported in ``BuildResult.skipped`` (with ``strict`` the first one
     raises :class:`InputError`).  ``progress(n)`` is called as files are
     done."""
-    with _gc_paused():
+    with collector_paused():
         return _build(paths, out_dir, lexicon_dir, strict, progress, workers, scheduler, cache,
                       large_bytes, part_chars)
 

@@ -43,9 +43,7 @@ https://w3id.org/edukg/id/place-1 https://w3id.org/edukg/id/doc/%E5%8F%B0%E5%B7%
 from __future__ import annotations
 
 import datetime as _dt
-import gc
 import hashlib
-from contextlib import contextmanager
 from functools import lru_cache
 import json
 import math
@@ -61,7 +59,7 @@ from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from .errors import GraphError
-from .io import write_atomic
+from .io import collector_paused, write_atomic
 from .model import ENTITY_TYPES, PREDICATES
 from .vocab import EDUKG
 
@@ -147,37 +145,27 @@ def _text(value) -> str:
     return "" if value is None else str(value)
 
 
-_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"}
-_NEEDS_ESCAPE = re.compile(r'[\\"\n\r\x00-\x1f\x7f]')
-
-
-def _escape(text: str) -> str:
-    """``text`` escaped for an N-Triples string."""
-    if _NEEDS_ESCAPE.search(text) is None:
-        return text
-
+def _escaper(escapes: dict[str, str], needs: re.Pattern):
+    """A function escaping a string literal's text: the characters
+    ``needs`` matches become their entry of ``escapes``, else ``\\uXXXX``."""
     def one(m: re.Match) -> str:
         c = m.group(0)
-        return _ESCAPES.get(c) or f"\\u{ord(c):04X}"
-    return _NEEDS_ESCAPE.sub(one, text)
+        return escapes.get(c) or f"\\u{ord(c):04X}"
+
+    def escape(text: str) -> str:
+        return text if needs.search(text) is None else needs.sub(one, text)
+    return escape
 
 
-#: Turtle string escapes, as pyoxigraph writes them (so the Turtle written
-#: here is byte for byte what pyoxigraph's serializer gives).
-_TTL_ESCAPES = {"\\": "\\\\", '"': '\\"', "\b": "\\b", "\t": "\\t", "\n": "\\n",
-                "\f": "\\f", "\r": "\\r"}
-_TTL_NEEDS_ESCAPE = re.compile('[\\\\"\x00-\x1f\x7f\ufffe\uffff]')
+#: ``text`` escaped for an N-Triples string.
+_escape = _escaper({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"},
+                   re.compile(r'[\\"\n\r\x00-\x1f\x7f]'))
 
-
-def _ttl_escape(text: str) -> str:
-    """``text`` escaped for a Turtle string (``"…"``)."""
-    if _TTL_NEEDS_ESCAPE.search(text) is None:
-        return text
-
-    def one(m: re.Match) -> str:
-        c = m.group(0)
-        return _TTL_ESCAPES.get(c) or f"\\u{ord(c):04X}"
-    return _TTL_NEEDS_ESCAPE.sub(one, text)
+#: ``text`` escaped for a Turtle string (``"…"``), as pyoxigraph writes it
+#: (so the Turtle written here is byte for byte what its serializer gives).
+_ttl_escape = _escaper({"\\": "\\\\", '"': '\\"', "\b": "\\b", "\t": "\\t", "\n": "\\n",
+                        "\f": "\\f", "\r": "\\r"},
+                       re.compile('[\\\\"\x00-\x1f\x7f\ufffe\uffff]'))
 
 
 #: Characters a Turtle local name holds as they are, anywhere but where
@@ -708,21 +696,6 @@ def write_turtle(g: nx.MultiDiGraph, path: Path) -> None:
     write_atomic(Path(path), serialize(g, "ttl"))
 
 
-@contextmanager
-def _collector_paused():
-    """Pause Python's cyclic garbage collector, as it was before afterwards.
-
-    An export makes millions of small acyclic objects; each collection they
-    trigger would walk every object of a big graph too."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def stream_rdf(g: nx.MultiDiGraph, target: Path, fmt: str = "ttl") -> None:
     """Write the graph in ``fmt`` to the file ``target`` (not atomically:
     callers write to a temporary name and rename), streaming, so that the
@@ -734,13 +707,13 @@ def stream_rdf(g: nx.MultiDiGraph, target: Path, fmt: str = "ttl") -> None:
         raise GraphError(f"unknown RDF format {fmt!r}; choose one of {', '.join(FORMATS)}")
     target = Path(target)
     if fmt == "ttl":
-        with open(target, "wb") as fh, _collector_paused():
+        with open(target, "wb") as fh, collector_paused():
             for text in _turtle_text(_triples(g, _TurtleSpelling())):
                 fh.write(text.encode("utf-8"))
         return
     nt_path = target.with_name(target.name + ".nt.tmp")
     try:
-        with open(nt_path, "wb") as fh, _collector_paused():
+        with open(nt_path, "wb") as fh, collector_paused():
             for batch in _triples(g, _Spelling()):
                 terms = iter(batch)
                 fh.write("".join([f"{s} {p} {o} .\n" for s, p, o in zip(terms, terms, terms)])

@@ -50,13 +50,11 @@ True
 """
 from __future__ import annotations
 
-import gc
 import html
 import json
 import math
 import re
 from collections import deque
-from contextlib import contextmanager
 from functools import lru_cache
 from importlib import resources
 from operator import itemgetter
@@ -67,7 +65,7 @@ import networkx as nx
 
 from . import __version__
 from .errors import KGError
-from .io import write_atomic
+from .io import collector_paused, write_atomic
 
 try:  # the precomputed layout needs numpy; without it the browser lays out
     import numpy as _np
@@ -865,22 +863,6 @@ def assemble_page(title: str, summary: str, legend: str, data: dict) -> str:
     ])
 
 
-@contextmanager
-def _collector_paused():
-    """Pause Python's cyclic garbage collector, as it was before afterwards.
-
-    The page is built from millions of small acyclic objects; each
-    collection they trigger would walk every object of a big graph too
-    (a second or more per page on a graph of 130,000 nodes)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def render_html(g: nx.MultiDiGraph, title: str = "edukg", focus=None) -> str:
     """The interactive, self-contained HTML page of ``g``.
 
@@ -900,7 +882,7 @@ def render_html(g: nx.MultiDiGraph, title: str = "edukg", focus=None) -> str:
     str
         The page; identical for identical graphs, with no outside URL.
     """
-    with _collector_paused():
+    with collector_paused():
         page = page_graph(g)
         summary = _summary(g)
         if page is not g:
