@@ -128,20 +128,22 @@ def link(results: list[DocResult], gaz: Gazetteer) -> Extraction:
     staged = []
     for r in results:
         place = gaz.lookup(r.doc.place) if r.doc.place else None
-        staged.append((r.doc, place, list(r.mentions), SentenceIndex(split_sentences(r.doc.text))))
-    entity_list, ids = resolve([(doc, mentions, r.names, index) for r, (doc, _, mentions, index)
-                                in zip(results, staged)])
+        index = SentenceIndex(split_sentences(r.doc.text))
+        evidence = [index.evidence(r.doc.doc_id, m.start, m.end) for m in r.mentions]
+        staged.append((r.doc, place, list(r.mentions), index, evidence))
+    entity_list, ids = resolve([(doc, mentions, r.names, evidence)
+                                for r, (doc, _, mentions, _, evidence) in zip(results, staged)])
     entities = {e.id: e for e in entity_list}
     ex = Extraction(documents=[d for d, *_ in staged])
     pool = RelationPool()
     places = {e.name: e.id for e in entities.values() if e.type == "Place"}
     types = {e.id: e.type for e in entities.values()}
     agencies = _agency_keys(entities)
-    for r, (doc, place, mentions, index) in zip(results, staged):
+    for r, (doc, place, mentions, index, evidence) in zip(results, staged):
         publisher = _publisher_entity(doc, entities, agencies)
         ex.publishers[doc.doc_id] = publisher
         pool.add(document_relations(doc, place, mentions, ids, entities, publisher, index, gaz,
-                                    places))
+                                    places, evidence))
         if publisher and place is not None and place.name in places:
             pool.add([Relation(publisher, "locatedIn", places[place.name], ())])
         doc_place = places.get(place.name, "") if place is not None else ""

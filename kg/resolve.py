@@ -243,10 +243,10 @@ def doc_names(doc: Document, place: Division | None, mentions: list[Mention],
                     frozenset(extended))
 
 
-def resolve(docs: list[tuple[Document, list[Mention], DocNames, SentenceIndex]]
+def resolve(docs: list[tuple[Document, list[Mention], DocNames, list[Evidence]]]
             ) -> tuple[list[Entity], dict[tuple, str]]:
     """Merge the mentions of all documents into entities, from each
-    document's :class:`DocNames`.
+    document's :class:`DocNames` (with each mention's evidence record).
 
     Returns the entities and a map from ``(doc_id, start, end)`` of each
     mention to its entity id.
@@ -262,12 +262,12 @@ def resolve(docs: list[tuple[Document, list[Mention], DocNames, SentenceIndex]]
     # are aliases, never keys that merge entities
     local_only: dict[tuple[str, str], set[str]] = defaultdict(set)
     node_docs: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for doc, mentions, dn, index in docs:
-        for m, node, name in zip(mentions, dn.nodes, dn.names):
+    for doc, mentions, dn, evidence in docs:
+        for m, node, name, e in zip(mentions, dn.nodes, dn.names, evidence):
             canon[(m.doc_id, m.start, m.end)] = node
             names[node][name] += 1
             node_docs[node].add(doc.doc_id)
-            ev[node].append(index.evidence(m.doc_id, m.start, m.end))
+            ev[node].append(e)
         for node, f in dn.forms.items():
             forms[node].update(f)
         for node, f in dn.local_only.items():

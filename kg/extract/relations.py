@@ -125,9 +125,11 @@ def _place_names(places: dict[str, str]) -> dict[str, str]:
 def document_relations(doc: Document, place: Division | None, mentions: list[Mention],
                        ids: dict[tuple, str], entities: dict[str, Entity],
                        publisher: str, index: SentenceIndex, gaz: Gazetteer,
-                       places: dict[str, str] | None = None) -> list[Relation]:
+                       places: dict[str, str] | None = None,
+                       evidence: list[Evidence] | None = None) -> list[Relation]:
     """All relations one document states or makes certain (``places``: the
-    Place entities' names to ids, when the caller has them)."""
+    Place entities' names to ids, and ``evidence``: each mention's evidence
+    record, when the caller has them)."""
     cues = load_cues()
     rels: list[Relation] = []
     dn = doc_node(doc.doc_id)
@@ -136,17 +138,17 @@ def document_relations(doc: Document, place: Division | None, mentions: list[Men
     if places is None:
         places = {e.name: e.id for e in entities.values() if e.type == "Place"}
     doc_place = places.get(place.name) if place is not None else None
-    by_sentence: dict[int, list[tuple[Mention, str]]] = defaultdict(list)
+    by_sentence: dict[int, list[tuple[Mention, str, Evidence]]] = defaultdict(list)
     modes = mode_marks(doc.text, doc.title)
-    for m in mentions:
+    for k, m in enumerate(mentions):
         eid = ids.get((m.doc_id, m.start, m.end))
         if eid is None:
             continue
         s = index.at(m.start)
-        ev = index.evidence(doc.doc_id, m.start, m.end)
+        ev = evidence[k] if evidence is not None else index.evidence(doc.doc_id, m.start, m.end)
         rels.append(Relation(dn, "mentions", eid, (ev,)))
         if s is not None:
-            by_sentence[s.start].append((m, eid))
+            by_sentence[s.start].append((m, eid, ev))
         ent = entities[eid]
         if ent.type in ("Agency", "School", "Event"):
             reported = mode_at(modes, m.start) == RESULT
@@ -218,7 +220,7 @@ class _Sentence:
 
     def __init__(self, text: str, offset: int, items, entities) -> None:
         self.text, self.offset = text, offset
-        self.items = [(x, eid, entities[eid].type) for x, eid in items]
+        self.items = [(x, eid, entities[eid].type) for x, eid, _ in items]
         self._after: dict[tuple[int, str], bool] = {}
 
     def cue_after(self, end: int, cue: str, words) -> bool:
@@ -258,8 +260,7 @@ def _sentence_relations(doc, text, offset, items, entities, publisher, cues) -> 
     def subjects(m, start, cue, types=("Agency",)):
         return sent.subjects(m, start, cue, joined[cue], types)
 
-    for m, eid, etype in sent.items:
-        ev = Evidence(doc.doc_id, m.start, m.end, text)
+    for (m, eid, etype), (_, _, ev) in zip(sent.items, items):
         before = text[:m.start - offset]
         start = _clause_start(text, m.start - offset)
         joint = subjects(m, start, "implements+collaboratesWith")
@@ -292,7 +293,7 @@ def _sentence_relations(doc, text, offset, items, entities, publisher, cues) -> 
             for other in subjects(m, start, "collaboratesWith"):
                 if other != eid:
                     rels.append(Relation(other, "collaboratesWith", eid, (ev,)))
-    ents = sorted({eid for _, eid in items})
+    ents = sorted({eid for _, eid, _ in items})
     whole = (Evidence(doc.doc_id, offset, offset + len(text), text),)  # one for all pairs
     rels += [Relation(a, "coMentioned", b, whole) for a, b in combinations(ents, 2)]
     return rels
