@@ -103,7 +103,8 @@ class DocResult:
 
 
 def analyse(doc: Document, place: Division | None, gaz: Gazetteer, lex: Lexicon) -> DocResult:
-    """The per-document stage: mentions and metrics of one document."""
+    """The per-document stage: the mentions, metrics and part of name
+    resolution (:func:`~kg.resolve.doc_names`) of one document."""
     index = SentenceIndex(split_sentences(doc.text))
     mentions = tuple(extract_mentions(doc, lex, gaz, place))
     return DocResult(doc, mentions, tuple(extract_metrics(doc, index)),
@@ -274,13 +275,14 @@ def build(paths, out_dir: Path | None = None, lexicon_dir: str | None = None,
 
 def _build(paths, out_dir, lexicon_dir, strict, progress, workers, scheduler, cache,
            large_bytes, part_chars) -> BuildResult:
-    clock = [time.perf_counter()]
     timings: dict[str, float] = {}
+    since = time.perf_counter()
 
     def lap(stage: str) -> None:
+        nonlocal since
         now = time.perf_counter()
-        timings[stage] = round(now - clock[0], 3)
-        clock[0] = now
+        timings[stage] = round(now - since, 3)
+        since = now
 
     gaz = load_gazetteer()
     load_lexicon(lexicon_dir)

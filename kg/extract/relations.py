@@ -37,8 +37,7 @@ from ..model import Document, Entity, Evidence, Mention, Relation
 from ..resolve import SentenceIndex
 from ..structure import RESULT, mode_at, mode_marks
 
-__all__ = ["load_cues", "document_relations", "place_relations", "merge_relations",
-           "RelationPool"]
+__all__ = ["load_cues", "document_relations", "place_relations", "RelationPool"]
 
 _NATIONAL = ("国家", "全国", "中国", "中共中央", "国务院", "教育部", "联合国")
 _MAX_EVIDENCE = 5
@@ -356,10 +355,3 @@ class RelationPool:
             out.append(Relation(*k, evidence=tuple(ev[:keep]), weight=max(1, weight)))
         return out
 
-
-def merge_relations(rels: list[Relation]) -> list[Relation]:
-    """One relation per (subject, predicate, object): evidence pooled (at
-    most five items kept), co-mentions weighted by their sentences."""
-    pool = RelationPool()
-    pool.add(rels)
-    return pool.merged()
