@@ -14,6 +14,10 @@ Nodes are keyed by a stable id and carry plain JSON-able attributes:
   ``about`` (entity id), ``status`` (``result`` or ``target``), ``place``
   (entity id) and ``evidence`` (a one-item list).
 
+In ``graph.json`` (:func:`iter_graph_json`) an evidence record's
+``sentence`` is the index of its text in a top-level ``sentences`` list, so
+each sentence is written once; :func:`load_graph` puts the texts back.
+
 Edges are keyed by their predicate (``edge key == attrs["predicate"]``) and
 carry ``evidence`` (list as above) and ``weight``.  Predicates are those of
 :data:`kg.model.PREDICATES` plus ``reports`` (document -> metric), ``about``
@@ -35,7 +39,11 @@ __all__ = ["FORMAT", "doc_node", "build_graph", "graph_to_json", "iter_graph_jso
            "write_graph_json", "graph_to_graphml",
            "save_graph", "load_graph", "entity_nodes"]
 
-FORMAT = "edukg-graph/1"
+FORMAT = "edukg-graph/2"
+
+#: Formats :func:`load_graph` reads: 1 held each evidence sentence inline on
+#: every record citing it, 2 holds it once in ``sentences``, cited by index.
+READABLE_FORMATS = ("edukg-graph/1", FORMAT)
 
 
 def doc_node(doc_id: str) -> str:
@@ -119,31 +127,120 @@ def graph_to_json(g: nx.MultiDiGraph) -> str:
     return "".join(iter_graph_json(g))
 
 
+def _evidence_stub(evidence: list, sentences: dict) -> list:
+    """``evidence`` with each sentence's text replaced by its index in
+    ``sentences`` (text -> index, in order of first citation)."""
+    out = []
+    for ev in evidence:
+        text = ev.get("sentence") if isinstance(ev, dict) else None
+        if isinstance(text, str):
+            ev = {**ev, "sentence": sentences.setdefault(text, len(sentences))}
+        out.append(ev)
+    return out
+
+
+def _stubbed(attrs: dict, sentences: dict) -> dict:
+    evidence = attrs.get("evidence")
+    if not evidence or not isinstance(evidence, list):
+        return attrs
+    return {**attrs, "evidence": _evidence_stub(evidence, sentences)}
+
+
+#: The attributes of the edges :func:`build_graph` makes, and of their
+#: evidence records.
+_EDGE_ATTRS = frozenset({"evidence", "predicate", "weight"})
+_RECORD_KEYS = frozenset({"doc", "start", "end", "sentence"})
+
+
+class _JsonSpeller:
+    """Spells edges as ``dumps`` of their node-link dictionary with stubbed
+    evidence (:func:`_evidence_stub`) would.  The usual edge (the attributes
+    :func:`build_graph` gives, plain types) is put together from pieces
+    (ids memoised), several times faster; any other goes through
+    ``dumps``."""
+
+    def __init__(self, dumps) -> None:
+        self.dumps = dumps
+        self.sentences: dict = {}   # sentence text -> index
+        self._strings: dict = {}    # document and node ids, predicates -> JSON
+
+    def string(self, text: str) -> str:
+        out = self._strings.get(text)
+        if out is None:
+            out = self._strings[text] = self.dumps(text)
+        return out
+
+    def record(self, ev) -> str:
+        if type(ev) is dict and ev.keys() == _RECORD_KEYS:
+            doc, start, end, text = ev["doc"], ev["start"], ev["end"], ev["sentence"]
+            if type(doc) is str and type(start) is int and type(end) is int \
+                    and type(text) is str:
+                index = self.sentences.setdefault(text, len(self.sentences))
+                return (f'{{"doc":{self.string(doc)},"end":{end},"sentence":{index},'
+                        f'"start":{start}}}')
+        return self.dumps(_evidence_stub([ev], self.sentences)[0])
+
+    def edge(self, u, v, k, d) -> str:
+        weight, predicate, records = d.get("weight"), d.get("predicate"), d.get("evidence")
+        if (d.keys() != _EDGE_ATTRS or type(weight) is not int or type(predicate) is not str
+                or type(k) is not str or type(u) is not str or type(v) is not str
+                or type(records) is not list):
+            return self.dumps({**_stubbed(d, self.sentences), "source": u,
+                               "target": v, **({"key": k} if k is not None else {})})
+        record = self.record
+        return (f'{{"evidence":[{",".join([record(ev) for ev in records])}],'
+                f'"key":{self.string(k)},"predicate":{self.string(predicate)},'
+                f'"source":{self.string(u)},"target":{self.string(v)},"weight":{weight}}}')
+
+    def node(self, n, d) -> str:
+        return self.dumps({**_stubbed(d, self.sentences), "id": n})
+
+
+def _sorted_edges(g: nx.Graph):
+    """Lists of (source, target, key, attrs), sorted by (source, key,
+    target), one list per source node (networkx's adjacency dictionaries
+    are read directly: its edge views cost about three seconds a million
+    edges)."""
+    adj = g._adj
+    for u in sorted(adj):
+        if g.is_multigraph():
+            out = sorted([(k, v, d) for v, kd in adj[u].items() for k, d in kd.items()],
+                         key=lambda e: (e[0], e[1]))
+            yield [(u, v, k, d) for k, v, d in out]
+        else:
+            yield [(u, v, None, d) for v, d in sorted(adj[u].items(), key=lambda e: e[0])]
+
+
 def iter_graph_json(g: nx.MultiDiGraph, batch: int = 2000):
-    """The text of :func:`graph_to_json` in pieces of ``batch`` nodes or
-    edges, so a large graph is never one string (nor copied into node-link
-    dictionaries all at once): ``json.dumps`` of ``nx.node_link_data``,
-    keys sorted, nodes by id, edges by (source, key, target)."""
+    """The text of :func:`graph_to_json` in pieces of about ``batch`` nodes
+    or edges, so a large graph is never one string (nor copied into
+    node-link dictionaries all at once).
+
+    It is networkx node-link data (keys sorted, nodes by id, edges by
+    (source, key, target)) with one change: the ``sentence`` of an evidence
+    record is a number, the index of its text in a top-level ``sentences``
+    list, where each sentence is written once however many records cite it
+    (a sentence is cited by about ten nodes and edges: the file is about
+    three times smaller).  :func:`load_graph` puts the texts back."""
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
-    if not g.is_multigraph():
-        data = nx.node_link_data(g, edges="edges")
-        data["nodes"].sort(key=lambda n: n["id"])
-        data["edges"].sort(key=lambda e: (e["source"], e["target"]))
-        yield dumps(data) + "\n"
-        return
+    spell = _JsonSpeller(dumps)
     yield '{"directed":' + dumps(g.is_directed()) + ',"edges":['
-    edges = sorted(g.edges(keys=True, data=True), key=lambda e: (e[0], e[2], e[1]))
-    for i in range(0, len(edges), batch):
-        part = ",".join(dumps({**d, "source": u, "target": v, "key": k})
-                        for u, v, k, d in edges[i:i + batch])
-        yield ("," if i else "") + part
-    del edges
-    yield '],"graph":' + dumps(g.graph) + ',"multigraph":true,"nodes":['
+    part: list[str] = []
+    first = True
+    for edges in _sorted_edges(g):
+        part.extend([spell.edge(*e) for e in edges])
+        if len(part) >= batch:
+            yield ("" if first else ",") + ",".join(part)
+            first, part = False, []
+    if part:
+        yield ("" if first else ",") + ",".join(part)
+    yield ('],"graph":' + dumps(g.graph) + ',"multigraph":' + dumps(g.is_multigraph())
+           + ',"nodes":[')
     nodes = sorted(g.nodes)
     for i in range(0, len(nodes), batch):
-        part = ",".join(dumps({**g.nodes[n], "id": n}) for n in nodes[i:i + batch])
-        yield ("," if i else "") + part
-    yield "]}\n"
+        yield ("," if i else "") + ",".join([spell.node(n, g.nodes[n])
+                                             for n in nodes[i:i + batch]])
+    yield '],"sentences":' + dumps(list(spell.sentences)) + "}\n"
 
 
 def write_graph_json(g: nx.MultiDiGraph, path: Path) -> None:
@@ -189,9 +286,34 @@ def load_graph(path: Path) -> nx.MultiDiGraph:
         data = json.loads(path.read_text("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise GraphError(f"{path} is not a readable edukg graph: {exc}") from None
-    if not isinstance(data, dict) or data.get("graph", {}).get("format") != FORMAT:
+    if not isinstance(data, dict) or not isinstance(data.get("graph"), dict) \
+            or data["graph"].get("format") not in READABLE_FORMATS:
         raise GraphError(f"{path} is not an edukg graph (expected format {FORMAT})")
     try:
-        return nx.node_link_graph(data, directed=True, multigraph=True, edges="edges")
-    except (KeyError, TypeError, nx.NetworkXError) as exc:
+        _restore_sentences(data)
+        g = nx.node_link_graph(data, directed=True, multigraph=True, edges="edges")
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError, nx.NetworkXError) as exc:
         raise GraphError(f"{path} is a damaged edukg graph: {exc}") from None
+    g.graph["format"] = FORMAT
+    return g
+
+
+def _restore_sentences(data: dict) -> None:
+    """Put the texts of ``data["sentences"]`` back on the evidence records
+    citing them by index, in place; equal records become one dictionary."""
+    texts = data.pop("sentences", None)
+    if texts is None:   # format 1: the texts are inline
+        return
+    records: dict = {}
+    for item in (*data["nodes"], *data["edges"]):
+        evidence = item.get("evidence")
+        if not evidence or not isinstance(evidence, list):
+            continue
+        for i, ev in enumerate(evidence):
+            if not isinstance(ev, dict) or type(ev.get("sentence")) is not int:
+                continue   # a record the writer did not stub
+            span = (ev.get("doc"), ev.get("start"), ev.get("end"), ev["sentence"])
+            record = records.get(span)
+            if record is None:
+                record = records[span] = {**ev, "sentence": texts[ev["sentence"]]}
+            evidence[i] = record

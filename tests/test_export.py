@@ -5,6 +5,7 @@ import rdflib
 from click.testing import CliRunner
 
 from kg.cli import main
+from kg.errors import GraphError
 from kg.pipeline import build
 
 DOC = ("台州市教育局2020年工作要点\n发布日期:2020-04-03\n"
@@ -70,8 +71,81 @@ def test_graph_json_in_pieces_is_node_link_json(tmp_path):
     data = nx.node_link_data(g, edges="edges")
     data["nodes"].sort(key=lambda n: n["id"])
     data["edges"].sort(key=lambda e: (e["source"], e["key"], e["target"]))
+    data["sentences"] = []   # no evidence, no sentence texts
     expected = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n"
     assert graph_to_json(g) == expected
     assert "".join(iter_graph_json(g, batch=1)) == expected
     write_graph_json(g, tmp_path / "g.json")
     assert (tmp_path / "g.json").read_text("utf-8") == expected
+
+
+def _evidence_graph():
+    ev = {"doc": "d1", "start": 0, "end": 5, "sentence": "实施教共体"}
+    other = {"doc": "d1", "start": 6, "end": 9, "sentence": "“双减”"}
+    g = nx.MultiDiGraph(format="edukg-graph/2")
+    g.add_node("a", kind="entity", label="甲", evidence=[ev, other])
+    g.add_node("b", kind="entity", label="乙", evidence=[ev])
+    g.add_edge("a", "b", key="implements", predicate="implements", weight=1,
+               evidence=[dict(ev)])
+    return g
+
+
+def test_graph_json_writes_each_sentence_once(tmp_path):
+    import json
+    from kg.graph import write_graph_json
+    write_graph_json(_evidence_graph(), tmp_path / "g.json")
+    text = (tmp_path / "g.json").read_text("utf-8")
+    assert text.count("实施教共体") == 1 and text.count("双减") == 1
+    data = json.loads(text)
+    assert data["sentences"] == ["实施教共体", "“双减”"]   # in order of first citation
+    assert data["edges"][0]["evidence"] == [{"doc": "d1", "end": 5, "sentence": 0, "start": 0}]
+    assert [ev["sentence"] for ev in data["nodes"][0]["evidence"]] == [0, 1]
+
+
+def test_load_graph_puts_the_sentences_back(tmp_path):
+    from kg.graph import load_graph, write_graph_json
+    g = _evidence_graph()
+    write_graph_json(g, tmp_path / "graph.json")
+    h = load_graph(tmp_path)
+    assert dict(h.nodes(data=True)) == dict(g.nodes(data=True))
+    assert list(h.edges(keys=True, data=True)) == list(g.edges(keys=True, data=True))
+    # one record per sentence in memory, however many cite it
+    assert h.nodes["a"]["evidence"][0] is h.nodes["b"]["evidence"][0] \
+        is h.edges["a", "b", "implements"]["evidence"][0]
+
+
+def test_load_graph_reads_format_1(tmp_path):
+    """Builds written before the sentence table still load (inline sentences)."""
+    import json
+    from kg.graph import FORMAT, load_graph
+    g = _evidence_graph()
+    g.graph["format"] = "edukg-graph/1"
+    (tmp_path / "graph.json").write_text(json.dumps(nx.node_link_data(g, edges="edges"),
+                                                    ensure_ascii=False), "utf-8")
+    h = load_graph(tmp_path)
+    assert h.nodes["a"]["evidence"][1]["sentence"] == "“双减”"
+    assert h.graph["format"] == FORMAT
+
+
+def test_graph_json_citing_a_missing_sentence_is_a_clear_error(tmp_path):
+    import json
+    from kg.graph import load_graph, write_graph_json
+    write_graph_json(_evidence_graph(), tmp_path / "graph.json")
+    data = json.loads((tmp_path / "graph.json").read_text("utf-8"))
+    data["sentences"] = data["sentences"][:1]
+    (tmp_path / "graph.json").write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    with pytest.raises(GraphError, match="damaged"):
+        load_graph(tmp_path)
+
+
+def test_graph_json_keeps_evidence_of_other_shapes(tmp_path):
+    """Records a caller made without the usual fields round-trip unchanged."""
+    from kg.graph import load_graph, write_graph_json
+    g = _evidence_graph()
+    g.add_edge("b", "a", key="partOf", predicate="partOf", weight=2.5,
+               evidence=[{"doc": "d2"}, {"doc": "d2", "start": 1, "end": 2, "sentence": "句"}])
+    g.add_node("c", kind="entity", label="丙", evidence=["一句话"])
+    write_graph_json(g, tmp_path / "graph.json")
+    h = load_graph(tmp_path)
+    assert h.edges["b", "a", "partOf"] == g.edges["b", "a", "partOf"]
+    assert h.nodes["c"]["evidence"] == ["一句话"]
