@@ -17,7 +17,7 @@ import networkx as nx
 from .cache import CACHE_DIR, entry_key, load_entry, pipeline_version, store_entry
 from .clean import clean_text
 from .errors import InputError
-from .extract.entities import tokenizer_for, extract_mentions
+from .extract.entities import extract_mentions, release_tokenizers, tokenizer_for
 from .extract.metrics import attach_entities, extract_metrics
 from .extract.relations import RelationPool, document_relations, place_relations
 from .gazetteer import Division, Gazetteer, load_gazetteer
@@ -35,6 +35,12 @@ __all__ = ["prepare", "analyse", "process_file", "link", "extract", "build", "Bu
 
 #: The files ``kg build`` writes into its output folder.
 OUTPUTS = ("graph.json", "graph.ttl", "graph.html")
+
+#: A build of at least this many documents drops the tokenizer (about 140
+#: MiB) once the per-document stage is over: the later stages of a large
+#: build need the memory more than a next build in the same process needs
+#: the tokenizer (built again in about two seconds).
+RELEASE_TOKENIZER_AT = 200
 
 
 @dataclass
@@ -334,6 +340,8 @@ def _build(paths, out_dir, lexicon_dir, strict, progress, workers, scheduler, ca
     if not good:
         raise InputError("no document could be read: " + "; ".join(r for _, r in skipped))
     del results, done   # the mentions are needed by link only
+    if len(files) >= RELEASE_TOKENIZER_AT:
+        release_tokenizers()
     lap("documents")
     ex = link(good, gaz)
     del good
@@ -352,11 +360,10 @@ def write_outputs(g: nx.MultiDiGraph, out_dir: Path, jobs: int = 1) -> list[Path
     temporary file (the Turtle in a forked process when ``jobs`` > 1), then
     replace the three together under the folder's lock."""
     from .rdf import stream_rdf
-    from .viz import render_html
+    from .viz import stream_html
     payloads = {out_dir / "graph.ttl": lambda tmp: stream_rdf(g, tmp, "ttl"),
                 out_dir / "graph.json": lambda tmp: write_graph_json(g, tmp),
-                out_dir / "graph.html": lambda tmp: tmp.write_bytes(
-                    render_html(g, title="edukg").encode("utf-8"))}
+                out_dir / "graph.html": lambda tmp: stream_html(g, tmp, title="edukg")}
     with folder_lock(out_dir):
         write_all_atomic(payloads, jobs=jobs)
     return [out_dir / name for name in OUTPUTS]

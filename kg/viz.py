@@ -65,14 +65,14 @@ import networkx as nx
 
 from . import __version__
 from .errors import KGError
-from .io import collector_paused, write_atomic
+from .io import collector_paused, write_all_atomic
 
 try:  # the precomputed layout needs numpy; without it the browser lays out
     import numpy as _np
 except ImportError:  # pragma: no cover - exercised by monkeypatching in tests
     _np = None
 
-__all__ = ["render_html", "write_html", "neighbourhood", "layout_positions", "page_graph"]
+__all__ = ["render_html", "iter_html", "stream_html", "write_html", "neighbourhood", "layout_positions", "page_graph"]
 
 
 class Style(NamedTuple):
@@ -170,14 +170,49 @@ def _escape_braces(match: re.Match) -> str:
     return match.group(1) + match.group(2).replace("{", "\\u007b").replace("}", "\\u007d")
 
 
+def _escape_script(text: str) -> str:
+    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                         ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        if char in text:
+            text = text.replace(char, escape)
+    return _UP_TO_BRACED_STRING.sub(_escape_braces, text)  # braces in strings escaped
+
+
 def _script_json(data) -> str:
     """JSON that is safe inside a ``<script>`` element: it cannot close it,
     and no text of it reads as markup or as a template (``{{ }}``)."""
-    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
-                         ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
-        text = text.replace(char, escape)
-    return _UP_TO_BRACED_STRING.sub(_escape_braces, text)  # braces in strings escaped
+    return "".join(_script_json_pieces(data))
+
+
+_dumps = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+
+
+def _script_json_pieces(data, batch: int = 2000, depth: int = 2):
+    """:func:`_script_json` of ``data`` in pieces: a dictionary or list down
+    to ``depth`` levels is spelt ``batch`` items at a time, so the page's
+    data (tens of megabytes for a large graph) is never one string, nor
+    copied whole by each escape."""
+    if depth and isinstance(data, dict) and data and all(type(k) is str for k in data):
+        keys = sorted(data)
+        yield "{"
+        for i in range(0, len(keys), batch):
+            if i:
+                yield ","
+            if depth > 1:
+                for j, k in enumerate(keys[i:i + batch]):
+                    yield ("," if j else "") + _escape_script(_dumps(k)) + ":"
+                    yield from _script_json_pieces(data[k], batch, depth - 1)
+            else:
+                yield _escape_script(",".join(_dumps(k) + ":" + _dumps(data[k])
+                                              for k in keys[i:i + batch]))
+        yield "}"
+    elif depth and isinstance(data, list) and data:
+        yield "["
+        for i in range(0, len(data), batch):
+            yield ("," if i else "") + _escape_script(",".join(map(_dumps, data[i:i + batch])))
+        yield "]"
+    else:
+        yield _escape_script(_dumps(data))
 
 
 def _tooltip(heading: str, rows: list[tuple[str, str]], sentence: str = "") -> str:
@@ -834,7 +869,12 @@ def _summary(g: nx.MultiDiGraph) -> str:
 
 def assemble_page(title: str, summary: str, legend: str, data: dict) -> str:
     """The whole HTML page; ``legend`` is ready HTML, the rest is escaped here."""
-    return "\n".join([
+    return "".join(_page_pieces(title, summary, legend, data))
+
+
+def _page_pieces(title: str, summary: str, legend: str, data: dict):
+    """:func:`assemble_page` in pieces (the data's in batches)."""
+    yield "\n".join([
         "<!DOCTYPE html>",
         '<html lang="zh-CN">',
         "<head>",
@@ -855,12 +895,13 @@ def assemble_page(title: str, summary: str, legend: str, data: dict) -> str:
         legend,
         '<aside id="kg-panel" aria-label="详情" hidden><button type="button" id="kg-close" '
         'aria-label="关闭">×</button><div id="kg-panel-body"></div></aside>',
-        f'<script type="application/json" id="kg-data">{_script_json(data)}</script>',
-        f"<script>{_asset('page.js')}</script>",
-        "</body>",
-        "</html>",
-        "",
-    ])
+        '<script type="application/json" id="kg-data">'])
+    yield from _script_json_pieces(data)
+    yield "\n".join(["</script>",
+                     f"<script>{_asset('page.js')}</script>",
+                     "</body>",
+                     "</html>",
+                     ""])
 
 
 def render_html(g: nx.MultiDiGraph, title: str = "edukg", focus=None) -> str:
@@ -882,6 +923,12 @@ def render_html(g: nx.MultiDiGraph, title: str = "edukg", focus=None) -> str:
     str
         The page; identical for identical graphs, with no outside URL.
     """
+    return "".join(iter_html(g, title, focus))
+
+
+def iter_html(g: nx.MultiDiGraph, title: str = "edukg", focus=None):
+    """:func:`render_html` in pieces, for writing a large page without
+    holding it whole (nor its UTF-8 bytes) in memory."""
     with collector_paused():
         page = page_graph(g)
         summary = _summary(g)
@@ -889,7 +936,17 @@ def render_html(g: nx.MultiDiGraph, title: str = "edukg", focus=None) -> str:
             summary += (f" · 图中只绘出连接最多的 {PAGE_NODE_LIMIT} 个实体与文件"
                         f"及其间至多 {PAGE_EDGE_LIMIT} 条边")
         data = build_page_data(page, focus)
-        return assemble_page(title, summary, build_legend(page, data["edges"]), data)
+        legend = build_legend(page, data["edges"])
+        del page
+        yield from _page_pieces(title, summary, legend, data)
+
+
+def stream_html(g: nx.MultiDiGraph, path, title: str = "edukg", focus=None) -> None:
+    """Write :func:`render_html` of ``g`` to ``path`` as UTF-8, piece by
+    piece (not atomically: callers write to a temporary name and rename)."""
+    with open(path, "wb") as fh:
+        for piece in iter_html(g, title, focus):
+            fh.write(piece.encode("utf-8"))
 
 
 def page_graph(g: nx.MultiDiGraph, limit: int | None = None,
@@ -933,7 +990,7 @@ def page_graph(g: nx.MultiDiGraph, limit: int | None = None,
 
 def write_html(g: nx.MultiDiGraph, path, title: str = "edukg", focus=None) -> None:
     """Write :func:`render_html` of ``g`` to ``path`` as UTF-8, atomically."""
-    write_atomic(Path(path), render_html(g, title, focus))
+    write_all_atomic({Path(path): lambda tmp: stream_html(g, tmp, title, focus)})
 
 
 # ----------------------------------------------------------- neighbourhood

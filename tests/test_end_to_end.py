@@ -104,3 +104,21 @@ def test_a_build_pauses_the_cyclic_collector_and_restores_it(tmp_path):
     with pytest.raises(Exception):
         build([tmp_path / "missing.txt"], tmp_path / "c")
     assert gc.isenabled()
+
+
+def test_a_large_build_frees_the_tokenizer_and_the_next_build_is_the_same(tmp_path, monkeypatch):
+    """Past RELEASE_TOKENIZER_AT documents the tokenizer is dropped after the
+    per-document stage; a later build in the same process makes it again."""
+    from kg import pipeline
+    from kg.extract.entities import tokenizer_for
+    seeds = sorted(SEEDS.glob("*.txt"))[:2]
+    first = pipeline.build(seeds, tmp_path / "a", workers=1, cache=False)
+    assert tokenizer_for.cache_info().currsize == 1
+    monkeypatch.setattr(pipeline, "RELEASE_TOKENIZER_AT", 2)
+    second = pipeline.build(seeds, tmp_path / "b", workers=1, cache=False)
+    assert tokenizer_for.cache_info().currsize == 0
+    third = pipeline.build(seeds, tmp_path / "c", workers=1, cache=False)
+    for name in ("graph.json", "graph.ttl"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes() \
+            == (tmp_path / "c" / name).read_bytes()
+    assert first.extraction.entities == second.extraction.entities == third.extraction.entities

@@ -52,3 +52,14 @@ def test_no_brace_of_a_string_survives():
     strings = re.findall(r'"(?:[^"\\]|\\.)*"', out)
     assert strings and not any("{" in s or "}" in s for s in strings)
     assert json.loads(out) == data
+
+
+def test_the_page_data_written_in_small_pieces_is_the_same_text():
+    """The page streams its data a batch at a time; however it is cut, the
+    pieces make the same escaped text."""
+    from kg.viz import _script_json_pieces
+    rng = random.Random(5)
+    for _ in range(1000):
+        data = {random_text(rng): random_data(rng) for _ in range(rng.randrange(0, 5))}
+        for batch, depth in ((1, 2), (2, 1), (3, 3)):
+            assert "".join(_script_json_pieces(data, batch, depth)) == reference(data)
