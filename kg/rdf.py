@@ -255,8 +255,31 @@ def _vocabulary_iri(name: str, allowed, what: str, where: str) -> str:
                          "ontology/edukg.ttl (regenerate kg/vocab.py?)") from None
 
 
-#: Entries a memo of :class:`_Spelling` holds before it starts afresh.
-_MEMO_LIMIT = 1 << 20
+#: Entries a memo of :class:`_Spelling`'s literals holds before it starts
+#: afresh (sentences and labels: spelling one again costs little).
+_MEMO_LIMIT = 1 << 16
+
+
+def _format_of(pairs) -> str:
+    """A :meth:`str.format` pattern of a Turtle run: ``(predicate, object)``
+    pairs, an object ``None`` being a ``{}`` field."""
+    def lit(text: str) -> str:
+        return text.replace("{", "{{").replace("}", "}}")
+    return " ;\n\t".join(f"{lit(p)} {'{}' if o is None else lit(o)}" for p, o in pairs)
+
+
+class _Block:
+    """Stands in the predicate position of a term list for a run of one
+    subject's triples spelt ahead as one piece of Turtle (``p1 o1 ;``, a
+    new line and a tab, ``p2 o2`` …; in the object position): the
+    fixed-shape records (an evidence record, a reified statement, a metric)
+    that make most of a large graph's triples.  ``last`` is the run's last
+    predicate."""
+
+    __slots__ = ("last",)
+
+    def __init__(self, last: str) -> None:
+        self.last = last
 
 
 class _Spelling:
@@ -269,7 +292,8 @@ class _Spelling:
         #: node -> (IRI, term) of the nodes met so far
         self.nodes: dict[str, tuple[str, str]] = {}
         self._documents: dict[str, str] = {}              # doc id -> term
-        #: (doc, start, end) -> term of the evidence records met lately
+        #: (doc, start, end) -> term of the evidence records written so far
+        #: (each is written once, where it is first cited)
         self.evidence_terms: dict[tuple[str, int, int], str] = {}
         self._zh: dict[str, str] = {}
         self._vocab: dict[str, dict[str, tuple[str, str]]] = {}  # what -> name -> ...
@@ -292,6 +316,25 @@ class _Spelling:
         self.false = self.literal("false", _XSD_BOOLEAN)
         self._ev_head, self._ev_tail = self.base_head("ev/")
         self._stmt_head, self._stmt_tail = self.base_head("stmt/")
+        e = self.e
+        #: the head of an evidence record's run, and the blocks (Turtle only)
+        self.evidence_head = f"{self.type} {e['Evidence']} ;\n\t{e['inDocument']} "
+        self.evidence_block = _Block(e["sentence"])
+        self.evidence_block_unsaid = _Block(e["end"])   # a record with no sentence
+        self.statement_block = _Block(e["weight"])
+        #: a reified statement's run, ``.format(subject, predicate, object, weight)``
+        self.statement_run = _format_of((
+            (self.type, self.statement), (self.subject, None), (self.predicate, None),
+            (self.object, None), (e["weight"], None)))
+        #: the predicates of an evidence record's triples, in their order
+        self.evidence_predicates = (e["evidence"], self.type, e["Evidence"], e["inDocument"],
+                                    e["start"], e["end"], e["sentence"])
+        self.metric_blocks: dict[str, _Block] = {}
+        self._plain: dict[str, str] = {}
+
+    #: Whether the emitter may put :class:`_Block` runs in the term lists
+    #: (Turtle's writer reads them; N-Triples lines are triple by triple).
+    blocks = False
 
     # -- what a concrete syntax defines
     def iri(self, iri: str) -> str:
@@ -358,14 +401,7 @@ class _Spelling:
 
     def evidence(self, doc: str, start: int, end: int) -> str:
         """The term of :func:`evidence_iri`."""
-        key = (doc, start, end)
-        term = self.evidence_terms.get(key)
-        if term is None:
-            if len(self.evidence_terms) >= _MEMO_LIMIT:
-                self.evidence_terms.clear()
-            term = self.evidence_terms[key] = \
-                f"{self._ev_head}{_evidence_key(doc, start, end)}{self._ev_tail}"
-        return term
+        return f"{self._ev_head}{_evidence_key(doc, start, end)}{self._ev_tail}"
 
     def statement_of(self, s_iri: str, p_iri: str, o_iri: str) -> str:
         """The term of the reified statement of ``(s, p, o)``."""
@@ -385,6 +421,15 @@ class _Spelling:
         """A plain (``xsd:string``) literal."""
         return self.literal(str(value))
 
+    def short(self, value) -> str:
+        """:meth:`plain` of a value that comes back often (a unit, a status)."""
+        term = self._plain.get(value)
+        if term is None:
+            if len(self._plain) >= _MEMO_LIMIT:
+                self._plain.clear()
+            term = self._plain[value] = self.plain(value)
+        return term
+
     def decimal(self, value) -> str | None:
         text = _decimal_text(value)
         return None if text is None else self.literal(text, _XSD_DECIMAL)
@@ -397,6 +442,8 @@ class _Spelling:
 class _TurtleSpelling(_Spelling):
     """Terms as Turtle: prefixed names (:data:`PREFIXES`), ``a``, bare
     numbers and booleans, written exactly as pyoxigraph writes them."""
+
+    blocks = True
 
     _PREFIXES = tuple((name, str(ns)) for name, ns in PREFIXES.items())
 
@@ -427,31 +474,41 @@ class _TurtleSpelling(_Spelling):
         return "{}"
 
 
-def _add_evidence(out: list, t: _Spelling, subject: str, evidence, seen: set | None = None) -> None:
+def _add_evidence(out: list, t: _Spelling, subject: str, evidence) -> None:
+    """Link ``subject`` to its evidence records, writing a record the first
+    time its ``(doc, start, end)`` is met (:attr:`_Spelling.evidence_terms`)."""
     if not evidence:
         return
-    e, a, number, memo = t.e, t.type, t.number, t.evidence_terms
-    link, kind, in_doc = e["evidence"], e["Evidence"], e["inDocument"]
-    p_start, p_end, p_sentence = e["start"], e["end"], e["sentence"]
+    number, written, blocks = t.number, t.evidence_terms, t.blocks
+    link, a, kind, in_doc, p_start, p_end, p_sentence = t.evidence_predicates
     for ev in evidence:
         try:
             doc, start, end = str(ev["doc"]), int(ev["start"]), int(ev["end"])
         except (KeyError, TypeError, ValueError):
             raise GraphError(f"{subject}: damaged evidence record {ev!r}") from None
-        node = memo.get((doc, start, end)) or t.evidence(doc, start, end)
+        span = (doc, start, end)
+        node = written.get(span)
+        if node is not None:
+            out += (subject, link, node)
+            continue
+        node = written[span] = t.evidence(doc, start, end)
         out += (subject, link, node)
-        if seen is not None:  # one record per (doc, start, end): write it once
-            if node in seen:
-                continue
-            seen.add(node)
+        sentence = ev.get("sentence")
+        if blocks:
+            run = f"{t.evidence_head}{t.document(doc)} ;\n\t{p_start} {number(start)} ;\n\t" \
+                  f"{p_end} {number(end)}"
+            if sentence:
+                out += (node, t.evidence_block, f"{run} ;\n\t{p_sentence} {t.zh(sentence)}")
+            else:
+                out += (node, t.evidence_block_unsaid, run)
+            continue
         out += (node, a, kind, node, in_doc, t.document(doc),
                 node, p_start, number(start), node, p_end, number(end))
-        sentence = ev.get("sentence")
         if sentence:
             out += (node, p_sentence, t.zh(sentence))
 
 
-def _add_entity(out: list, t: _Spelling, node: str, a: dict, seen: set | None = None) -> None:
+def _add_entity(out: list, t: _Spelling, node: str, a: dict) -> None:
     s = t.node(node)
     out += (s, t.type, t.vocabulary(_text(a.get("type")), ENTITY_TYPES, "entity type", node)[1])
     label = a.get("label")
@@ -462,7 +519,7 @@ def _add_entity(out: list, t: _Spelling, node: str, a: dict, seen: set | None = 
             out += (s, t.alt, t.zh(alias))
     if a.get("notation"):
         out += (s, t.notation, t.plain(a["notation"]))
-    _add_evidence(out, t, s, a.get("evidence"), seen)
+    _add_evidence(out, t, s, a.get("evidence"))
 
 
 def _add_document(out: list, t: _Spelling, node: str, a: dict, g: nx.MultiDiGraph) -> None:
@@ -484,30 +541,38 @@ def _add_document(out: list, t: _Spelling, node: str, a: dict, g: nx.MultiDiGrap
     # edukg:path is deliberately not exported: it is machine-specific.
 
 
-def _add_metric(out: list, t: _Spelling, node: str, a: dict, seen: set | None = None) -> None:
+def _add_metric(out: list, t: _Spelling, node: str, a: dict) -> None:
     s, e = t.node(node), t.e
-    out += (s, t.type, e["Metric"])
+    run = [(t.type, e["Metric"])]
     value = t.decimal(a.get("value"))
     if value is not None:
-        out += (s, e["value"], value)
+        run.append((e["value"], value))
     if a.get("unit"):
-        out += (s, e["unit"], t.plain(a["unit"]))
+        run.append((e["unit"], t.short(a["unit"])))
     if a.get("indicator"):
-        out += (s, e["indicator"], t.zh(a["indicator"]))
+        run.append((e["indicator"], t.zh(a["indicator"])))
     year = t.integer(a.get("year"))
     if year is not None:
-        out += (s, e["year"], year)
+        run.append((e["year"], year))
     if a.get("comparator"):
-        out += (s, e["comparator"], t.plain(a["comparator"]))
-    out += (s, e["approximate"], t.true if a.get("approximate") else t.false)
+        run.append((e["comparator"], t.short(a["comparator"])))
+    run.append((e["approximate"], t.true if a.get("approximate") else t.false))
     if a.get("status"):
-        out += (s, e["status"], t.plain(a["status"]))
-    _add_evidence(out, t, s, a.get("evidence"), seen)
+        run.append((e["status"], t.short(a["status"])))
+    if t.blocks:  # every predicate differs: one run of "p o ; p o"
+        last = run[-1][0]
+        block = t.metric_blocks.get(last) or t.metric_blocks.setdefault(last, _Block(last))
+        out += (s, block, " ;\n\t".join([f"{p} {o}" for p, o in run]))
+    else:
+        for p, o in run:
+            out += (s, p, o)
+    _add_evidence(out, t, s, a.get("evidence"))
 
 
-def _add_edge(out: list, t: _Spelling, u: str, v: str, key, a: dict,
-              seen: set | None = None) -> None:
-    name = _text(a.get("predicate", key))
+def _add_edge(out: list, t: _Spelling, u: str, v: str, key, a: dict) -> None:
+    name = a.get("predicate", key)
+    if name.__class__ is not str:
+        name = _text(name)
     p_iri, p = t.predicates.get(name) or \
         t.vocabulary(name, EDGE_PREDICATES, "predicate", f"edge {u} -> {v}")
     nodes = t.nodes
@@ -525,9 +590,12 @@ def _add_edge(out: list, t: _Spelling, u: str, v: str, key, a: dict,
     evidence = a.get("evidence")
     if not asserted or evidence or weight > 1:
         st = t.statement_of(s_iri, p_iri, o_iri)
-        out += (st, t.type, t.statement, st, t.subject, s, st, t.predicate, p,
-                st, t.object, o, st, t.e["weight"], t.number(weight))
-        _add_evidence(out, t, st, evidence, seen)
+        if t.blocks:
+            out += (st, t.statement_block, t.statement_run.format(s, p, o, t.number(weight)))
+        else:
+            out += (st, t.type, t.statement, st, t.subject, s, st, t.predicate, p,
+                    st, t.object, o, st, t.e["weight"], t.number(weight))
+        _add_evidence(out, t, st, evidence)
 
 
 _KEY_AND_TARGET = itemgetter(0, 1)
@@ -553,20 +621,19 @@ def _triples(g: nx.MultiDiGraph, t: _Spelling, batch: int = 1 << 15):
     garbage collector to follow).  The one place the RDF shape of the graph
     is defined."""
     out: list[str] = []
-    seen: set[str] = set()   # evidence records already written
     for node, a in sorted(g.nodes(data=True), key=lambda t: str(t[0])):
         kind = a.get("kind")
         if kind == "entity":
-            _add_entity(out, t, str(node), a, seen)
+            _add_entity(out, t, str(node), a)
         elif kind == "document":
             _add_document(out, t, str(node), a, g)
         elif kind == "metric":
-            _add_metric(out, t, str(node), a, seen)
+            _add_metric(out, t, str(node), a)
         if len(out) >= batch:
             yield out
             out = []
     for u, v, key, a in _sorted_edges(g):
-        _add_edge(out, t, str(u), str(v), key, a, seen)
+        _add_edge(out, t, str(u), str(v), key, a)
         if len(out) >= batch:
             yield out
             out = []
@@ -635,8 +702,9 @@ def _turtle_text(batches):
     """Yield the Turtle text of the term batches of :func:`_triples` (spelt
     by :class:`_TurtleSpelling`), one piece per batch: the prefixes, then
     the triples in their order, a run with the same subject written with
-    ``;`` and one with the same subject and predicate with ``,``.  Nothing
-    at all for no triples."""
+    ``;`` and one with the same subject and predicate with ``,`` (a
+    :class:`_Block` run is written as it was spelt, its subject's run going
+    on after it).  Nothing at all for no triples."""
     last_s = last_p = None
     for batch in batches:
         parts = [_turtle_header()] if last_s is None else []
@@ -646,9 +714,15 @@ def _turtle_text(batches):
             if s == last_s:
                 if p == last_p:
                     add(f" , {o}")
+                elif p.__class__ is _Block:
+                    add(f" ;\n\t{o}")
+                    last_p = p.last
                 else:
                     add(f" ;\n\t{p} {o}")
                     last_p = p
+            elif p.__class__ is _Block:
+                add(f"{s} {o}" if last_s is None else f" .\n{s} {o}")
+                last_s, last_p = s, p.last
             else:
                 add(f"{s} {p} {o}" if last_s is None else f" .\n{s} {p} {o}")
                 last_s, last_p = s, p

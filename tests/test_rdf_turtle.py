@@ -136,3 +136,37 @@ def test_exports_leave_the_garbage_collector_as_they_found_it(busy_graph, tmp_pa
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_records_written_as_one_run_are_what_pyoxigraph_wrote(tmp_path):
+    """Evidence records, reified statements and metrics are spelt as one
+    run each; with and without their optional parts, cited again and again,
+    and beside edges of the same predicate under other keys, the Turtle is
+    still pyoxigraph's."""
+    doc = Document(doc_id="d", path="/tmp/d.txt", text="x", title="t", date="2021")
+    said = Evidence("d", 0, 2, "学校甲与学校乙")
+    unsaid = Evidence("d", 5, 9, "")
+    ents = [Entity("school-a", "School", "学校甲", (), (said, unsaid)),
+            Entity("school-b", "School", "学校乙", ("乙校",), (said,))]
+    rels = [Relation("school-a", "coMentioned", "school-b", (said,), weight=3),
+            Relation("school-a", "pairedWith", "school-b", (unsaid, said)),
+            Relation("school-b", "partOf", "school-a", (), weight=2),
+            Relation("doc:d", "mentions", "school-a", (said, unsaid))]
+    mets = [Metric("metric-bare", "d", 7, "", "", "7"),
+            Metric("metric-full", "d", 2.5, "所", "建成学校", "2.5所", year=2021,
+                   comparator="ge", approximate=True, about="school-a", evidence=unsaid,
+                   status="target", place="school-b")]
+    g = build_graph(Extraction([doc], ents, rels, mets, {"d": "school-a"}))
+    # a second edge of one predicate under another key: its statement again
+    g.add_edge("school-a", "school-b", key="paired-again", predicate="pairedWith", weight=1,
+               evidence=[said.to_dict()])
+    # and an unasserted one: its statement's run follows itself
+    g.add_edge("school-a", "school-b", key="coMentioned-again", predicate="coMentioned",
+               weight=3, evidence=[said.to_dict()])
+    path = tmp_path / "g.ttl"
+    stream_rdf(g, path, "ttl")
+    text = path.read_bytes()
+    assert text == pyoxigraph_turtle(g)
+    assert text.count(b"a edukg:Evidence") == 2   # each record once, however often cited
+    assert b"edukg:sentence" in text and b"edukg:weight 3" in text
+    assert b" ;\n\ta rdf:Statement" in text   # the statement's run went on after itself
