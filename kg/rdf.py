@@ -423,11 +423,12 @@ class _Spelling:
 
     def short(self, value) -> str:
         """:meth:`plain` of a value that comes back often (a unit, a status)."""
-        term = self._plain.get(value)
+        text = str(value)
+        term = self._plain.get(text)
         if term is None:
             if len(self._plain) >= _MEMO_LIMIT:
                 self._plain.clear()
-            term = self._plain[value] = self.plain(value)
+            term = self._plain[text] = self.literal(text)
         return term
 
     def decimal(self, value) -> str | None:
