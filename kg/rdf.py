@@ -407,15 +407,18 @@ class _Spelling:
         """The term of the reified statement of ``(s, p, o)``."""
         return f"{self._stmt_head}{_sha(f'{s_iri}|{p_iri}|{o_iri}')}{self._stmt_tail}"
 
+    def _remembered(self, memo: dict, text: str, lang: str = "") -> str:
+        """:meth:`literal` of ``text`` (in ``lang``), kept in ``memo``."""
+        term = memo.get(text)
+        if term is None:
+            if len(memo) >= _MEMO_LIMIT:
+                memo.clear()
+            term = memo[text] = self.literal(text, lang=lang)
+        return term
+
     def zh(self, value) -> str:
         """A Chinese (``@zh``) literal; sentences repeat, so they are remembered."""
-        text = str(value)
-        term = self._zh.get(text)
-        if term is None:
-            if len(self._zh) >= _MEMO_LIMIT:
-                self._zh.clear()
-            term = self._zh[text] = self.literal(text, lang=LANG)
-        return term
+        return self._remembered(self._zh, str(value), LANG)
 
     def plain(self, value) -> str:
         """A plain (``xsd:string``) literal."""
@@ -423,13 +426,7 @@ class _Spelling:
 
     def short(self, value) -> str:
         """:meth:`plain` of a value that comes back often (a unit, a status)."""
-        text = str(value)
-        term = self._plain.get(text)
-        if term is None:
-            if len(self._plain) >= _MEMO_LIMIT:
-                self._plain.clear()
-            term = self._plain[text] = self.literal(text)
-        return term
+        return self._remembered(self._plain, str(value))
 
     def decimal(self, value) -> str | None:
         text = _decimal_text(value)
