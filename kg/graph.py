@@ -77,8 +77,26 @@ def _evidence_list(evidence, shared: dict | None = None) -> list[dict]:
     return out
 
 
-def build_graph(ex: Extraction) -> nx.MultiDiGraph:
-    """Turn an :class:`Extraction` into the graph, in a deterministic order."""
+def _drained(items: list, consume: bool):
+    """Yield the items of ``items``; with ``consume``, each is dropped from
+    the list as soon as the next is asked for, and the list ends empty."""
+    if not consume:
+        yield from items
+        return
+    for i in range(len(items)):
+        item, items[i] = items[i], None
+        yield item
+    items.clear()
+
+
+def build_graph(ex: Extraction, consume: bool = False) -> nx.MultiDiGraph:
+    """Turn an :class:`Extraction` into the graph, in a deterministic order.
+
+    With ``consume`` the extraction's relations and metrics move into the
+    graph: each is let go as soon as it is added, so the graph reuses the
+    memory they held instead of both being held at once (a large build's
+    relations are tens of megabytes), and ``ex.relations`` and
+    ``ex.metrics`` are empty afterwards."""
     g = nx.MultiDiGraph(format=FORMAT, version=__version__)
     shared: dict = {}
     for ent in sorted(ex.entities, key=lambda e: e.id):
@@ -94,12 +112,16 @@ def build_graph(ex: Extraction) -> nx.MultiDiGraph:
                    year=doc.year, path=doc.path,
                    publisher=ex.publishers.get(doc.doc_id, ""),
                    place=places.get(doc.place, ""))
-    for rel in sorted(ex.relations, key=lambda r: (r.subject, r.predicate, r.object)):
+    relations = sorted(ex.relations, key=lambda r: (r.subject, r.predicate, r.object))
+    metrics = sorted(ex.metrics, key=lambda m: m.id)
+    if consume:
+        ex.relations, ex.metrics = [], []
+    for rel in _drained(relations, consume):
         if rel.subject not in g or rel.object not in g:
             continue
         g.add_edge(rel.subject, rel.object, key=rel.predicate, predicate=rel.predicate,
                    weight=rel.weight, evidence=_evidence_list(rel.evidence, shared))
-    for m in sorted(ex.metrics, key=lambda m: m.id):
+    for m in _drained(metrics, consume):
         ev = [m.evidence.to_dict()] if m.evidence else []
         g.add_node(m.id, kind="metric", label=m.text, value=m.value, unit=m.unit,
                    indicator=m.indicator, year=m.year, comparator=m.comparator,

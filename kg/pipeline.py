@@ -46,6 +46,9 @@ RELEASE_TOKENIZER_AT = 200
 @dataclass
 class BuildResult:
     graph: nx.MultiDiGraph
+    #: the documents and entities; the relations and metrics have moved
+    #: into the graph (:func:`~kg.graph.build_graph` with ``consume``), so
+    #: a large build does not hold them twice
     extraction: Extraction
     skipped: list[tuple[str, str]] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
@@ -346,7 +349,7 @@ def _build(paths, out_dir, lexicon_dir, strict, progress, workers, scheduler, ca
     ex = link(good, gaz)
     del good
     lap("link")
-    g = build_graph(ex)
+    g = build_graph(ex, consume=True)
     lap("graph")
     result = BuildResult(g, ex, skipped, timings=timings)
     if out_dir is not None:

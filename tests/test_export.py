@@ -149,3 +149,28 @@ def test_graph_json_keeps_evidence_of_other_shapes(tmp_path):
     h = load_graph(tmp_path)
     assert h.edges["b", "a", "partOf"] == g.edges["b", "a", "partOf"]
     assert h.nodes["c"]["evidence"] == ["一句话"]
+
+
+def test_a_graph_built_by_consuming_the_extraction_is_the_same_graph(tiny_extraction):
+    import copy
+
+    from kg.graph import build_graph, graph_to_json
+    kept = copy.deepcopy(tiny_extraction)
+    moved = copy.deepcopy(tiny_extraction)
+    g = build_graph(moved, consume=True)
+    assert graph_to_json(g) == graph_to_json(build_graph(kept))
+    assert kept == tiny_extraction   # without consume, the extraction is left as it was
+    assert moved.relations == [] and moved.metrics == []
+    assert moved.entities == tiny_extraction.entities
+    assert moved.documents == tiny_extraction.documents
+
+
+def test_a_build_keeps_documents_and_entities_and_moves_the_rest_into_the_graph(out, tmp_path):
+    (tmp_path / "d.txt").write_text(DOC, "utf-8")
+    result = build([tmp_path / "d.txt"])
+    assert [d.doc_id for d in result.extraction.documents] == ["d"]
+    assert "初中崛起工程" in {e.name for e in result.extraction.entities}
+    assert result.extraction.relations == [] and result.extraction.metrics == []
+    kinds = [a.get("kind") for _, a in result.graph.nodes(data=True)]
+    assert kinds.count("metric") >= 1
+    assert any(k == "implements" for _, _, k in result.graph.edges(keys=True))
