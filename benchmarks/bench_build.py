@@ -117,18 +117,59 @@ cpu = sum(c1[:4]) - sum(c0[:4])
 # child of a large parent would report the parent's peak.
 status = open("/proc/self/status").read()
 self_rss = int(re.search(r"VmHWM:\s+(\d+)", status).group(1))
-child_rss = 0
-print(json.dumps({{"seconds": dt, "cpu": cpu, "rss_kb": self_rss, "worker_rss_kb": child_rss,
+print(json.dumps({{"seconds": dt, "cpu": cpu, "rss_kb": self_rss,
                   "entities": len(r.extraction.entities), "nodes": r.graph.number_of_nodes(),
                   "edges": r.graph.number_of_edges(), "timings": r.timings}}))
 """
 
 
+def _descendants(pid: int) -> list[int]:
+    """``pid`` and every process below it (worker processes, forked
+    writers), from the parent ids in ``/proc``."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo += parents.get(p, [])
+    return out
+
+
+def _pss_kb(pid: int) -> int:
+    """The proportional set size of a process (its shared pages split
+    among the processes sharing them), 0 when it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0
+    m = re.search(r"^Pss:\s+(\d+)", text, re.M)
+    return int(m.group(1)) if m else 0
+
+
 def run_build(corpus: Path, out: Path, workers: int, cache: bool) -> dict:
+    """One build in a fresh process: its report, with ``tree_kb``, the
+    peak of the summed PSS of the process and all its children (workers,
+    forked writers), sampled every 0.1 s."""
     code = CHILD.format(root=str(ROOT), corpus=str(corpus), out=str(out), workers=workers,
                         cache=cache)
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return json.loads(res.stdout.strip().splitlines()[-1])
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    tree = 0
+    while proc.poll() is None:
+        tree = max(tree, sum(_pss_kb(p) for p in _descendants(proc.pid)))
+        time.sleep(0.1)
+    stdout, stderr = proc.communicate()
+    if proc.returncode:
+        raise SystemExit(f"build failed:\n{stderr}")
+    report = json.loads(stdout.strip().splitlines()[-1])
+    report["tree_kb"] = tree
+    return report
 
 
 TTL_CHILD = r"""
@@ -196,8 +237,10 @@ def main() -> int:
                                f"CPU {one['cpu']:.1f} s)"),
         (f"kg build, {cores} workers", f"{many['seconds']:.1f} s  ({chars / many['seconds']:,.0f} "
                                        f"chars/s; CPU {many['cpu']:.1f} s)"),
-        ("peak RSS, 1 worker", f"{one['rss_kb'] / 1024:,.0f} MiB"),
-        (f"peak RSS, {cores} workers", f"{many['rss_kb'] / 1024:,.0f} MiB main process"),
+        ("peak RSS, 1 worker", f"{one['rss_kb'] / 1024:,.0f} MiB (process tree PSS "
+                               f"{one['tree_kb'] / 1024:,.0f} MiB)"),
+        (f"peak RSS, {cores} workers", f"{many['rss_kb'] / 1024:,.0f} MiB main process (process "
+                                       f"tree PSS {many['tree_kb'] / 1024:,.0f} MiB)"),
         ("Turtle export", f"{triples:,} triples in {ttl_s:.2f} s  ({triples / ttl_s:,.0f} triples/s)"),
         ("full build, cache on", f"{full['seconds']:.1f} s"),
         ("rebuild after 1 document changed", f"{inc['seconds']:.1f} s"),
