@@ -12,7 +12,9 @@ grow with N and no document is a byte copy of another.
 Measured in one run on the same corpus:
   * bare ``jieba.cut`` over all the text (the floor the pipeline needs);
   * ``kg build`` with 1 worker and with all cores (no cache), each in a
-    fresh process, with its peak RSS (the process and its workers);
+    fresh process, with its peak memory: the process's own (VmHWM) and
+    that of the whole process tree, workers and forked writers included
+    (summed PSS, sampled);
   * Turtle export throughput (triples per second);
   * an incremental rebuild after one document changes (cache on);
   * peak RSS at several N, to show how memory grows.

@@ -79,7 +79,7 @@ def _evidence_list(evidence, shared: dict | None = None) -> list[dict]:
 
 def _drained(items: list, consume: bool):
     """Yield the items of ``items``; with ``consume``, each is dropped from
-    the list as soon as the next is asked for, and the list ends empty."""
+    the list as it is handed out, and the list ends empty."""
     if not consume:
         yield from items
         return
