@@ -31,6 +31,7 @@ from pathlib import Path
 import networkx as nx
 
 from . import __version__
+from .compact import EdgeData, KnowledgeGraph
 from .errors import GraphError
 from .io import write_atomic
 from .model import Extraction
@@ -97,7 +98,7 @@ def build_graph(ex: Extraction, consume: bool = False) -> nx.MultiDiGraph:
     memory they held instead of both being held at once (a large build's
     relations are tens of megabytes), and ``ex.relations`` and
     ``ex.metrics`` are empty afterwards."""
-    g = nx.MultiDiGraph(format=FORMAT, version=__version__)
+    g = KnowledgeGraph(format=FORMAT, version=__version__)
     shared: dict = {}
     for ent in sorted(ex.entities, key=lambda e: e.id):
         g.add_node(ent.id, kind="entity", type=ent.type, label=ent.name,
@@ -212,7 +213,8 @@ class _JsonSpeller:
 
     def edge(self, u, v, k, d) -> str:
         weight, predicate, records = d.get("weight"), d.get("predicate"), d.get("evidence")
-        if (d.keys() != _EDGE_ATTRS or type(weight) is not int or type(predicate) is not str
+        usual = d.usual() if type(d) is EdgeData else d.keys() == _EDGE_ATTRS
+        if (not usual or type(weight) is not int or type(predicate) is not str
                 or type(k) is not str or type(u) is not str or type(v) is not str
                 or type(records) is not list):
             return self.dumps({**_stubbed(d, self.sentences), "source": u,
@@ -321,10 +323,24 @@ def load_graph(path: Path) -> nx.MultiDiGraph:
         raise GraphError(f"{path} is not an edukg graph (expected format {FORMAT})")
     try:
         _restore_sentences(data)
-        g = nx.node_link_graph(data, directed=True, multigraph=True, edges="edges")
+        g = _node_link_graph(data)
     except (KeyError, IndexError, TypeError, ValueError, AttributeError, nx.NetworkXError) as exc:
         raise GraphError(f"{path} is a damaged edukg graph: {exc}") from None
     g.graph["format"] = FORMAT
+    return g
+
+
+def _node_link_graph(data: dict) -> KnowledgeGraph:
+    """What ``networkx.node_link_graph`` makes of a directed multigraph's
+    node-link data, as a :class:`~kg.compact.KnowledgeGraph`."""
+    g = KnowledgeGraph()
+    g.graph = data["graph"]
+    for d in data["nodes"]:
+        g.add_node(d["id"], **{str(k): v for k, v in d.items() if k != "id"})
+    ends = ("source", "target", "key")
+    for d in data["edges"]:
+        g.add_edge(d["source"], d["target"], d.get("key"),
+                   **{str(k): v for k, v in d.items() if k not in ends})
     return g
 
 

@@ -64,6 +64,7 @@ from typing import NamedTuple
 import networkx as nx
 
 from . import __version__
+from .compact import KnowledgeGraph
 from .errors import KGError
 from .io import collector_paused, write_all_atomic
 
@@ -982,7 +983,7 @@ def page_graph(g: nx.MultiDiGraph, limit: int | None = None,
                                    key=rank)[:edge_limit - len(shown)]
     metrics = [n for n, a in g.nodes(data=True) if a.get("kind") == "metric"
                and a.get("about") in keep]
-    out = nx.MultiDiGraph(**g.graph, page_part=True)
+    out = KnowledgeGraph(**g.graph, page_part=True)
     out.add_nodes_from((n, g.nodes[n]) for n in sorted(keep.union(metrics), key=str))
     out.add_edges_from(sorted(edges, key=lambda t: (str(t[0]), str(t[2]), str(t[1]))))
     return out
@@ -1043,7 +1044,7 @@ def neighbourhood(g: nx.MultiDiGraph, node, hops: int = 2,
             if f"doc:{doc_id}" in g:
                 keep.add(f"doc:{doc_id}")
     sub = g.subgraph(keep)
-    out = nx.MultiDiGraph(**g.graph)
+    out = KnowledgeGraph(**g.graph)
     out.add_nodes_from(sorted(sub.nodes(data=True), key=lambda t: str(t[0])))
     out.add_edges_from(sorted(sub.edges(keys=True, data=True),
                               key=lambda t: (str(t[0]), str(t[2]), str(t[1]))))
