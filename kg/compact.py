@@ -172,7 +172,7 @@ class EdgeData(MutableMapping):
 
     def usual(self) -> bool:
         """Whether the edge has the three usual attributes and no other."""
-        return self._other is None and hasattr(self, "weight") and hasattr(self, "predicate") \
+        return not self._other and hasattr(self, "weight") and hasattr(self, "predicate") \
             and hasattr(self, "evidence")
 
     def __iter__(self):

@@ -1,11 +1,13 @@
 """The networkx MultiDiGraph every export is rendered from.
 
-Nodes are keyed by a stable id and carry plain JSON-able attributes:
+Nodes are keyed by a stable id and carry plain attributes (JSON-able, but
+for the evidence records):
 
 * entity nodes (``kind="entity"``): ``type`` (one of :data:`kg.model.ENTITY_TYPES`),
   ``label`` (canonical name), ``aliases`` (list), ``notation`` (division code of
   places, else ``""``), ``docs`` (ids of the documents naming it) and
-  ``evidence`` (list of ``{"doc", "start", "end", "sentence"}``);
+  ``evidence`` (list of evidence records: :class:`kg.model.Evidence`, which
+  reads like the ``{"doc", "start", "end", "sentence"}`` dict of its JSON);
 * document nodes (``kind="document"``, key ``doc:<doc_id>``): ``doc_id``,
   ``label``, ``title``, ``date``, ``year``, ``path``, ``publisher`` and ``place``
   (entity ids or ``""``);
@@ -34,11 +36,11 @@ from . import __version__
 from .compact import EdgeData, KnowledgeGraph
 from .errors import GraphError
 from .io import write_atomic
-from .model import Extraction
+from .model import Evidence, Extraction
 
 __all__ = ["FORMAT", "doc_node", "build_graph", "graph_to_json", "iter_graph_json",
            "write_graph_json", "graph_to_graphml",
-           "save_graph", "load_graph", "entity_nodes"]
+           "save_graph", "load_graph", "entity_nodes", "plain_record"]
 
 FORMAT = "edukg-graph/2"
 
@@ -52,29 +54,19 @@ def doc_node(doc_id: str) -> str:
     return f"doc:{doc_id}"
 
 
-def _evidence_list(evidence, shared: dict | None = None) -> list[dict]:
+def _evidence_list(evidence, shared: dict | None = None) -> list[Evidence]:
     """Evidence records sorted, one per span; with ``shared``, equal records
-    are one dictionary (a sentence's co-mention pairs share their record)."""
+    are one object (the first met), so the graph holds each span once
+    however many nodes and edges cite it."""
     if len(evidence) == 1:  # most edges: nothing to sort or merge
         (ev,) = evidence
-        if shared is None:
-            return [ev.to_dict()]
-        d = shared.get(ev)
-        if d is None:
-            d = shared[ev] = ev.to_dict()
-        return [d]
+        return [ev if shared is None else shared.setdefault(ev, ev)]
     seen, out = set(), []
     for ev in sorted(evidence, key=lambda e: (e.doc_id, e.start, e.end)):
         key = (ev.doc_id, ev.start, ev.end)
         if key not in seen:
             seen.add(key)
-            if shared is None:
-                out.append(ev.to_dict())
-            else:
-                d = shared.get(ev)
-                if d is None:
-                    d = shared[ev] = ev.to_dict()
-                out.append(d)
+            out.append(ev if shared is None else shared.setdefault(ev, ev))
     return out
 
 
@@ -123,7 +115,7 @@ def build_graph(ex: Extraction, consume: bool = False) -> nx.MultiDiGraph:
         g.add_edge(rel.subject, rel.object, key=rel.predicate, predicate=rel.predicate,
                    weight=rel.weight, evidence=_evidence_list(rel.evidence, shared))
     for m in _drained(metrics, consume):
-        ev = [m.evidence.to_dict()] if m.evidence else []
+        ev = [shared.setdefault(m.evidence, m.evidence)] if m.evidence else []
         g.add_node(m.id, kind="metric", label=m.text, value=m.value, unit=m.unit,
                    indicator=m.indicator, year=m.year, comparator=m.comparator,
                    approximate=m.approximate, doc=m.doc_id, about=m.about,
@@ -155,6 +147,8 @@ def _evidence_stub(evidence: list, sentences: dict) -> list:
     ``sentences`` (text -> index, in order of first citation)."""
     out = []
     for ev in evidence:
+        if isinstance(ev, Evidence):
+            ev = ev.to_dict()
         text = ev.get("sentence") if isinstance(ev, dict) else None
         if isinstance(text, str):
             ev = {**ev, "sentence": sentences.setdefault(text, len(sentences))}
@@ -201,7 +195,15 @@ class _JsonSpeller:
         hit = self._records.get(id(ev))
         if hit is not None:
             return hit
-        if type(ev) is dict and ev.keys() == _RECORD_KEYS:
+        if type(ev) is Evidence:
+            doc, start, end, text = ev.doc_id, ev.start, ev.end, ev.sentence
+            if type(doc) is str and type(start) is int and type(end) is int \
+                    and type(text) is str:
+                index = self.sentences.setdefault(text, len(self.sentences))
+                out = self._records[id(ev)] = \
+                    f'{{"doc":{self.string(doc)},"end":{end},"sentence":{index},"start":{start}}}'
+                return out
+        elif type(ev) is dict and ev.keys() == _RECORD_KEYS:
             doc, start, end, text = ev["doc"], ev["start"], ev["end"], ev["sentence"]
             if type(doc) is str and type(start) is int and type(end) is int \
                     and type(text) is str:
@@ -298,7 +300,7 @@ def _scalar(value):
     if value is None:
         return ""
     if isinstance(value, (list, tuple, dict)):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=plain_record)
     return value
 
 
@@ -344,9 +346,19 @@ def _node_link_graph(data: dict) -> KnowledgeGraph:
     return g
 
 
+def plain_record(value):
+    """A ``json.dumps`` ``default``: an :class:`~kg.model.Evidence` as the
+    dictionary graph.json holds."""
+    if isinstance(value, Evidence):
+        return value.to_dict()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
 def _restore_sentences(data: dict) -> None:
     """Put the texts of ``data["sentences"]`` back on the evidence records
-    citing them by index, in place; equal records become one dictionary."""
+    citing them by index, in place; equal records become one
+    :class:`~kg.model.Evidence` (a record of another shape stays a
+    dictionary, for the validators to report)."""
     texts = data.pop("sentences", None)
     if texts is None:   # format 1: the texts are inline
         return
@@ -361,5 +373,11 @@ def _restore_sentences(data: dict) -> None:
             span = (ev.get("doc"), ev.get("start"), ev.get("end"), ev["sentence"])
             record = records.get(span)
             if record is None:
-                record = records[span] = {**ev, "sentence": texts[ev["sentence"]]}
+                doc, start, end = span[:3]
+                if ev.keys() == _RECORD_KEYS and type(doc) is str and type(start) is int \
+                        and type(end) is int:
+                    record = Evidence(doc, start, end, texts[ev["sentence"]])
+                else:
+                    record = {**ev, "sentence": texts[ev["sentence"]]}
+                records[span] = record
             evidence[i] = record

@@ -52,14 +52,14 @@ def describe(g: nx.MultiDiGraph, node: str, co_mentions: int = 10) -> dict:
         elif g.nodes[tgt].get("kind") == "entity":
             relations[k].append({"direction": "out", "id": tgt, "name": _label(g, tgt),
                                  "type": g.nodes[tgt].get("type"),
-                                 "evidence": d.get("evidence", [])[:1]})
+                                 "evidence": [dict(ev) for ev in d.get("evidence", [])[:1]]})
     for src, _, k, d in g.in_edges(node, keys=True, data=True):
         if k == "coMentioned":
             co.append((d.get("weight", 1), src))
         elif g.nodes[src].get("kind") == "entity":
             relations[f"^{k}"].append({"direction": "in", "id": src, "name": _label(g, src),
                                        "type": g.nodes[src].get("type"),
-                                       "evidence": d.get("evidence", [])[:1]})
+                                       "evidence": [dict(ev) for ev in d.get("evidence", [])[:1]]})
     docs = []
     by_doc: dict[str, dict] = {}
     for ev in a.get("evidence", []):

@@ -88,6 +88,26 @@ class Evidence:
         return {"doc": self.doc_id, "start": self.start, "end": self.end,
                 "sentence": self.sentence}
 
+    # The graph holds these records as they are (a dict each would double
+    # their memory), and they read like their graph.json record, so code
+    # reading a built graph and a loaded one is the same: ``ev["doc"]``,
+    # ``ev.get("sentence")``, ``{**ev}``.
+    def keys(self) -> tuple[str, ...]:
+        return ("doc", "start", "end", "sentence")
+
+    def __getitem__(self, key: str):
+        if key == "doc":
+            return self.doc_id
+        if key == "start" or key == "end" or key == "sentence":
+            return getattr(self, key)
+        raise KeyError(key)
+
+    def get(self, key: str, default=None):
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
 
 @dataclass(frozen=True, slots=True)
 class Entity:

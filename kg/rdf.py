@@ -60,7 +60,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from .errors import GraphError
 from .io import collector_paused, write_atomic
-from .model import ENTITY_TYPES, PREDICATES
+from .model import ENTITY_TYPES, PREDICATES, Evidence
 from .vocab import EDUKG
 
 __all__ = ["BASE", "FORMATS", "GRAPH_IRI", "SPARQL_EVIDENCE", "node_iri", "evidence_iri",
@@ -480,10 +480,13 @@ def _add_evidence(out: list, t: _Spelling, subject: str, evidence) -> None:
     number, written, blocks = t.number, t.evidence_terms, t.blocks
     link, a, kind, in_doc, p_start, p_end, p_sentence = t.evidence_predicates
     for ev in evidence:
-        try:
-            doc, start, end = str(ev["doc"]), int(ev["start"]), int(ev["end"])
-        except (KeyError, TypeError, ValueError):
-            raise GraphError(f"{subject}: damaged evidence record {ev!r}") from None
+        if ev.__class__ is Evidence:
+            doc, start, end = ev.doc_id, ev.start, ev.end
+        else:
+            try:
+                doc, start, end = str(ev["doc"]), int(ev["start"]), int(ev["end"])
+            except (KeyError, TypeError, ValueError):
+                raise GraphError(f"{subject}: damaged evidence record {ev!r}") from None
         span = (doc, start, end)
         node = written.get(span)
         if node is not None:

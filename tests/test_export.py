@@ -6,6 +6,7 @@ from click.testing import CliRunner
 
 from kg.cli import main
 from kg.errors import GraphError
+from kg.model import Evidence
 from kg.pipeline import build
 
 DOC = ("台州市教育局2020年工作要点\n发布日期:2020-04-03\n"
@@ -107,8 +108,15 @@ def test_load_graph_puts_the_sentences_back(tmp_path):
     g = _evidence_graph()
     write_graph_json(g, tmp_path / "graph.json")
     h = load_graph(tmp_path)
-    assert dict(h.nodes(data=True)) == dict(g.nodes(data=True))
-    assert list(h.edges(keys=True, data=True)) == list(g.edges(keys=True, data=True))
+
+    def plain(attrs):
+        return {**attrs, "evidence": [dict(ev) for ev in attrs["evidence"]]}
+    assert {n: plain(a) for n, a in h.nodes(data=True)} == \
+        {n: plain(a) for n, a in g.nodes(data=True)}
+    assert [(u, v, k, plain(d)) for u, v, k, d in h.edges(keys=True, data=True)] == \
+        [(u, v, k, plain(d)) for u, v, k, d in g.edges(keys=True, data=True)]
+    # the records are the model's Evidence, as in a built graph
+    assert all(isinstance(ev, Evidence) for ev in h.nodes["a"]["evidence"])
     # one record per sentence in memory, however many cite it
     assert h.nodes["a"]["evidence"][0] is h.nodes["b"]["evidence"][0] \
         is h.edges["a", "b", "implements"]["evidence"][0]
@@ -147,7 +155,9 @@ def test_graph_json_keeps_evidence_of_other_shapes(tmp_path):
     g.add_node("c", kind="entity", label="丙", evidence=["一句话"])
     write_graph_json(g, tmp_path / "graph.json")
     h = load_graph(tmp_path)
-    assert h.edges["b", "a", "partOf"] == g.edges["b", "a", "partOf"]
+    loaded, made = h.edges["b", "a", "partOf"], g.edges["b", "a", "partOf"]
+    assert loaded["weight"] == made["weight"] == 2.5
+    assert [dict(ev) for ev in loaded["evidence"]] == made["evidence"]
     assert h.nodes["c"]["evidence"] == ["一句话"]
 
 
@@ -174,3 +184,21 @@ def test_a_build_keeps_documents_and_entities_and_moves_the_rest_into_the_graph(
     kinds = [a.get("kind") for _, a in result.graph.nodes(data=True)]
     assert kinds.count("metric") >= 1
     assert any(k == "implements" for _, _, k in result.graph.edges(keys=True))
+
+
+def test_the_graph_cites_the_extractions_evidence_records_without_copies(tiny_extraction):
+    from kg.graph import build_graph
+    g = build_graph(tiny_extraction)
+    records = {}
+    for e in tiny_extraction.entities:
+        for ev in e.evidence:
+            records.setdefault(ev, ev)
+    cited = [ev for _, a in g.nodes(data=True) for ev in a.get("evidence") or []]
+    cited += [ev for *_, d in g.edges(keys=True, data=True) for ev in d.get("evidence") or []]
+    assert cited and all(isinstance(ev, Evidence) for ev in cited)
+    # a span cited by an entity and by its edges is the entity's own record
+    shared = [ev for ev in cited if ev in records]
+    assert shared and all(ev is records[ev] for ev in shared)
+    # and it reads like its graph.json record
+    ev = shared[0]
+    assert ev["doc"] == ev.doc_id and dict(ev) == ev.to_dict()

@@ -1,0 +1,65 @@
+"""The graph's compact edge storage behaves as networkx's own dicts do."""
+import copy
+import pickle
+
+import networkx as nx
+import pytest
+
+from kg.compact import EdgeData, EdgeKeys, KnowledgeGraph
+from kg.graph import build_graph
+
+
+def test_a_built_graph_stores_its_edges_compactly(tiny_extraction):
+    g = build_graph(tiny_extraction)
+    assert isinstance(g, KnowledgeGraph) and isinstance(g, nx.MultiDiGraph)
+    u, v, k, d = next(iter(g.edges(keys=True, data=True)))
+    assert type(d) is EdgeData and type(g._adj[u][v]) is EdgeKeys
+
+
+def test_a_second_edge_between_the_same_nodes_is_kept_apart():
+    g = KnowledgeGraph()
+    g.add_edge("a", "b", key="implements", predicate="implements", weight=1, evidence=[])
+    g.add_edge("a", "b", key="coMentioned", predicate="coMentioned", weight=3, evidence=[])
+    g.add_edge("a", "b", key="implements", weight=2)     # updates, as networkx does
+    assert sorted(g["a"]["b"]) == ["coMentioned", "implements"]
+    assert g.edges["a", "b", "implements"]["weight"] == 2
+    assert g.edges["a", "b", "coMentioned"]["weight"] == 3
+    g.remove_edge("a", "b", key="implements")
+    assert list(g["a"]["b"]) == ["coMentioned"] and g.number_of_edges() == 1
+    g.remove_edge("a", "b")
+    assert not g.has_edge("a", "b") and g.number_of_edges() == 0
+
+
+def test_edges_with_keys_networkx_makes_up_are_numbered():
+    g = KnowledgeGraph()
+    assert [g.add_edge("a", "b") for _ in range(3)] == [0, 1, 2]
+    assert g.number_of_edges("a", "b") == 3
+
+
+def test_edge_data_takes_any_attribute_and_reads_like_a_dict():
+    d = EdgeData({"predicate": "partOf", "weight": 1})
+    d["note"] = "checked"
+    assert "evidence" not in d and d.get("evidence", "none") == "none"
+    with pytest.raises(KeyError):
+        d["evidence"]
+    d["evidence"] = []
+    assert dict(d) == {"evidence": [], "predicate": "partOf", "weight": 1, "note": "checked"}
+    assert d == {"predicate": "partOf", "weight": 1, "evidence": [], "note": "checked"}
+    assert not d.usual()
+    del d["note"]
+    assert d.usual() and len(d) == 3
+    del d["weight"]
+    assert not d.usual() and "weight" not in d
+    with pytest.raises(KeyError):
+        del d["weight"]
+
+
+def test_copies_subgraphs_and_pickles_keep_every_edge(tiny_extraction):
+    g = build_graph(tiny_extraction)
+    edges = sorted((u, v, k, dict(d)) for u, v, k, d in g.edges(keys=True, data=True))
+    for other in (g.copy(), copy.deepcopy(g), pickle.loads(pickle.dumps(g)),
+                  g.subgraph(list(g.nodes)).copy()):
+        assert sorted((u, v, k, dict(d)) for u, v, k, d in other.edges(keys=True, data=True)) \
+            == edges
+    # and a networkx algorithm runs on it unchanged
+    assert nx.number_weakly_connected_components(g) >= 1
