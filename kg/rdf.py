@@ -259,6 +259,9 @@ def _vocabulary_iri(name: str, allowed, what: str, where: str) -> str:
 #: afresh (sentences and labels: spelling one again costs little).
 _MEMO_LIMIT = 1 << 16
 
+#: Offsets below this fit in :meth:`_Spelling.span`'s int.
+_SPAN_LIMIT = 1 << 24
+
 
 def _format_of(pairs) -> str:
     """A :meth:`str.format` pattern of a Turtle run: ``(predicate, object)``
@@ -292,9 +295,12 @@ class _Spelling:
         #: node -> (IRI, term) of the nodes met so far
         self.nodes: dict[str, tuple[str, str]] = {}
         self._documents: dict[str, str] = {}              # doc id -> term
-        #: (doc, start, end) -> term of the evidence records written so far
-        #: (each is written once, where it is first cited)
-        self.evidence_terms: dict[tuple[str, int, int], str] = {}
+        #: :meth:`span` of the evidence records written so far -> their
+        #: key (:func:`_evidence_key`) as a number: each record is written
+        #: once, where it is first cited.  Two ints an entry, not a tuple
+        #: and a term: a large graph cites half a million records
+        self.evidence_keys: dict = {}
+        self._doc_numbers: dict[str, int] = {}
         self._zh: dict[str, str] = {}
         self._vocab: dict[str, dict[str, tuple[str, str]]] = {}  # what -> name -> ...
         #: The term of an ``xsd:integer`` of an int.
@@ -403,6 +409,21 @@ class _Spelling:
         """The term of :func:`evidence_iri`."""
         return f"{self._ev_head}{_evidence_key(doc, start, end)}{self._ev_tail}"
 
+    def evidence_of_key(self, key: int) -> str:
+        """The term of the evidence record whose :func:`_evidence_key` is
+        the hexadecimal digits of ``key``."""
+        return f"{self._ev_head}{key:016x}{self._ev_tail}"
+
+    def span(self, doc: str, start: int, end: int):
+        """One int naming ``(doc, start, end)`` (the tuple itself when an
+        offset is past 2**24)."""
+        number = self._doc_numbers.get(doc)
+        if number is None:
+            number = self._doc_numbers[doc] = len(self._doc_numbers)
+        if 0 <= start < _SPAN_LIMIT and 0 <= end < _SPAN_LIMIT:
+            return (number << 48) | (start << 24) | end
+        return (doc, start, end)
+
     def statement_of(self, s_iri: str, p_iri: str, o_iri: str) -> str:
         """The term of the reified statement of ``(s, p, o)``."""
         return f"{self._stmt_head}{_sha(f'{s_iri}|{p_iri}|{o_iri}')}{self._stmt_tail}"
@@ -474,10 +495,10 @@ class _TurtleSpelling(_Spelling):
 
 def _add_evidence(out: list, t: _Spelling, subject: str, evidence) -> None:
     """Link ``subject`` to its evidence records, writing a record the first
-    time its ``(doc, start, end)`` is met (:attr:`_Spelling.evidence_terms`)."""
+    time its ``(doc, start, end)`` is met (:attr:`_Spelling.evidence_keys`)."""
     if not evidence:
         return
-    number, written, blocks = t.number, t.evidence_terms, t.blocks
+    number, written, blocks, span_of = t.number, t.evidence_keys, t.blocks, t.span
     link, a, kind, in_doc, p_start, p_end, p_sentence = t.evidence_predicates
     for ev in evidence:
         if ev.__class__ is Evidence:
@@ -487,12 +508,14 @@ def _add_evidence(out: list, t: _Spelling, subject: str, evidence) -> None:
                 doc, start, end = str(ev["doc"]), int(ev["start"]), int(ev["end"])
             except (KeyError, TypeError, ValueError):
                 raise GraphError(f"{subject}: damaged evidence record {ev!r}") from None
-        span = (doc, start, end)
-        node = written.get(span)
-        if node is not None:
-            out += (subject, link, node)
+        span = span_of(doc, start, end)
+        known = written.get(span)
+        if known is not None:
+            out += (subject, link, t.evidence_of_key(known))
             continue
-        node = written[span] = t.evidence(doc, start, end)
+        key = _evidence_key(doc, start, end)
+        written[span] = int(key, 16)
+        node = f"{t._ev_head}{key}{t._ev_tail}"
         out += (subject, link, node)
         sentence = ev.get("sentence")
         if blocks:

@@ -170,3 +170,26 @@ def test_records_written_as_one_run_are_what_pyoxigraph_wrote(tmp_path):
     assert text.count(b"a edukg:Evidence") == 2   # each record once, however often cited
     assert b"edukg:sentence" in text and b"edukg:weight 3" in text
     assert b" ;\n\ta rdf:Statement" in text   # the statement's run went on after itself
+
+
+def test_each_evidence_record_is_written_once_whatever_its_offsets(tmp_path):
+    """Records are remembered by a number made of document and offsets;
+    offsets too large for it, and equal offsets in two documents, still
+    give one record per span."""
+    from kg.rdf import evidence_iri
+    big = 1 << 25
+    spans = [("d1", 0, 4), ("d2", 0, 4), ("d1", big, big + 4), ("d1", 3, big)]
+    g = nx.MultiDiGraph()
+    for i, (doc, start, end) in enumerate(spans):
+        record = {"doc": doc, "start": start, "end": end, "sentence": f"句子{i}"}
+        g.add_node(f"e{i}", kind="entity", type="School", label=f"学校{i}",
+                   evidence=[record, dict(record)])
+        g.add_edge(f"e{i}", "e0", key="coMentioned", predicate="coMentioned", weight=1,
+                   evidence=[dict(record)])
+    path = tmp_path / "g.ttl"
+    stream_rdf(g, path, "ttl")
+    rdf_type = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+    records = {t.subject.value for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)
+               if t.predicate.value == rdf_type and t.object.value.endswith("Evidence")}
+    assert records == {str(evidence_iri(*span)) for span in spans}
+    assert path.read_text("utf-8").count("a edukg:Evidence") == len(spans)
