@@ -202,5 +202,20 @@ class KnowledgeGraph(nx.MultiDiGraph):
     edge_key_dict_factory = EdgeKeys
     edge_attr_dict_factory = EdgeData
 
+    def add_usual_edge(self, u, v, key, predicate, weight, evidence) -> None:
+        """``add_edge(u, v, key=key, predicate=..., weight=..., evidence=...)``
+        between two nodes already in the graph, replacing any edge of that
+        key, about three times faster (a build adds a million edges)."""
+        data = EdgeData()
+        data.predicate, data.weight, data.evidence = predicate, weight, evidence
+        keyed = self._succ[u].get(v)
+        if keyed is None:
+            keyed = EdgeKeys()
+            keyed._key, keyed._value = key, data
+            self._succ[u][v] = keyed
+            self._pred[v][u] = keyed
+        else:
+            keyed[key] = data
+
     def to_directed_class(self):
         return KnowledgeGraph

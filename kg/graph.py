@@ -112,8 +112,8 @@ def build_graph(ex: Extraction, consume: bool = False) -> nx.MultiDiGraph:
     for rel in _drained(relations, consume):
         if rel.subject not in g or rel.object not in g:
             continue
-        g.add_edge(rel.subject, rel.object, key=rel.predicate, predicate=rel.predicate,
-                   weight=rel.weight, evidence=_evidence_list(rel.evidence, shared))
+        g.add_usual_edge(rel.subject, rel.object, rel.predicate, rel.predicate, rel.weight,
+                         _evidence_list(rel.evidence, shared))
     for m in _drained(metrics, consume):
         ev = [shared.setdefault(m.evidence, m.evidence)] if m.evidence else []
         g.add_node(m.id, kind="metric", label=m.text, value=m.value, unit=m.unit,
@@ -123,9 +123,9 @@ def build_graph(ex: Extraction, consume: bool = False) -> nx.MultiDiGraph:
         g.add_edge(doc_node(m.doc_id), m.id, key="reports", predicate="reports",
                    weight=1, evidence=ev)
         if m.about and m.about in g:
-            g.add_edge(m.id, m.about, key="about", predicate="about", weight=1, evidence=ev)
+            g.add_usual_edge(m.id, m.about, "about", "about", 1, ev)
         if m.place and m.place in g:
-            g.add_edge(m.id, m.place, key="inPlace", predicate="inPlace", weight=1, evidence=ev)
+            g.add_usual_edge(m.id, m.place, "inPlace", "inPlace", 1, ev)
     return g
 
 

@@ -63,3 +63,18 @@ def test_copies_subgraphs_and_pickles_keep_every_edge(tiny_extraction):
             == edges
     # and a networkx algorithm runs on it unchanged
     assert nx.number_weakly_connected_components(g) >= 1
+
+
+def test_the_fast_edge_path_makes_the_same_graph_as_add_edge():
+    fast, slow = KnowledgeGraph(), KnowledgeGraph()
+    for g in (fast, slow):
+        g.add_nodes_from("abc")
+    edges = [("a", "b", "implements", 1, ["e1"]), ("a", "b", "coMentioned", 2, []),
+             ("b", "c", "partOf", 1, []), ("a", "b", "implements", 3, ["e2"])]
+    for u, v, k, w, ev in edges:
+        fast.add_usual_edge(u, v, k, k, w, ev)
+        slow.add_edge(u, v, key=k, predicate=k, weight=w, evidence=ev)
+    assert sorted((u, v, k, dict(d)) for u, v, k, d in fast.edges(keys=True, data=True)) == \
+        sorted((u, v, k, dict(d)) for u, v, k, d in slow.edges(keys=True, data=True))
+    assert fast.edges["a", "b", "implements"]["weight"] == 3
+    assert list(fast.predecessors("c")) == ["b"] and fast.number_of_edges() == 3
