@@ -188,6 +188,19 @@ def _script_json(data) -> str:
 _dumps = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
 
 
+class _Spelt(str):
+    """A value of the page data already spelt as JSON (by :func:`_dumps`):
+    a large page's side-panel entries are kept as text, several times
+    smaller than their lists and dictionaries."""
+
+    __slots__ = ()
+
+
+def _spell(value) -> str:
+    """:func:`_dumps` of ``value``, or ``value`` itself when it is :class:`_Spelt`."""
+    return value if value.__class__ is _Spelt else _dumps(value)
+
+
 def _script_json_pieces(data, batch: int = 2000, depth: int = 2):
     """:func:`_script_json` of ``data`` in pieces: a dictionary or list down
     to ``depth`` levels is spelt ``batch`` items at a time, so the page's
@@ -204,16 +217,16 @@ def _script_json_pieces(data, batch: int = 2000, depth: int = 2):
                     yield ("," if j else "") + _escape_script(_dumps(k)) + ":"
                     yield from _script_json_pieces(data[k], batch, depth - 1)
             else:
-                yield _escape_script(",".join(_dumps(k) + ":" + _dumps(data[k])
+                yield _escape_script(",".join(_dumps(k) + ":" + _spell(data[k])
                                               for k in keys[i:i + batch]))
         yield "}"
     elif depth and isinstance(data, list) and data:
         yield "["
         for i in range(0, len(data), batch):
-            yield ("," if i else "") + _escape_script(",".join(map(_dumps, data[i:i + batch])))
+            yield ("," if i else "") + _escape_script(",".join(map(_spell, data[i:i + batch])))
         yield "]"
     else:
-        yield _escape_script(_dumps(data))
+        yield _escape_script(_spell(data))
 
 
 def _tooltip(heading: str, rows: list[tuple[str, str]], sentence: str = "") -> str:
@@ -698,6 +711,20 @@ def _node_info(g: nx.MultiDiGraph, n, sentences: _Sentences) -> dict:
             "metrics": []}
 
 
+def _metrics_by_entity(g: nx.MultiDiGraph, order: list) -> dict[str, list[str]]:
+    """Entity -> the metrics about it, in ``order``: what the side panel
+    lists under an entity."""
+    out: dict[str, list[str]] = {}
+    for n in order:
+        a = g.nodes[n]
+        if a.get("kind") != "metric":
+            continue
+        about = str(a.get("about") or "")
+        if about in g and g.nodes[about].get("kind") not in ("document", "metric"):
+            out.setdefault(about, []).append(str(n))
+    return out
+
+
 def build_page_data(g: nx.MultiDiGraph, focus=None) -> dict:
     """Everything the page's script reads: vis-network nodes (with
     positions), edges (with evidence), options, and the side panel's data."""
@@ -711,11 +738,14 @@ def build_page_data(g: nx.MultiDiGraph, focus=None) -> dict:
         for node in nodes:
             node["x"], node["y"] = positions[node["id"]]
     sentences = _Sentences(g)
-    info = {str(n): _node_info(g, n, sentences) for n in sorted(g.nodes, key=str)}
-    for node_id, item in info.items():
-        about = item.get("about") if item["kind"] == "metric" else ""
-        if about in info and info[about]["kind"] == "entity":
-            info[about]["metrics"].append(node_id)
+    order = sorted(g.nodes, key=str)
+    metrics = _metrics_by_entity(g, order)
+    info = {}
+    for n in order:   # each entry spelt at once: its evidence lists are most of the page
+        item = _node_info(g, n, sentences)
+        if item["kind"] == "entity":
+            item["metrics"] = metrics.get(str(n), [])
+        info[str(n)] = _Spelt(_dumps(item))
     for (u, _, v, attrs), edge in zip(triples, edges):
         evidence = list(attrs.get("evidence") or [])
         edge["ev"] = [sentences.item(ev, [u, v], span=True)
