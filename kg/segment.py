@@ -3,7 +3,12 @@
 jieba's module-level functions share one global ``Tokenizer``, so user
 dictionaries would leak between callers: the pipeline builds its own
 ``jieba.Tokenizer`` with the domain dictionary (``kg/data/userdict.txt``,
-plus every lexicon name) and its own ``POSTokenizer``.
+plus every lexicon name) and its own table of part-of-speech tags.
+
+The tags are those of jieba's dictionary (what ``jieba.posseg`` reads too);
+``jieba.posseg`` itself is not imported: it loads the tables of its
+part-of-speech HMM (about 50 MiB resident for the whole build), and the
+pipeline tags no word the dictionary lacks.
 """
 from __future__ import annotations
 
@@ -18,10 +23,10 @@ from importlib import resources
 from typing import NamedTuple
 
 import jieba
-import jieba.posseg
 from jieba import finalseg
 
-__all__ = ["Sentence", "split_sentences", "Token", "tokenizer", "tokens", "cut"]
+__all__ = ["Sentence", "split_sentences", "Token", "TaggedTokenizer", "tokenizer", "tokens",
+           "cut"]
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -85,9 +90,33 @@ def domain_dictionary() -> tuple[tuple[str, int | None, str | None], ...]:
     return tuple(out)
 
 
+@dataclass(eq=False)
+class TaggedTokenizer:
+    """A jieba tokenizer and the part-of-speech tag of every word of its
+    dictionary (the two things ``jieba.posseg.POSTokenizer`` holds that the
+    pipeline reads)."""
+
+    tokenizer: jieba.Tokenizer
+    word_tag_tab: dict[str, str]
+
+
+def _dictionary_tags(tk: jieba.Tokenizer) -> dict[str, str]:
+    """word -> tag of jieba's dictionary file (lines ``word freq tag``, as
+    ``POSTokenizer.load_word_tag`` reads them), then of the words added
+    with a tag."""
+    table: dict[str, str] = {}
+    with tk.get_dict_file() as fh:
+        for line in fh:
+            parts = line.strip().decode("utf-8").split(" ")
+            if len(parts) == 3:
+                table[parts[0]] = parts[2]
+    table.update(tk.user_word_tag_tab)
+    return table
+
+
 @lru_cache(maxsize=4)
-def tokenizer(extra_words: tuple[tuple[str, str], ...] = ()) -> jieba.posseg.POSTokenizer:
-    """A fresh jieba POS tokenizer with the domain dictionary loaded, plus
+def tokenizer(extra_words: tuple[tuple[str, str], ...] = ()) -> TaggedTokenizer:
+    """A fresh jieba tokenizer with the domain dictionary loaded, plus
     ``extra_words`` as ``(word, tag)`` pairs (place names as ``ns``; without
     a tag jieba would tag an added word ``x``, like punctuation)."""
     tk = _Tokenizer()
@@ -96,9 +125,7 @@ def tokenizer(extra_words: tuple[tuple[str, str], ...] = ()) -> jieba.posseg.POS
         tk.add_word(word, freq, tag)
     for w, tag in extra_words:
         tk.add_word(w, None, tag)
-    pt = jieba.posseg.POSTokenizer(tk)
-    pt.makesure_userdict_loaded()  # the added words' tags (jieba reads them only in its own cut)
-    return pt
+    return TaggedTokenizer(tk, _dictionary_tags(tk))
 
 
 _HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -152,13 +179,13 @@ class _TagMemo(dict):
         return tag
 
 
-#: POS tokenizer -> (tag memo, size of its table when made); weak, so a
+#: tagged tokenizer -> (tag memo, size of its table when made); weak, so a
 #: tokenizer dropped by its users takes its memo with it.
 _TAGS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _tags(pt: jieba.posseg.POSTokenizer) -> _TagMemo:
-    """The tag memo of a POS tokenizer, rebuilt when its table grew."""
+def _tags(pt: TaggedTokenizer) -> _TagMemo:
+    """The tag memo of a tagged tokenizer, rebuilt when its table grew."""
     hit = _TAGS.get(pt)
     if hit is None or hit[1] != len(pt.word_tag_tab):
         hit = _TAGS[pt] = (_TagMemo(pt.word_tag_tab), len(pt.word_tag_tab))

@@ -64,3 +64,28 @@ def test_words_the_pipeline_adds_carry_their_own_tags(pipeline_tokenizer):
                                           pipeline_tokenizer)}
     assert tags["教共体"] == "nz"
     assert tags["龙湾区"] == "ns"
+
+
+def test_the_tag_table_is_the_one_jieba_posseg_reads():
+    """The pipeline reads word tags itself instead of importing jieba.posseg
+    (whose HMM tables it never uses); the tags are the same."""
+    import jieba.posseg
+    from kg.segment import _dictionary_tags, tokenizer
+    ours = tokenizer((("台州湾新区", "ns"),))
+    assert _dictionary_tags(ours.tokenizer) == ours.word_tag_tab   # read again: the same
+    theirs = jieba.posseg.POSTokenizer(ours.tokenizer)
+    theirs.makesure_userdict_loaded()   # (empties the tokenizer's table of added tags)
+    assert ours.word_tag_tab == theirs.word_tag_tab
+    assert ours.word_tag_tab["台州湾新区"] == "ns"
+
+
+def test_a_build_does_not_load_jieba_s_part_of_speech_model(tmp_path):
+    import subprocess
+    import sys
+    (tmp_path / "d.txt").write_text("台州市教育局推进城乡教育共同体建设。", "utf-8")
+    code = ("import sys; from kg.pipeline import build; "
+            f"build([{str(tmp_path / 'd.txt')!r}]); "
+            "print('jieba.posseg' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "False"
