@@ -33,7 +33,7 @@ from pathlib import Path
 import networkx as nx
 
 from . import __version__
-from .compact import EdgeData, KnowledgeGraph
+from .compact import EdgeData, KnowledgeGraph, SlotMapping
 from .errors import GraphError
 from .io import write_atomic
 from .model import Evidence, Extraction
@@ -116,10 +116,11 @@ def build_graph(ex: Extraction, consume: bool = False) -> nx.MultiDiGraph:
                          _evidence_list(rel.evidence, shared))
     for m in _drained(metrics, consume):
         ev = [shared.setdefault(m.evidence, m.evidence)] if m.evidence else []
-        g.add_node(m.id, kind="metric", label=m.text, value=m.value, unit=m.unit,
-                   indicator=m.indicator, year=m.year, comparator=m.comparator,
-                   approximate=m.approximate, doc=m.doc_id, about=m.about,
-                   status=m.status, place=m.place, evidence=ev)
+        g.add_metric_node(m.id, {
+            "kind": "metric", "label": m.text, "value": m.value, "unit": m.unit,
+            "indicator": m.indicator, "year": m.year, "comparator": m.comparator,
+            "approximate": m.approximate, "doc": m.doc_id, "about": m.about,
+            "status": m.status, "place": m.place, "evidence": ev})
         g.add_edge(doc_node(m.doc_id), m.id, key="reports", predicate="reports",
                    weight=1, evidence=ev)
         if m.about and m.about in g:
@@ -227,6 +228,8 @@ class _JsonSpeller:
                 f'"source":{self.string(u)},"target":{self.string(v)},"weight":{weight}}}')
 
     def node(self, n, d) -> str:
+        if isinstance(d, SlotMapping):
+            d = d.copy()
         return self.dumps({**_stubbed(d, self.sentences), "id": n})
 
 
@@ -338,7 +341,11 @@ def _node_link_graph(data: dict) -> KnowledgeGraph:
     g = KnowledgeGraph()
     g.graph = data["graph"]
     for d in data["nodes"]:
-        g.add_node(d["id"], **{str(k): v for k, v in d.items() if k != "id"})
+        attrs = {str(k): v for k, v in d.items() if k != "id"}
+        if attrs.get("kind") == "metric":
+            g.add_metric_node(d["id"], attrs)
+        else:
+            g.add_node(d["id"], **attrs)
     ends = ("source", "target", "key")
     for d in data["edges"]:
         g.add_edge(d["source"], d["target"], d.get("key"),

@@ -78,3 +78,22 @@ def test_the_fast_edge_path_makes_the_same_graph_as_add_edge():
         sorted((u, v, k, dict(d)) for u, v, k, d in slow.edges(keys=True, data=True))
     assert fast.edges["a", "b", "implements"]["weight"] == 3
     assert list(fast.predecessors("c")) == ["b"] and fast.number_of_edges() == 3
+
+
+def test_metric_nodes_keep_their_attributes_in_slots_and_any_other_beside(tiny_extraction,
+                                                                         tmp_path):
+    from kg.compact import MetricData
+    from kg.graph import load_graph, write_graph_json
+    g = build_graph(tiny_extraction)
+    metrics = [n for n, a in g.nodes(data=True) if a.get("kind") == "metric"]
+    assert metrics and all(type(g.nodes[m]) is MetricData for m in metrics)
+    m = metrics[0]
+    before = dict(g.nodes[m])
+    g.nodes[m]["checked_by"] = "张三"          # an attribute the class has no slot for
+    write_graph_json(g, tmp_path / "graph.json")
+    h = load_graph(tmp_path)
+    assert type(h.nodes[m]) is MetricData
+    assert dict(h.nodes[m]) == {**before, "checked_by": "张三"}
+    # adding the node again updates it, as add_node does
+    h.add_metric_node(m, {"status": "target"})
+    assert h.nodes[m]["status"] == "target" and h.nodes[m]["label"] == before["label"]
