@@ -292,8 +292,12 @@ class _Spelling:
     which come back many times."""
 
     def __init__(self) -> None:
-        #: node -> (IRI, term) of the nodes met so far
+        #: node -> (IRI, term) of the nodes met so far, but those
+        #: ``transient`` says are cited by their own few triples only
+        #: (metrics: a large graph's hundred thousand would be 40 MiB here)
         self.nodes: dict[str, tuple[str, str]] = {}
+        self.transient = None
+        self._last: tuple = (None, None)   # the last transient node and its pair
         self._documents: dict[str, str] = {}              # doc id -> term
         #: :meth:`span` of the evidence records written so far -> their
         #: key (:func:`_evidence_key`) as a number: each record is written
@@ -377,8 +381,14 @@ class _Spelling:
         """``(IRI, term)`` of a graph node (see :func:`node_iri`)."""
         hit = self.nodes.get(node)
         if hit is None:
+            if self._last[0] == node:
+                return self._last[1]
             iri = _node_iri_text(node)
-            hit = self.nodes[node] = (iri, self.iri(iri))
+            hit = (iri, self.iri(iri))
+            if self.transient is not None and self.transient(node):
+                self._last = (node, hit)
+            else:
+                self.nodes[node] = hit
         return hit
 
     def node(self, node: str) -> str:
@@ -645,6 +655,12 @@ def _triples(g: nx.MultiDiGraph, t: _Spelling, batch: int = 1 << 15):
     garbage collector to follow).  The one place the RDF shape of the graph
     is defined."""
     out: list[str] = []
+    attrs = g._node
+
+    def metric(node: str) -> bool:
+        a = attrs.get(node)
+        return a is not None and a.get("kind") == "metric"
+    t.transient = metric
     for node, a in sorted(g.nodes(data=True), key=lambda t: str(t[0])):
         kind = a.get("kind")
         if kind == "entity":
