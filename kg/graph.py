@@ -181,10 +181,6 @@ class _JsonSpeller:
         self.dumps = dumps
         self.sentences: dict = {}   # sentence text -> index
         self._strings: dict = {}    # document and node ids, predicates -> JSON
-        #: id of a usual evidence record -> its JSON (records are shared: a
-        #: mention's by its entity, its document's edge and its relations);
-        #: the graph keeps every record alive while it is written
-        self._records: dict = {}
 
     def string(self, text: str) -> str:
         out = self._strings.get(text)
@@ -193,25 +189,18 @@ class _JsonSpeller:
         return out
 
     def record(self, ev) -> str:
-        hit = self._records.get(id(ev))
-        if hit is not None:
-            return hit
+        """The JSON of an evidence record, spelt anew at each citation
+        (remembering half a million of them would cost 80 MiB for half a
+        second)."""
         if type(ev) is Evidence:
             doc, start, end, text = ev.doc_id, ev.start, ev.end, ev.sentence
-            if type(doc) is str and type(start) is int and type(end) is int \
-                    and type(text) is str:
-                index = self.sentences.setdefault(text, len(self.sentences))
-                out = self._records[id(ev)] = \
-                    f'{{"doc":{self.string(doc)},"end":{end},"sentence":{index},"start":{start}}}'
-                return out
         elif type(ev) is dict and ev.keys() == _RECORD_KEYS:
             doc, start, end, text = ev["doc"], ev["start"], ev["end"], ev["sentence"]
-            if type(doc) is str and type(start) is int and type(end) is int \
-                    and type(text) is str:
-                index = self.sentences.setdefault(text, len(self.sentences))
-                out = self._records[id(ev)] = \
-                    f'{{"doc":{self.string(doc)},"end":{end},"sentence":{index},"start":{start}}}'
-                return out
+        else:
+            return self.dumps(_evidence_stub([ev], self.sentences)[0])
+        if type(doc) is str and type(start) is int and type(end) is int and type(text) is str:
+            index = self.sentences.setdefault(text, len(self.sentences))
+            return f'{{"doc":{self.string(doc)},"end":{end},"sentence":{index},"start":{start}}}'
         return self.dumps(_evidence_stub([ev], self.sentences)[0])
 
     def edge(self, u, v, k, d) -> str:
