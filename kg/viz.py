@@ -197,8 +197,13 @@ class _Spelt(str):
 
 
 def _spell(value) -> str:
-    """:func:`_dumps` of ``value``, or ``value`` itself when it is :class:`_Spelt`."""
-    return value if value.__class__ is _Spelt else _dumps(value)
+    """:func:`_dumps` of ``value``, where a :class:`_Spelt` value (itself,
+    or one of a dictionary's) is taken as it is."""
+    if value.__class__ is _Spelt:
+        return value
+    if value.__class__ is dict and any(v.__class__ is _Spelt for v in value.values()):
+        return "{" + ",".join(_dumps(k) + ":" + _spell(value[k]) for k in sorted(value)) + "}"
+    return _dumps(value)
 
 
 def _script_json_pieces(data, batch: int = 2000, depth: int = 2):
@@ -648,9 +653,9 @@ class _Sentences:
             return [index, *marks[0]]
         return [index] + [x for m in sorted(marks) for x in m]
 
-    def rows(self) -> list[list[str]]:
+    def rows(self) -> list[tuple[str, str]]:
         """The sentence table, in the order of the indices handed out."""
-        return [[doc, text] for (doc, text), _ in sorted(self.table.items(), key=lambda t: t[1])]
+        return [pair for pair, _ in sorted(self.table.items(), key=lambda t: t[1])]
 
 
 def _starts_of(sentence: str, start: int, forms) -> set[int]:
@@ -748,8 +753,8 @@ def build_page_data(g: nx.MultiDiGraph, focus=None) -> dict:
         info[str(n)] = _Spelt(_dumps(item))
     for (u, _, v, attrs), edge in zip(triples, edges):
         evidence = list(attrs.get("evidence") or [])
-        edge["ev"] = [sentences.item(ev, [u, v], span=True)
-                      for ev in evidence[:MAX_EDGE_EVIDENCE]]
+        edge["ev"] = _Spelt(_dumps([sentences.item(ev, [u, v], span=True)
+                                    for ev in evidence[:MAX_EDGE_EVIDENCE]]))
         edge["evn"] = len(evidence)
         weight = attrs.get("weight", 1)
         if weight not in (1, None):
