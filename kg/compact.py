@@ -190,7 +190,8 @@ class SlotMapping(MutableMapping):
         return sum(hasattr(self, key) for key in self.FIELDS) + len(self._other or ())
 
     def copy(self) -> dict:
-        out = {key: getattr(self, key) for key in self.FIELDS if hasattr(self, key)}
+        out = {key: value for key in self.FIELDS
+               if (value := getattr(self, key, _NONE)) is not _NONE}
         if self._other:
             out.update(self._other)
         return out

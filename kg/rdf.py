@@ -60,6 +60,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from .errors import GraphError
 from .io import collector_paused, write_atomic
+from .compact import EdgeData, SlotMapping
 from .model import ENTITY_TYPES, PREDICATES, Evidence
 from .vocab import EDUKG
 
@@ -259,7 +260,7 @@ def _vocabulary_iri(name: str, allowed, what: str, where: str) -> str:
 #: afresh (sentences and labels: spelling one again costs little).
 _MEMO_LIMIT = 1 << 16
 
-#: Offsets below this fit in :meth:`_Spelling.span`'s int.
+#: Offsets below this fit in the int :func:`_add_evidence` names a span by.
 _SPAN_LIMIT = 1 << 24
 
 
@@ -299,12 +300,13 @@ class _Spelling:
         self.transient = None
         self._last: tuple = (None, None)   # the last transient node and its pair
         self._documents: dict[str, str] = {}              # doc id -> term
-        #: :meth:`span` of the evidence records written so far -> their
+        #: the spans (as one int, see :func:`_add_evidence`) of the
+        #: evidence records written so far -> their
         #: key (:func:`_evidence_key`) as a number: each record is written
         #: once, where it is first cited.  Two ints an entry, not a tuple
         #: and a term: a large graph cites half a million records
         self.evidence_keys: dict = {}
-        self._doc_numbers: dict[str, int] = {}
+        self.doc_numbers: dict[str, int] = {}   # document id -> its number in those ints
         self._zh: dict[str, str] = {}
         self._vocab: dict[str, dict[str, tuple[str, str]]] = {}  # what -> name -> ...
         #: The term of an ``xsd:integer`` of an int.
@@ -324,7 +326,7 @@ class _Spelling:
             "comparator", "approximate", "status", "weight")}
         self.true = self.literal("true", _XSD_BOOLEAN)
         self.false = self.literal("false", _XSD_BOOLEAN)
-        self._ev_head, self._ev_tail = self.base_head("ev/")
+        self._ev_head, self._ev_tail = self.evidence_head_tail = self.base_head("ev/")
         self._stmt_head, self._stmt_tail = self.base_head("stmt/")
         e = self.e
         #: the head of an evidence record's run, and the blocks (Turtle only)
@@ -419,21 +421,6 @@ class _Spelling:
         """The term of :func:`evidence_iri`."""
         return f"{self._ev_head}{_evidence_key(doc, start, end)}{self._ev_tail}"
 
-    def evidence_of_key(self, key: int) -> str:
-        """The term of the evidence record whose :func:`_evidence_key` is
-        the hexadecimal digits of ``key``."""
-        return f"{self._ev_head}{key:016x}{self._ev_tail}"
-
-    def span(self, doc: str, start: int, end: int):
-        """One int naming ``(doc, start, end)`` (the tuple itself when an
-        offset is past 2**24)."""
-        number = self._doc_numbers.get(doc)
-        if number is None:
-            number = self._doc_numbers[doc] = len(self._doc_numbers)
-        if 0 <= start < _SPAN_LIMIT and 0 <= end < _SPAN_LIMIT:
-            return (number << 48) | (start << 24) | end
-        return (doc, start, end)
-
     def statement_of(self, s_iri: str, p_iri: str, o_iri: str) -> str:
         """The term of the reified statement of ``(s, p, o)``."""
         return f"{self._stmt_head}{_sha(f'{s_iri}|{p_iri}|{o_iri}')}{self._stmt_tail}"
@@ -508,7 +495,8 @@ def _add_evidence(out: list, t: _Spelling, subject: str, evidence) -> None:
     time its ``(doc, start, end)`` is met (:attr:`_Spelling.evidence_keys`)."""
     if not evidence:
         return
-    number, written, blocks, span_of = t.number, t.evidence_keys, t.blocks, t.span
+    number, written, blocks, numbers = t.number, t.evidence_keys, t.blocks, t.doc_numbers
+    head, tail = t.evidence_head_tail
     link, a, kind, in_doc, p_start, p_end, p_sentence = t.evidence_predicates
     for ev in evidence:
         if ev.__class__ is Evidence:
@@ -518,14 +506,21 @@ def _add_evidence(out: list, t: _Spelling, subject: str, evidence) -> None:
                 doc, start, end = str(ev["doc"]), int(ev["start"]), int(ev["end"])
             except (KeyError, TypeError, ValueError):
                 raise GraphError(f"{subject}: damaged evidence record {ev!r}") from None
-        span = span_of(doc, start, end)
+        # the span as one int: document number, start and end in 48, 24 and
+        # 24 bits (the tuple itself past 2**24), worked out inline: a
+        # million citations
+        n = numbers.get(doc)
+        if n is None:
+            n = numbers[doc] = len(numbers)
+        span = (n << 48) | (start << 24) | end \
+            if 0 <= start < _SPAN_LIMIT and 0 <= end < _SPAN_LIMIT else (doc, start, end)
         known = written.get(span)
         if known is not None:
-            out += (subject, link, t.evidence_of_key(known))
+            out += (subject, link, f"{head}{known:016x}{tail}")
             continue
         key = _evidence_key(doc, start, end)
         written[span] = int(key, 16)
-        node = f"{t._ev_head}{key}{t._ev_tail}"
+        node = f"{head}{key}{tail}"
         out += (subject, link, node)
         sentence = ev.get("sentence")
         if blocks:
@@ -576,6 +571,8 @@ def _add_document(out: list, t: _Spelling, node: str, a: dict, g: nx.MultiDiGrap
 
 
 def _add_metric(out: list, t: _Spelling, node: str, a: dict) -> None:
+    if isinstance(a, SlotMapping):
+        a = a.copy()   # a dict's get is several times faster
     s, e = t.node(node), t.e
     run = [(t.type, e["Metric"])]
     value = t.decimal(a.get("value"))
@@ -604,7 +601,12 @@ def _add_metric(out: list, t: _Spelling, node: str, a: dict) -> None:
 
 
 def _add_edge(out: list, t: _Spelling, u: str, v: str, key, a: dict) -> None:
-    name = a.get("predicate", key)
+    if a.__class__ is EdgeData:   # its slots read directly: a million edges
+        name = getattr(a, "predicate", key)
+        weight = getattr(a, "weight", None)
+        evidence = getattr(a, "evidence", None)
+    else:
+        name, weight, evidence = a.get("predicate", key), a.get("weight"), a.get("evidence")
     if name.__class__ is not str:
         name = _text(name)
     p_iri, p = t.predicates.get(name) or \
@@ -615,13 +617,11 @@ def _add_edge(out: list, t: _Spelling, u: str, v: str, key, a: dict) -> None:
     asserted = name not in UNASSERTED
     if asserted:
         out += (s, p, o)
-    weight = a.get("weight")
     if weight.__class__ is not int:
         try:
             weight = int(weight if weight is not None else 1)
         except (TypeError, ValueError):
             weight = 1
-    evidence = a.get("evidence")
     if not asserted or evidence or weight > 1:
         st = t.statement_of(s_iri, p_iri, o_iri)
         if t.blocks:
