@@ -522,7 +522,7 @@ def _add_evidence(out: list, t: _Spelling, subject: str, evidence) -> None:
         written[span] = int(key, 16)
         node = f"{head}{key}{tail}"
         out += (subject, link, node)
-        sentence = ev.get("sentence")
+        sentence = ev.sentence if ev.__class__ is Evidence else ev.get("sentence")
         if blocks:
             run = f"{t.evidence_head}{t.document(doc)} ;\n\t{p_start} {number(start)} ;\n\t" \
                   f"{p_end} {number(end)}"
