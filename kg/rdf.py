@@ -326,7 +326,8 @@ class _Spelling:
             "comparator", "approximate", "status", "weight")}
         self.true = self.literal("true", _XSD_BOOLEAN)
         self.false = self.literal("false", _XSD_BOOLEAN)
-        self._ev_head, self._ev_tail = self.evidence_head_tail = self.base_head("ev/")
+        #: an evidence record's term is head + its key (:func:`_evidence_key`) + tail
+        self.evidence_head_tail = self.base_head("ev/")
         self._stmt_head, self._stmt_tail = self.base_head("stmt/")
         e = self.e
         #: the head of an evidence record's run, and the blocks (Turtle only)
@@ -416,10 +417,6 @@ class _Spelling:
             iri = _vocabulary_iri(name, allowed, what, where)
             hit = known[name] = (iri, self.iri(iri))
         return hit
-
-    def evidence(self, doc: str, start: int, end: int) -> str:
-        """The term of :func:`evidence_iri`."""
-        return f"{self._ev_head}{_evidence_key(doc, start, end)}{self._ev_tail}"
 
     def statement_of(self, s_iri: str, p_iri: str, o_iri: str) -> str:
         """The term of the reified statement of ``(s, p, o)``."""
