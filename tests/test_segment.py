@@ -89,3 +89,45 @@ def test_a_build_does_not_load_jieba_s_part_of_speech_model(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_the_dictionary_path_is_found_by_jieba_rs(pipeline_tokenizer, monkeypatch):
+    """With rjieba installed the Python path search is not run at all, and
+    the words are still jieba's."""
+    import kg.segment as seg
+    if seg._rjieba is None:
+        pytest.skip("rjieba is not installed")
+
+    def no_python_route(*args):
+        raise AssertionError("the Python path search ran")
+
+    monkeypatch.setattr(seg, "_route", no_python_route)
+    tk = pipeline_tokenizer.tokenizer
+    for text in SAMPLES:
+        assert cut(tk, text) == list(tk.cut(text, HMM=True))
+
+
+@pytest.mark.parametrize("text", SAMPLES)
+def test_without_jieba_rs_the_words_are_the_same(pipeline_tokenizer, monkeypatch, text):
+    import kg.segment as seg
+    monkeypatch.setattr(seg, "_rjieba", None)
+    tk = pipeline_tokenizer.tokenizer
+    assert cut(tk, text) == list(tk.cut(text, HMM=True))
+
+
+def test_a_latin_dictionary_word_is_cut_as_jieba_cuts_it():
+    """jieba-rs joins single letters and digits into one word; when that
+    word is in the dictionary too, the path is found in Python."""
+    tk = tokenizer((("QQ", "nz"), ("AB3", "nz"))).tokenizer
+    for text in ["用QQ和AB3联系", "QQAB3Q9", "AB3年", "Q和Q", "Python3和QQ群"]:
+        assert cut(tk, text) == list(tk.cut(text, HMM=True))
+
+
+def test_changed_frequencies_give_jiebas_words():
+    """jieba adds a replaced word's new frequency to its total without
+    taking the old one away; the copy scores paths with that same total."""
+    tk = tokenizer((("频率测试词", "nz"),)).tokenizer
+    text = "建设城乡教育共同体,覆盖所有乡村小学和初中,扩大优质教育资源受惠面"
+    for word, freq in [("教育", 3), ("乡村小学", 900000), ("资源", 50_000_000)]:
+        tk.add_word(word, freq)
+        assert cut(tk, text) == list(tk.cut(text, HMM=True))
