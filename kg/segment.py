@@ -209,6 +209,8 @@ class _Tokenizer(jieba.Tokenizer):
     :func:`cut` knows when its score table is out of date."""
 
     version = 0
+    #: its jieba-rs copy (see :func:`_engine`)
+    engine = None
 
     def initialize(self, dictionary=None):
         super().initialize(dictionary)
@@ -258,17 +260,23 @@ def cut(tk: jieba.Tokenizer, text: str) -> list[str]:
     if not isinstance(tk, _Tokenizer):
         return list(tk.cut(text, HMM=True))
     engine = _engine(tk)
-    freq = tk.FREQ
+    if engine is not None and not _RS_ONLY.search(text):
+        words = _cut_rs(text, engine, tk.FREQ)
+        if words is not None:
+            return words
+    return _cut_py(tk, text)
+
+
+def _cut_py(tk: _Tokenizer, text: str) -> list[str]:
+    """:func:`cut`, the dictionary path found in Python."""
+    table = _table(tk)
+    score, unknown, freq = table.score, table.unknown, tk.FREQ
     out: list[str] = []
     for k, blk in enumerate(_BLOCK.split(text)):
         if not blk:
             continue
         if k % 2:  # a run of Chinese characters, letters and digits
-            words = _cut_block_rs(blk, engine, freq) if engine is not None else None
-            if words is None:
-                table = _table(tk)
-                words = _cut_block(blk, table.score, table.unknown, freq)
-            out += words
+            out += _cut_block(blk, score, unknown, freq)
         elif len(blk) == 1:  # a punctuation mark or a space
             out.append(blk)
         else:
@@ -280,16 +288,19 @@ def cut(tk: jieba.Tokenizer, text: str) -> list[str]:
     return out
 
 
+#: The characters jieba-rs takes into a run (a block of :data:`_BLOCK`)
+#: and jieba does not: more CJK ideographs.  A text holding one is cut in
+#: Python (``tests/test_segment.py`` checks this against jieba-rs itself).
+_RS_ONLY = re.compile("[\u3400-\u4dbf\u9fd6-\u9fff\uf900-\ufaff\U00020000-\U0002a6df"
+                      "\U0002a700-\U0002ebef\U0002f800-\U0002fa1f]")
+
+#: The characters of a run besides the ideographs U+4E00 to U+9FD5.
+_RUN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+#&._%-")
+
+
 class _Engine(NamedTuple):
     version: int
     engine: object
-
-
-#: Tokenizer -> its jieba-rs copy; weak, as for :data:`_TAGS`.
-_ENGINES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-#: A word no text can hold (a Unicode noncharacter): the copy's filler.
-_FILLER = "\ufdd0"
 
 
 def _engine(tk: _Tokenizer):
@@ -303,41 +314,53 @@ def _engine(tk: _Tokenizer):
     holds: both then score every path alike."""
     if _rjieba is None:
         return None
+    hit = tk.engine
+    if hit is not None and hit.version == tk.version:
+        return hit.engine
     tk.check_initialized()
-    hit = _ENGINES.get(tk)
-    if hit is None or hit.version != tk.version:
-        engine = _rjieba.Jieba.empty()
-        add, summed = engine.add_word, 0
-        for word, f in tk.FREQ.items():
-            if f:
-                add(word, f, None)
-                summed += f
-        if tk.total > summed:
-            add(_FILLER, tk.total - summed, None)
-        hit = _ENGINES[tk] = _Engine(tk.version, engine)
-    return hit.engine
+    engine = _rjieba.Jieba.empty()
+    add, summed = engine.add_word, 0
+    for word, f in tk.FREQ.items():
+        if f:
+            add(word, f, None)
+            summed += f
+    if tk.total > summed:
+        add(_FILLER, tk.total - summed, None)
+    tk.engine = _Engine(tk.version, engine)
+    return engine
 
 
-def _cut_block_rs(block: str, engine, freq: dict) -> list[str] | None:
-    """:func:`_cut_block` with the path found by jieba-rs: ``cut(block,
-    False)`` gives the path's words, except that it joins a run of single
-    ASCII letters and digits into one; such a run is taken apart again
-    (it is no word of the path: the dictionary lacks it).  None when a run
-    is also a dictionary word, which leaves the path unknown."""
+#: A word no text can hold (a Unicode noncharacter): the copy's filler.
+_FILLER = "\ufdd0"
+
+
+def _cut_rs(text: str, engine, freq: dict) -> list[str] | None:
+    """:func:`cut` with the dictionary path found by jieba-rs.
+
+    ``engine.cut(text, False)`` splits the text into runs and the rest as
+    jieba does, and gives each run's path words, except that it joins
+    single ASCII letters and digits into one word.  Single characters of a
+    run (those joined included: the dictionary lacks the joined word, so
+    they were single on the path) are gathered and handed to jieba's HMM
+    as jieba does (:func:`_flush`), at the next word of the path or the
+    end of the run.  None when a joined word is in the dictionary too,
+    which leaves the path unknown."""
     out: list[str] = []
     buf = ""
-    for w in engine.cut(block, False):
+    for w in engine.cut(text, False):
         if len(w) == 1:
-            buf += w
+            if "\u4e00" <= w <= "\u9fd5" or w in _RUN_CHARS:
+                buf += w
+                continue
         elif w.isascii() and w.isalnum():
             if freq.get(w):
                 return None
             buf += w
-        else:
-            if buf:
-                _flush(buf, freq, out)
-                buf = ""
-            out.append(w)
+            continue
+        if buf:   # a word of the path, punctuation or a space
+            _flush(buf, freq, out)
+            buf = ""
+        out.append(w)
     if buf:
         _flush(buf, freq, out)
     return out

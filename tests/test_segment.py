@@ -131,3 +131,29 @@ def test_changed_frequencies_give_jiebas_words():
     for word, freq in [("教育", 3), ("乡村小学", 900000), ("资源", 50_000_000)]:
         tk.add_word(word, freq)
         assert cut(tk, text) == list(tk.cut(text, HMM=True))
+
+
+def test_jieba_rs_runs_hold_the_characters_segment_expects():
+    """:func:`kg.segment.cut` hands jieba-rs whole texts only when it can
+    tell which characters jieba-rs puts in a run: jieba's (U+4E00 to
+    U+9FD5, ASCII letters and digits, ``+#&._%-``) and, besides, exactly
+    those of ``_RS_ONLY``.  A later rjieba with other runs fails here."""
+    import jieba
+    import kg.segment as seg
+    if seg._rjieba is None:
+        pytest.skip("rjieba is not installed")
+    engine = seg._rjieba.Jieba.empty()
+    chars = [chr(i) for i in range(1, 0x30000) if not 0xD800 <= i < 0xE000]
+    for c in chars:
+        engine.add_word(c + "甲", 1000, None)
+    in_run = {c for c in chars if engine.cut(c + "甲", False) == [c + "甲"]}
+    jiebas = {c for c in chars if jieba.re_han_default.fullmatch(c)}
+    assert jiebas <= in_run
+    assert in_run - jiebas == {c for c in chars if seg._RS_ONLY.fullmatch(c)}
+    assert {c for c in jiebas if not "\u4e00" <= c <= "\u9fd5"} == seg._RUN_CHARS
+
+
+def test_a_text_with_rarer_ideographs_is_cut_as_jieba_cuts_it(pipeline_tokenizer):
+    tk = pipeline_tokenizer.tokenizer
+    for text in ["㐀㐁教育局𠀀推进", "龦龧工作,丽水市", "教育局\x1c推进\r\n工作  要点"]:
+        assert cut(tk, text) == list(tk.cut(text, HMM=True))
