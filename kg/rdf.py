@@ -286,6 +286,12 @@ class _Block:
         self.last = last
 
 
+#: Node ids whose IRI is ``BASE + id`` and whose Turtle local name is the
+#: id itself (``metric-…``, ``initiative-…``): neither percent-encoded nor
+#: escaped, not starting with ``-``.
+_PLAIN_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")
+
+
 class _Spelling:
     """How the emitter spells RDF terms (N-Triples here; Turtle in
     :class:`_TurtleSpelling`).  One instance serves one export: it spells
@@ -329,6 +335,8 @@ class _Spelling:
         #: an evidence record's term is head + its key (:func:`_evidence_key`) + tail
         self.evidence_head_tail = self.base_head("ev/")
         self._stmt_head, self._stmt_tail = self.base_head("stmt/")
+        #: a node of a plain id (:data:`_PLAIN_ID`, most are) is head + id + tail
+        self._id_head, self._id_tail = self.base_head("")
         e = self.e
         #: the head of an evidence record's run, and the blocks (Turtle only)
         self.evidence_head = f"{self.type} {e['Evidence']} ;\n\t{e['inDocument']} "
@@ -359,8 +367,9 @@ class _Spelling:
         return self.iri(iri)
 
     def base_head(self, local: str) -> tuple[str, str]:
-        """``(head, tail)`` with ``head + hex + tail`` the term of the IRI
-        ``BASE + local + hex`` for any string ``hex`` of hexadecimal digits."""
+        """``(head, tail)`` with ``head + x + tail`` the term of the IRI
+        ``BASE + local + x`` for any string ``x`` of :data:`_PLAIN_ID`
+        (hexadecimal digits among them)."""
         return f"<{BASE}{local}", ">"
 
     def literal(self, text: str, datatype: str = "", lang: str = "") -> str:
@@ -386,8 +395,11 @@ class _Spelling:
         if hit is None:
             if self._last[0] == node:
                 return self._last[1]
-            iri = _node_iri_text(node)
-            hit = (iri, self.iri(iri))
+            if _PLAIN_ID.fullmatch(node):   # no percent-encoding, no escapes
+                hit = (BASE + node, f"{self._id_head}{node}{self._id_tail}")
+            else:
+                iri = _node_iri_text(node)
+                hit = (iri, self.iri(iri))
             if self.transient is not None and self.transient(node):
                 self._last = (node, hit)
             else:

@@ -193,3 +193,13 @@ def test_each_evidence_record_is_written_once_whatever_its_offsets(tmp_path):
                if t.predicate.value == rdf_type and t.object.value.endswith("Evidence")}
     assert records == {str(evidence_iri(*span)) for span in spans}
     assert path.read_text("utf-8").count("a edukg:Evidence") == len(spans)
+
+
+@pytest.mark.parametrize("spelling", ["nt", "ttl"])
+def test_a_node_of_a_plain_id_is_spelt_as_any_other_node(spelling):
+    from kg.rdf import _node_iri_text, _Spelling, _TurtleSpelling
+    t = _TurtleSpelling() if spelling == "ttl" else _Spelling()
+    for node in ["metric-0a1b2c3d4e5f", "initiative-9f", "_x", "0", "A_b-c", "a-", "-a", "a.b",
+                 "a:b", "doc:x", "中文", "a b", "a~b", "a%20", "."]:
+        iri = _node_iri_text(node)
+        assert t.node_pair(node) == (iri, t.iri(iri)), node
