@@ -26,16 +26,55 @@ import weakref
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate, islice, repeat
+from pathlib import Path
 from importlib import resources
 from typing import NamedTuple
 
 import jieba
 from jieba import finalseg
 
-try:  # jieba-rs: the dictionary path in Rust; without it, in Python
-    import rjieba as _rjieba
-except ImportError:  # pragma: no cover - exercised by monkeypatching in tests
-    _rjieba = None
+
+
+def _load_rjieba():
+    """rjieba's extension module (its ``Jieba`` class), or None when rjieba
+    is not installed.
+
+    The module is loaded from its file, not through ``import rjieba``: the
+    package's ``__init__`` builds a tokenizer with jieba-rs's own
+    dictionary at import (33 MiB resident for the whole build, which
+    never uses it).  Should the file not be found, the package is imported
+    and that tokenizer emptied."""
+    import importlib.machinery
+    import importlib.util
+    try:
+        spec = importlib.util.find_spec("rjieba")
+    except (ImportError, ValueError):
+        return None
+    if spec is None:
+        return None
+    for folder in spec.submodule_search_locations or ():
+        for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+            path = Path(folder) / f"rjieba{suffix}"
+            if path.is_file():
+                try:
+                    loader = importlib.machinery.ExtensionFileLoader("rjieba.rjieba", str(path))
+                    module = importlib.util.module_from_spec(
+                        importlib.util.spec_from_file_location("rjieba.rjieba", path,
+                                                               loader=loader))
+                    loader.exec_module(module)
+                    return module
+                except (ImportError, OSError):  # pragma: no cover
+                    break
+    try:  # pragma: no cover - a layout other than the wheel's
+        import rjieba
+    except ImportError:  # pragma: no cover
+        return None
+    rjieba.clear()
+    return rjieba
+
+
+#: jieba-rs (the dictionary path in Rust); without it, the path is found in Python
+_rjieba = _load_rjieba()
 
 __all__ = ["Sentence", "split_sentences", "Token", "TaggedTokenizer", "tokenizer", "tokens",
            "cut"]

@@ -2,6 +2,8 @@
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kg.extract.entities import tokenizer_for
 from kg.gazetteer import load_gazetteer
@@ -91,6 +93,23 @@ def test_a_build_does_not_load_jieba_s_part_of_speech_model(tmp_path):
     assert out.stdout.strip() == "False"
 
 
+def test_a_build_does_not_load_jieba_rs_own_dictionary(tmp_path):
+    """``import rjieba`` builds a tokenizer with jieba-rs's dictionary (33
+    MiB); the pipeline loads only the extension module."""
+    import subprocess
+    import sys
+    import kg.segment as seg
+    if seg._rjieba is None:
+        pytest.skip("rjieba is not installed")
+    (tmp_path / "d.txt").write_text("台州市教育局推进城乡教育共同体建设。", "utf-8")
+    code = ("import sys; from kg.pipeline import build; import kg.segment as s; "
+            f"build([{str(tmp_path / 'd.txt')!r}]); "
+            "print('rjieba' in sys.modules, s._rjieba is not None)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "False True"
+
+
 def test_the_dictionary_path_is_found_by_jieba_rs(pipeline_tokenizer, monkeypatch):
     """With rjieba installed the Python path search is not run at all, and
     the words are still jieba's."""
@@ -157,3 +176,19 @@ def test_a_text_with_rarer_ideographs_is_cut_as_jieba_cuts_it(pipeline_tokenizer
     tk = pipeline_tokenizer.tokenizer
     for text in ["㐀㐁教育局𠀀推进", "龦龧工作,丽水市", "教育局\x1c推进\r\n工作  要点"]:
         assert cut(tk, text) == list(tk.cut(text, HMM=True))
+
+
+#: Text mixing what meets at run boundaries: ideographs (common, rarer, ones
+#: jieba-rs alone takes into a run), Latin letters and digits that jieba-rs
+#: joins, the marks a run may hold (+#&._%-), punctuation and spaces.
+_MIXED = st.text(alphabet=st.sampled_from(
+    list("台州市教育局电大温医大推进工程计划学校中学双减教共体年份") + list("aAzQ09") + list("+#&._%-")
+    + list(",。、“”《》()!? ") + ["\r", "\n", "\t", "\u3000", "\x1c", "㐀", "龦", "𠀀", "\ufdd0", "é"]),
+    max_size=60)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_MIXED)
+def test_cut_is_jiebas_on_any_text(pipeline_tokenizer, text):
+    tk = pipeline_tokenizer.tokenizer
+    assert cut(tk, text) == list(tk.cut(text, HMM=True))
