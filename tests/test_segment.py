@@ -81,33 +81,30 @@ def test_the_tag_table_is_the_one_jieba_posseg_reads():
     assert ours.word_tag_tab["台州湾新区"] == "ns"
 
 
-def test_a_build_does_not_load_jieba_s_part_of_speech_model(tmp_path):
+def _after_a_build(tmp_path, expression: str) -> str:
+    """What ``expression`` prints in a fresh interpreter after a build."""
     import subprocess
     import sys
     (tmp_path / "d.txt").write_text("台州市教育局推进城乡教育共同体建设。", "utf-8")
-    code = ("import sys; from kg.pipeline import build; "
-            f"build([{str(tmp_path / 'd.txt')!r}]); "
-            "print('jieba.posseg' in sys.modules)")
+    code = ("import sys; from kg.pipeline import build; import kg.segment as s; "
+            f"build([{str(tmp_path / 'd.txt')!r}]); print({expression})")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
-    assert out.stdout.strip() == "False"
+    return out.stdout.strip()
+
+
+def test_a_build_does_not_load_jieba_s_part_of_speech_model(tmp_path):
+    assert _after_a_build(tmp_path, "'jieba.posseg' in sys.modules") == "False"
 
 
 def test_a_build_does_not_load_jieba_rs_own_dictionary(tmp_path):
     """``import rjieba`` builds a tokenizer with jieba-rs's dictionary (33
     MiB); the pipeline loads only the extension module."""
-    import subprocess
-    import sys
     import kg.segment as seg
     if seg._rjieba is None:
         pytest.skip("rjieba is not installed")
-    (tmp_path / "d.txt").write_text("台州市教育局推进城乡教育共同体建设。", "utf-8")
-    code = ("import sys; from kg.pipeline import build; import kg.segment as s; "
-            f"build([{str(tmp_path / 'd.txt')!r}]); "
-            "print('rjieba' in sys.modules, s._rjieba is not None)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
-    assert out.stdout.strip() == "False True"
+    assert _after_a_build(tmp_path, "'rjieba' in sys.modules, s._rjieba is not None") \
+        == "False True"
 
 
 def test_the_dictionary_path_is_found_by_jieba_rs(pipeline_tokenizer, monkeypatch):
