@@ -25,14 +25,18 @@ import re
 import weakref
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 from itertools import accumulate, islice, repeat
 from pathlib import Path
-from importlib import resources
 from typing import NamedTuple
 
 import jieba
 from jieba import finalseg
 
+__all__ = ["Sentence", "split_sentences", "Token", "TaggedTokenizer", "tokenizer", "tokens",
+           "cut"]
+
+jieba.setLogLevel(logging.WARNING)
 
 
 def _load_rjieba():
@@ -76,10 +80,6 @@ def _load_rjieba():
 #: jieba-rs (the dictionary path in Rust); without it, the path is found in Python
 _rjieba = _load_rjieba()
 
-__all__ = ["Sentence", "split_sentences", "Token", "TaggedTokenizer", "tokenizer", "tokens",
-           "cut"]
-
-jieba.setLogLevel(logging.WARNING)
 
 _END = re.compile(r"[。!?;！？；]+|\n+")
 
