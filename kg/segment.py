@@ -245,7 +245,8 @@ def _tags(pt: TaggedTokenizer) -> _TagMemo:
 
 class _Tokenizer(jieba.Tokenizer):
     """jieba's tokenizer, counting the changes to its dictionary so that
-    :func:`cut` knows when its score table is out of date."""
+    :func:`cut` knows when its jieba-rs copy (or, without rjieba, its score
+    table) is out of date."""
 
     version = 0
     #: its jieba-rs copy (see :func:`_engine`)

@@ -697,7 +697,7 @@ def tokenizer_for(gaz: Gazetteer, lex: Lexicon):
 
 def release_tokenizers() -> None:
     """Drop the tokenizers built so far (jieba's dictionary with the added
-    names, its tags and the segmenter's score table: about 140 MiB); the
+    names, its tags and its jieba-rs copy: about 140 MiB); the
     next one asked for is built again, in about two seconds."""
     tokenizer_for.cache_clear()
     tokenizer.cache_clear()
