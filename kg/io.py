@@ -8,6 +8,7 @@ import gc
 import os
 import tempfile
 from dataclasses import dataclass
+from functools import partial
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -15,7 +16,9 @@ from .errors import InputError
 
 __all__ = ["SUFFIXES", "MAGIC", "RawDocument", "Listing", "list_documents", "iter_paths",
            "collector_paused", "decode", "html_to_text", "read_document", "write_atomic", "write_all_atomic",
-           "folder_lock", "split_large", "LARGE_BYTES"]
+           "folder_lock", "split_large", "LARGE_BYTES", "fork_call", "join_call",
+           "stop_call",
+           "die_with_parent"]
 
 #: File endings read as documents.
 SUFFIXES = (".txt", ".text", ".html", ".htm")
@@ -327,7 +330,7 @@ def write_all_atomic(files: dict, jobs: int = 1) -> None:
             if callable(data):
                 os.close(fd)
                 if len(forked) < jobs - 1 and hasattr(os, "fork"):
-                    forked.append(_fork_call(data, Path(tmp)))
+                    forked.append(fork_call(partial(_synced, data, Path(tmp))))
                     continue
                 data(Path(tmp))
                 fd = os.open(tmp, os.O_RDONLY)
@@ -339,7 +342,7 @@ def write_all_atomic(files: dict, jobs: int = 1) -> None:
                     fh.flush()
                     os.fsync(fh.fileno())
         while forked:
-            _join(*forked.pop(0))
+            join_call(*forked.pop(0))
         umask = os.umask(0)
         os.umask(umask)
         for tmp, path in staged:
@@ -348,7 +351,7 @@ def write_all_atomic(files: dict, jobs: int = 1) -> None:
             os.replace(tmp, path)
     except BaseException:
         for pid, fd in forked:
-            _stop(pid, fd)
+            stop_call(pid, fd)
         for tmp, _ in staged:
             try:
                 os.unlink(tmp)
@@ -391,9 +394,10 @@ def die_with_parent(parent: int | None = None) -> None:
         os._exit(1)
 
 
-def _fork_call(write, path: Path) -> tuple[int, int]:
-    """Run ``write(path)`` (then fsync the file) in a forked process;
-    ``(pid, fd)`` of the process and of the pipe its error comes back on."""
+def fork_call(fn) -> tuple[int, int]:
+    """Run ``fn()`` in a forked process (which reads this one's memory as
+    it was at the fork); ``(pid, fd)`` of the process and of the pipe its
+    pickled result, or its error, comes back on: see :func:`join_call`."""
     import pickle
     r, w = os.pipe()
     parent = os.getpid()
@@ -403,39 +407,47 @@ def _fork_call(write, path: Path) -> tuple[int, int]:
         try:
             die_with_parent(parent)
             os.close(r)
-            write(path)
-            fd = os.open(path, os.O_RDONLY)
-            os.fsync(fd)
-            os.close(fd)
+            payload = pickle.dumps((True, fn()), protocol=pickle.HIGHEST_PROTOCOL)
         except BaseException as exc:
             code = 1
             try:
-                payload = pickle.dumps(exc)
+                payload = pickle.dumps((False, exc))
             except Exception:
-                payload = pickle.dumps(OSError(f"{path}: {exc!r}"))
-            try:
-                os.write(w, payload)
-            except OSError:
-                pass
+                payload = pickle.dumps((False, OSError(f"a forked process failed: {exc!r}")))
+        try:
+            with os.fdopen(w, "wb") as fh:
+                fh.write(payload)
+        except OSError:
+            code = 1
         finally:
             os._exit(code)
     os.close(w)
     return pid, r
 
 
-def _join(pid: int, fd: int) -> None:
-    """Wait for a :func:`_fork_call` process; raise its error, if any."""
+def join_call(pid: int, fd: int):
+    """Wait for a :func:`fork_call` process: its result, or its error raised."""
     import pickle
     with os.fdopen(fd, "rb") as fh:
         payload = fh.read()
     _, status = os.waitpid(pid, 0)
-    if payload:
-        raise pickle.loads(payload)
-    if status != 0:
-        raise OSError(f"a writer process ended with status {status}")
+    if not payload:
+        raise OSError(f"a forked process ended with status {status} and no result")
+    ok, value = pickle.loads(payload)
+    if not ok:
+        raise value
+    return value
 
 
-def _stop(pid: int, fd: int) -> None:
+def _synced(write, path: Path) -> None:
+    """``write(path)``, then the file synced to disk."""
+    write(path)
+    fd = os.open(path, os.O_RDONLY)
+    os.fsync(fd)
+    os.close(fd)
+
+
+def stop_call(pid: int, fd: int) -> None:
     import signal
     try:
         os.kill(pid, signal.SIGTERM)

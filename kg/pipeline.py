@@ -10,6 +10,7 @@ import os
 import tempfile
 import time
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 import networkx as nx
@@ -22,11 +23,12 @@ from .extract.metrics import attach_entities, extract_metrics
 from .extract.relations import RelationPool, document_relations, place_relations
 from .gazetteer import Division, Gazetteer, load_gazetteer
 from .graph import build_graph, write_graph_json
-from .io import (LARGE_BYTES, collector_paused, die_with_parent, folder_lock, list_documents,
-                 read_document, split_large, write_all_atomic)
+from .io import (LARGE_BYTES, collector_paused, die_with_parent, folder_lock, fork_call,
+                 join_call, list_documents, read_document, split_large, stop_call,
+                 write_all_atomic)
 from .lexicon import Lexicon, load_lexicon
 from .meta import read_meta
-from .model import Document, Entity, Extraction, Mention, Relation
+from .model import Document, Entity, Evidence, Extraction, Mention, Relation
 from .resolve import DocNames, SentenceIndex, doc_names, entity_id, key, resolve
 from .segment import split_sentences
 
@@ -132,9 +134,141 @@ def process_file(path: str, doc_id: str, lexicon_dir: str | None = None) -> DocR
     return analyse(replace(doc, doc_id=doc_id), place, gaz, lex)
 
 
-def link(results: list[DocResult], gaz: Gazetteer) -> Extraction:
+@dataclass(frozen=True)
+class _Linking:
+    """What linking one document reads: the resolved entities and the
+    tables made from them once for all documents."""
+    gaz: Gazetteer
+    entities: dict[str, Entity]
+    ids: dict[tuple, str]
+    places: dict[str, str]
+    types: dict[str, str]
+
+
+def _link_document(r: DocResult, staged: tuple, publisher: str,
+                   ctx: _Linking) -> tuple[list, list]:
+    """One document's relations and metrics (with what each is about),
+    once the names and publishers of all documents are resolved."""
+    doc, place, mentions, index, evidence = staged
+    rels = document_relations(doc, place, mentions, ctx.ids, ctx.entities, publisher, index,
+                              ctx.gaz, ctx.places, evidence)
+    if publisher and place is not None and place.name in ctx.places:
+        rels.append(Relation(publisher, "locatedIn", ctx.places[place.name], ()))
+    doc_place = ctx.places.get(place.name, "") if place is not None else ""
+    metrics = attach_entities(list(r.metrics), mentions, ctx.ids, ctx.types, index, doc_place)
+    return rels, metrics
+
+
+#: Fewer documents than this are linked in this process alone: forking
+#: costs more than it saves.
+PARALLEL_LINK_AT = 64
+
+
+def _encode_relations(rels: list[Relation], index: SentenceIndex, evidence: list) -> list[tuple]:
+    """Relations as ``(subject, predicate, object, code)`` for the trip back
+    from a linking process: ``code`` is None for no evidence, ``k`` for the
+    evidence of mention ``k``, ``-1 - start`` for the whole sentence at
+    ``start``, else the evidence itself."""
+    pos = {id(e): k for k, e in enumerate(evidence)}
+    out = []
+    for r in rels:
+        ev = r.evidence
+        if not ev:
+            code = None
+        elif len(ev) > 1:
+            code = ev
+        else:
+            code = pos.get(id(ev[0]))
+            if code is None:
+                code = pos[id(ev[0])] = _sentence_code(ev[0], index)
+        out.append((r.subject, r.predicate, r.object, code))
+    return out
+
+
+def _sentence_code(ev: Evidence, index: SentenceIndex):
+    """``-1 - start`` if ``ev`` is the whole sentence at ``start``, else ``(ev,)``."""
+    s = index.at(ev.start)
+    whole = s is not None and s.start == ev.start and ev.end == s.start + len(s.text) \
+        and s.text == ev.sentence
+    return -1 - ev.start if whole else (ev,)
+
+
+def _decode_relations(rows: list[tuple], doc: Document, index: SentenceIndex,
+                      evidence: list) -> list[tuple]:
+    """:func:`_encode_relations` undone, as ``(subject, predicate, object,
+    evidence)`` rows for :meth:`RelationPool.add_rows`."""
+    whole: dict[int, tuple] = {}
+    out = []
+    for s, p, o, code in rows:
+        if code is None:
+            ev = ()
+        elif type(code) is int and code >= 0:
+            ev = (evidence[code],)
+        elif type(code) is int:
+            ev = whole.get(code)
+            if ev is None:
+                sent = index.at(-1 - code)
+                ev = whole[code] = (Evidence(doc.doc_id, sent.start, sent.start + len(sent.text),
+                                             sent.text),)
+        else:
+            ev = code
+        out.append((s, p, o, ev))
+    return out
+
+
+_SHARED: tuple | None = None  # what forked linking processes read
+
+
+def _link_share(share: list[int]) -> list[tuple]:
+    """In a forked process: link the documents ``share`` and encode them."""
+    results, staged, publishers, ctx = _SHARED
+    out = []
+    for i in share:
+        rels, metrics = _link_document(results[i], staged[i], publishers[i], ctx)
+        out.append((_encode_relations(rels, staged[i][3], staged[i][4]),
+                    [(m.about, m.place) for m in metrics]))
+    return out
+
+
+def _link_all(results: list[DocResult], staged: list[tuple], publishers: list[str],
+              ctx: _Linking, workers: int):
+    """Each document's :func:`_link_document` result, in order: the
+    relations come as :class:`Relation` lists, or as rows when another
+    process linked the document.  With ``workers`` > 1 every ``workers``-th
+    document is linked here and the others in forked processes."""
+    n = len(results)
+    if workers <= 1 or n < PARALLEL_LINK_AT or not hasattr(os, "fork"):
+        yield from map(_link_document, results, staged, publishers, [ctx] * n)
+        return
+    global _SHARED
+    shares = [list(range(w, n, workers)) for w in range(workers)]
+    _SHARED = (results, staged, publishers, ctx)
+    forked = []
+    try:
+        forked = [fork_call(partial(_link_share, share)) for share in shares[1:]]
+        here = {i: _link_document(results[i], staged[i], publishers[i], ctx) for i in shares[0]}
+        there = {}
+        for share, handle in zip(shares[1:], forked):
+            there.update(zip(share, join_call(*handle)))
+            forked = forked[1:]
+    finally:
+        _SHARED = None
+        for handle in forked:
+            stop_call(*handle)
+    for i in range(n):
+        if i in here:
+            yield here.pop(i)
+            continue
+        rows, placed = there.pop(i)
+        doc, _, _, index, evidence = staged[i]
+        metrics = [replace(m, about=a, place=p) for m, (a, p) in zip(results[i].metrics, placed)]
+        yield _decode_relations(rows, doc, index, evidence), metrics
+
+
+def link(results: list[DocResult], gaz: Gazetteer, workers: int = 1) -> Extraction:
     """Resolve the mentions of all documents into entities, and find the
-    relations and the metrics' entities."""
+    relations and the metrics' entities (the per-document part in
+    ``workers`` processes)."""
     staged = []
     for r in results:
         place = gaz.lookup(r.doc.place) if r.doc.place else None
@@ -146,18 +280,20 @@ def link(results: list[DocResult], gaz: Gazetteer) -> Extraction:
     entities = {e.id: e for e in entity_list}
     ex = Extraction(documents=[d for d, *_ in staged])
     pool = RelationPool()
-    places = {e.name: e.id for e in entities.values() if e.type == "Place"}
     types = {e.id: e.type for e in entities.values()}
     agencies = _agency_keys(entities)
-    for r, (doc, place, mentions, index, evidence) in zip(results, staged):
-        publisher = _publisher_entity(doc, entities, agencies)
-        ex.publishers[doc.doc_id] = publisher
-        pool.add(document_relations(doc, place, mentions, ids, entities, publisher, index, gaz,
-                                    places, evidence))
-        if publisher and place is not None and place.name in places:
-            pool.add([Relation(publisher, "locatedIn", places[place.name], ())])
-        doc_place = places.get(place.name, "") if place is not None else ""
-        ex.metrics += attach_entities(list(r.metrics), mentions, ids, types, index, doc_place)
+    # every publisher first: no document's relations depend on the order
+    publishers = [_publisher_entity(r.doc, entities, agencies) for r in results]
+    ctx = _Linking(gaz, entities, ids, types=types,
+                   places={e.name: e.id for e in entities.values() if e.type == "Place"})
+    for r, publisher, (rels, metrics) in zip(results, publishers,
+                                              _link_all(results, staged, publishers, ctx, workers)):
+        ex.publishers[r.doc.doc_id] = publisher
+        if rels and type(rels[0]) is tuple:
+            pool.add_rows(rels)
+        else:
+            pool.add(rels)
+        ex.metrics += metrics
     pool.add(place_relations(entities, gaz))
     ex.entities = sorted(entities.values(), key=lambda e: e.id)
     ex.relations = pool.merged()
@@ -346,7 +482,7 @@ def _build(paths, out_dir, lexicon_dir, strict, progress, workers, scheduler, ca
     if len(files) >= RELEASE_TOKENIZER_AT:
         release_tokenizers()
     lap("documents")
-    ex = link(good, gaz)
+    ex = link(good, gaz, workers=1 if scheduler else workers)
     del good
     lap("link")
     g = build_graph(ex, consume=True)

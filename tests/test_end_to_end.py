@@ -122,3 +122,49 @@ def test_a_large_build_frees_the_tokenizer_and_the_next_build_is_the_same(tmp_pa
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes() \
             == (tmp_path / "c" / name).read_bytes()
     assert first.extraction.entities == second.extraction.entities == third.extraction.entities
+
+
+def _seed_results():
+    from kg.gazetteer import load_gazetteer
+    from kg.lexicon import load_lexicon
+    from kg.pipeline import analyse, prepare
+    gaz, lex = load_gazetteer(), load_lexicon()
+    return [analyse(*prepare(p, gaz), gaz, lex) for p in sorted(SEEDS.glob("*.txt"))], gaz
+
+
+def test_linking_in_forked_processes_gives_what_one_process_gives(monkeypatch):
+    """Past PARALLEL_LINK_AT documents, the relations and metrics of every
+    other document are found in a forked process and sent back encoded."""
+    from kg import pipeline
+    results, gaz = _seed_results()
+    one = pipeline.link(results, gaz, workers=1)
+    forks = []
+    real = pipeline.fork_call
+    monkeypatch.setattr(pipeline, "fork_call", lambda fn: forks.append(fn) or real(fn))
+    monkeypatch.setattr(pipeline, "PARALLEL_LINK_AT", 2)
+    for workers in (2, 3):
+        many = pipeline.link(results, gaz, workers=workers)
+        assert many.relations == one.relations
+        assert many.metrics == one.metrics
+        assert list(many.publishers.items()) == list(one.publishers.items())
+        assert many.entities == one.entities
+    assert len(forks) == 1 + 2
+    assert any(r.predicate == "coMentioned" for r in one.relations)
+    assert any(m.about for m in one.metrics)
+
+
+def test_an_error_in_a_linking_process_is_raised_here(monkeypatch):
+    import os
+    from kg import pipeline
+    results, gaz = _seed_results()
+    here, real = os.getpid(), pipeline._link_document
+
+    def fail_in_a_fork(*args):
+        if os.getpid() != here:
+            raise ValueError("linking failed in a fork")
+        return real(*args)
+    monkeypatch.setattr(pipeline, "_link_document", fail_in_a_fork)
+    monkeypatch.setattr(pipeline, "PARALLEL_LINK_AT", 2)
+    with pytest.raises(ValueError, match="linking failed in a fork"):
+        pipeline.link(results, gaz, workers=2)
+    assert pipeline._SHARED is None

@@ -82,3 +82,15 @@ def test_an_error_in_a_forked_writer_is_raised_and_nothing_is_replaced(tmp_path)
                           tmp_path / "a.txt": lambda p: p.write_text("new", "utf-8")}, jobs=2)
     assert (tmp_path / "a.txt").read_text("utf-8") == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
+
+
+def test_a_forked_call_sends_back_its_result_or_its_error():
+    from kg.io import fork_call, join_call
+    big = {"甲": list(range(100_000))}
+    assert join_call(*fork_call(lambda: (len(big["甲"]), "乙" * 100_000))) == \
+        (100_000, "乙" * 100_000)
+
+    def fail():
+        raise InputError("nothing to send back")
+    with pytest.raises(InputError, match="nothing to send back"):
+        join_call(*fork_call(fail))

@@ -340,6 +340,20 @@ class RelationPool:
                 entry[0].extend(r.evidence)
                 entry[1] += 1
 
+    def add_rows(self, rows) -> None:
+        """Like :meth:`add`, for ``(subject, predicate, object, evidence)`` rows."""
+        pooled = self._pooled
+        for s, p, o, ev in rows:
+            k = (s, p, o)
+            entry = pooled.get(k)
+            if entry is None:
+                pooled[k] = [ev, 1]
+            else:
+                if entry[1] == 1:
+                    entry[0] = list(entry[0])
+                entry[0].extend(ev)
+                entry[1] += 1
+
     def merged(self) -> list[Relation]:
         """The pooled relations, sorted: evidence sorted and at most five
         items kept, co-mentions weighted by their sentences."""
