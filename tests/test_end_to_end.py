@@ -168,3 +168,27 @@ def test_an_error_in_a_linking_process_is_raised_here(monkeypatch):
     with pytest.raises(ValueError, match="linking failed in a fork"):
         pipeline.link(results, gaz, workers=2)
     assert pipeline._SHARED is None
+
+
+def test_a_title_names_its_issuer_whatever_the_order_of_the_documents(tmp_path):
+    """An agency known only as a document's publisher issues the programme
+    another document names after it, whether that document comes first."""
+    from dataclasses import replace
+    from kg.gazetteer import load_gazetteer
+    from kg.lexicon import load_lexicon
+    from kg.pipeline import analyse, link, prepare
+    gaz, lex = load_gazetteer(), load_lexicon()
+    (tmp_path / "a.txt").write_text("海盐县教育局2020年工作总结\n发布时间: 2020-12-03\n全县学校认真贯彻"
+                                    "《嘉兴市教育局关于推进智慧校园建设的意见》,推进智慧校园建设。\n", "utf-8")
+    (tmp_path / "b.txt").write_text("关于做好暑期安全工作的通知\n信息来源: 嘉兴市教育局 发布时间: "
+                                    "2020-04-03 16:30\n请全市学校做好暑期安全工作。\n", "utf-8")
+    results = []
+    for name in ("a", "b"):
+        doc, place = prepare(tmp_path / f"{name}.txt", gaz)
+        results.append(analyse(replace(doc, doc_id=name), place, gaz, lex))
+    for order in (results, results[::-1]):
+        ex = link(order, gaz)
+        names = {e.id: e.name for e in ex.entities}
+        issued = {(names[r.subject], names[r.object]) for r in ex.relations
+                  if r.predicate == "issuedBy"}
+        assert issued == {("嘉兴市教育局关于推进智慧校园建设的意见", "嘉兴市教育局")}
