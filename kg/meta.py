@@ -20,6 +20,8 @@ _SOURCE = re.compile(r"(?:信息来源|来源|发布机构|发文机关|发布�
 _DATE_FIELD = re.compile(r"(?:发布日期|发布时间|成文日期|发文日期|日期)\s*[::]\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})")
 _CN_DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
 _ORG_END = re.compile(r"(教育局|教育厅|教育部|人民政府|教育委员会|教委|办公室|办公厅|委员会|管理局|社会事业局)")
+#: The salutation of a notice (各县(市、区)教育局:): its readers, not its author.
+_ADDRESSEES = re.compile(r"^各|.*[::]$")
 _TITLE_ORG = re.compile(r"^([\u4e00-\u9fff*X]{2,20}?(?:教育局|教育厅|教育部|人民政府|教育委员会|教委|委员会|管理局))")
 
 
@@ -50,7 +52,7 @@ def find_title(lines: list[str]) -> str:
         if 6 <= len(ln) <= 60 and not re.search(r"[。,;:,;:]$|^[一二三四五六七八九十\d]+[、.]", ln) \
                 and any(w in ln for w in _TITLE_WORDS) and "位置" not in ln and not ln.startswith(">"):
             return re.split(r"\s", ln)[0] if len(ln) > 40 and " " in ln else ln
-    return next((ln for ln in lines[:10] if 4 <= len(ln) <= 60), "")
+    return next((ln for ln in lines[:10] if 4 <= len(ln) <= 60 and not _ADDRESSEES.match(ln)), "")
 
 
 def _clean_org(name: str) -> str:
@@ -74,7 +76,7 @@ def find_publisher(lines: list[str], title: str) -> str:
             return _clean_org(ln)
     for ln in lines[:5]:
         m = re.match(r"^([\u4e00-\u9fff]{2,20}?(?:人民政府|教育局))(?:文件)?\b", ln)
-        if m:
+        if m and not _ADDRESSEES.match(ln):
             return m.group(1)
     return ""
 

@@ -22,3 +22,15 @@ def test_a_text_without_header_has_no_publisher_and_does_not_fail():
     meta, place = read_meta("推进台州城乡教育共同体建设,台州各校参与。", GAZ,
                             "推进台州城乡教育共同体建设,台州各校参与。")
     assert meta.publisher == "" and meta.place == "台州市"
+
+
+def test_the_addressees_of_a_notice_are_not_its_publisher():
+    """各县(市、区)教育局: opens a notice to its readers; the publisher
+    is the signature."""
+    for greeting in ("各县教育局:", "各县(市、区)教育局:", "各区县人民政府:"):
+        raw = (f"关于做好暑期安全工作的通知\n{greeting}\n请做好暑期安全工作。\n"
+               "丽水市教育局\n2020年6月30日\n")
+        meta, _ = read_meta(raw, GAZ)
+        assert meta.publisher == "丽水市教育局", greeting
+    meta, _ = read_meta("各县教育局:\n请做好暑期安全工作。\n", GAZ)
+    assert meta.publisher == ""
