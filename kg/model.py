@@ -103,10 +103,15 @@ class Evidence:
         raise KeyError(key)
 
     def get(self, key: str, default=None):
-        try:
-            return self[key]
-        except KeyError:
-            return default
+        if key == "doc":
+            return self.doc_id
+        if key == "start":
+            return self.start
+        if key == "end":
+            return self.end
+        if key == "sentence":
+            return self.sentence
+        return default
 
 
 @dataclass(frozen=True, slots=True)

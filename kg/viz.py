@@ -67,6 +67,7 @@ from . import __version__
 from .compact import KnowledgeGraph
 from .errors import KGError
 from .io import collector_paused, write_all_atomic
+from .model import Evidence
 
 try:  # the precomputed layout needs numpy; without it the browser lays out
     import numpy as _np
@@ -581,20 +582,25 @@ class _Sentences:
             for f in self.forms.get(str(n), []):
                 by_length.setdefault(len(f), set()).add(f)
             for ev in evidence:
-                get = ev.get
-                start, end = get("start"), get("end")
+                if ev.__class__ is Evidence:    # as a build made it
+                    doc, start, end, sentence = ev.doc_id, ev.start, ev.end, ev.sentence
+                else:                           # as graph.json gave it
+                    get = ev.get
+                    start, end = get("start"), get("end")
+                    doc, sentence = get("doc", ""), get("sentence", "")
                 if not (isinstance(start, int) and isinstance(end, int)):
                     continue
-                sentence = get("sentence", "")
                 if sentence.__class__ is not str:
                     sentence = str(sentence)
+                if doc.__class__ is not str:
+                    doc = str(doc)
                 if end - start == len(sentence):     # whole(ev), inline
-                    exact[(str(get("doc", "")), sentence)] = start
+                    exact[(doc, sentence)] = start
                     continue
                 forms = by_length.get(end - start)
                 if not forms:
                     continue
-                key = (str(get("doc", "")), sentence)
+                key = (doc, sentence)
                 before = allowed.get(key)
                 if before is None:
                     starts = _starts_of(sentence, start, forms)
@@ -616,8 +622,11 @@ class _Sentences:
     def item(self, ev: dict, names: list[str], span: bool = True) -> list:
         """``[sentence index, a1, b1, a2, b2, ...]``: the marks are
         sentence offsets, sorted and disjoint."""
-        get = ev.get
-        doc, sentence = get("doc", ""), get("sentence", "")
+        if ev.__class__ is Evidence:
+            doc, start, end, sentence = ev.doc_id, ev.start, ev.end, ev.sentence
+        else:
+            get = ev.get
+            doc, sentence, start, end = get("doc", ""), get("sentence", ""), get("start"), get("end")
         if doc.__class__ is not str or sentence.__class__ is not str:
             doc, sentence = str(doc), str(sentence)
         key = (doc, sentence)
@@ -626,7 +635,6 @@ class _Sentences:
         if index is None:
             index = table[key] = len(table)
         marks: list[tuple[int, int]] = []
-        start, end = get("start"), get("end")
         s0 = self.start.get(key)
         if (span and s0 is not None and isinstance(start, int) and isinstance(end, int)
                 and 0 <= start - s0 < end - s0 <= len(sentence)
