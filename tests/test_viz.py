@@ -436,3 +436,19 @@ def test_the_page_part_keeps_shown_edges_before_the_heaviest_hidden_ones():
     part = page_graph(g, limit=4, edge_limit=2)          # e4 has the fewest neighbours
     assert sorted(part.nodes) == ["e0", "e1", "e2", "e3"] and part.graph["page_part"]
     assert sorted(part.edges(keys=True)) == [("e0", "e1", "partOf"), ("e0", "e3", "coMentioned")]
+
+
+def test_the_page_of_a_loaded_graph_is_the_page_of_the_build(tmp_path):
+    """Evidence held as records by a build and as dicts by graph.json
+    mark the same words on the page."""
+    from kg.graph import load_graph
+    from kg.pipeline import build
+    from kg.viz import stream_html
+    from tests.conftest import SEEDS
+    out = tmp_path / "out"
+    built = build([SEEDS / "003_69bc8e8bdc138787.txt"], out, cache=False)
+    stream_html(built.graph, tmp_path / "built.html", title="edukg")
+    stream_html(load_graph(out), tmp_path / "loaded.html", title="edukg")
+    page = (tmp_path / "built.html").read_bytes()
+    assert page == (tmp_path / "loaded.html").read_bytes() == (out / "graph.html").read_bytes()
+    assert b"\xe5\x8f\xb0\xe5\xb7\x9e" in page  # 台州
