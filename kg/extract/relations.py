@@ -74,7 +74,10 @@ def _place_prefix(name: str, places: dict[str, str], gaz: Gazetteer,
 
 def _find_place_prefix(name: str, places: dict[str, str], gaz: Gazetteer,
                        context: Division | None) -> list[str]:
+    surfaces = gaz.surfaces()
     for k in range(min(len(name) - 1, 9), 1, -1):
+        if name[:k] not in surfaces:  # names no division: lookup gives None
+            continue
         d = gaz.lookup(name[:k], context)
         if d is not None and d.name in places:
             return [places[d.name]]
@@ -91,9 +94,8 @@ def _located(ent: Entity, m: Mention, places: dict[str, str], gaz: Gazetteer,
     """Where an Agency, School or Event is: the place its name (or the form
     in the text) starts with; an Event a summary reports as held was held in
     the document's place, and a local School or Agency stands there."""
-    named = _place_prefix(ent.name, places, gaz, place) + _place_prefix(m.text, places, gaz, place)
-    named += [pid for a in ent.aliases for pid in _place_prefix(a, places, gaz, place)][:1]
-    named = list(dict.fromkeys(named))
+    by_name, by_alias = _entity_places(ent, places, gaz, place)
+    named = list(dict.fromkeys(by_name + _place_prefix(m.text, places, gaz, place) + by_alias))
     if doc_place is None:
         return named
     if ent.type == "Event":
@@ -105,6 +107,21 @@ def _located(ent: Entity, m: Mention, places: dict[str, str], gaz: Gazetteer,
     if not named and not national:
         return [doc_place]
     return named
+
+
+def _entity_places(ent: Entity, places: dict[str, str], gaz: Gazetteer,
+                   context: Division | None) -> tuple[list[str], list[str]]:
+    """The places ``ent``'s name starts with, and the first its aliases
+    start with; memoised per place table, like :func:`_place_prefix`."""
+    cached = getattr(_entity_places, "cache", None)
+    if cached is None or cached[0] is not places or cached[1] != len(places):
+        _entity_places.cache = cached = (places, len(places), {})
+    k = (ent.id, ent.name, ent.aliases, id(context))
+    hit = cached[2].get(k)
+    if hit is None:
+        by_alias = [pid for a in ent.aliases for pid in _place_prefix(a, places, gaz, context)]
+        hit = cached[2][k] = (_place_prefix(ent.name, places, gaz, context), by_alias[:1])
+    return hit
 
 
 def _inside(pid: str, doc_place: str, places: dict[str, str], gaz: Gazetteer) -> bool:
