@@ -243,6 +243,13 @@ def doc_names(doc: Document, place: Division | None, mentions: list[Mention],
                     frozenset(extended))
 
 
+def _by_span(records) -> tuple[Evidence, ...]:
+    """Evidence records, one per (document, start, end), in that order (a
+    span's sentence is the same in every record of it)."""
+    spans = {(e.doc_id, e.start, e.end): e for e in records}
+    return tuple(spans[k] for k in sorted(spans))
+
+
 def resolve(docs: list[tuple[Document, list[Mention], DocNames, list[Evidence]]]
             ) -> tuple[list[Entity], dict[tuple, str]]:
     """Merge the mentions of all documents into entities, from each
@@ -304,8 +311,8 @@ def resolve(docs: list[tuple[Document, list[Mention], DocNames, list[Evidence]]]
         code = next((notation[n] for n in members if notation.get(n)), "")
         eid = entity_id(etype, canonical, code)
         all_forms = set().union(*(forms[n] for n in members)) - {canonical}
-        evidence = tuple(sorted(set().union(*(ev[n] for n in members)),
-                                key=lambda e: (e.doc_id, e.start, e.end)))
+        evidence = _by_span(ev[members[0]] if len(members) == 1
+                            else [e for n in members for e in ev[n]])
         entities.append(Entity(eid, etype, canonical, tuple(sorted(all_forms)), evidence, code))
         for n in members:
             ids[n] = eid

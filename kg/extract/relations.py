@@ -332,10 +332,6 @@ def place_relations(entities: dict[str, Entity], gaz: Gazetteer) -> list[Relatio
     return rels
 
 
-def _span(e: Evidence) -> tuple:
-    return e.doc_id, e.start, e.end
-
-
 class RelationPool:
     """Relations pooled as they are found: one per (subject, predicate,
     object), with their evidence, so the many relations of a corpus are
@@ -377,8 +373,9 @@ class RelationPool:
         out = []
         for k in sorted(self._pooled):
             ev, count = self._pooled[k]
-            if len(ev) > 1:
-                ev = sorted(set(ev), key=_span)
+            if len(ev) > 1:  # one record per span (it has one sentence), in span order
+                spans = {(e.doc_id, e.start, e.end): e for e in ev}
+                ev = [spans[s] for s in sorted(spans)]
             if k[1] == "coMentioned":  # the weight counts the sentences; one is shown
                 weight, keep = len({(e.doc_id, e.sentence) for e in ev}), 1
             else:
