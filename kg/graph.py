@@ -28,6 +28,7 @@ carry ``evidence`` (list as above) and ``weight``.  Predicates are those of
 from __future__ import annotations
 
 import json
+from operator import attrgetter
 from pathlib import Path
 
 import networkx as nx
@@ -54,15 +55,19 @@ def doc_node(doc_id: str) -> str:
     return f"doc:{doc_id}"
 
 
+_SPAN = attrgetter("doc_id", "start", "end")
+
+
 def _evidence_list(evidence, shared: dict | None = None) -> list[Evidence]:
     """Evidence records sorted, one per span; with ``shared``, equal records
     are one object (the first met), so the graph holds each span once
-    however many nodes and edges cite it."""
+    however many nodes and edges cite it.  (Keyed by the records, which are
+    alive anyway: span tuples as keys would cost 30 MiB at 16M characters.)"""
     if len(evidence) == 1:  # most edges: nothing to sort or merge
         (ev,) = evidence
         return [ev if shared is None else shared.setdefault(ev, ev)]
     seen, out = set(), []
-    for ev in sorted(evidence, key=lambda e: (e.doc_id, e.start, e.end)):
+    for ev in sorted(evidence, key=_SPAN):
         key = (ev.doc_id, ev.start, ev.end)
         if key not in seen:
             seen.add(key)
@@ -92,7 +97,7 @@ def build_graph(ex: Extraction, consume: bool = False) -> nx.MultiDiGraph:
     ``ex.metrics`` are empty afterwards."""
     g = KnowledgeGraph(format=FORMAT, version=__version__)
     shared: dict = {}
-    for ent in sorted(ex.entities, key=lambda e: e.id):
+    for ent in sorted(ex.entities, key=attrgetter("id")):
         g.add_node(ent.id, kind="entity", type=ent.type, label=ent.name,
                    aliases=sorted(set(ent.aliases) - {ent.name}),
                    notation=ent.notation,
@@ -105,8 +110,8 @@ def build_graph(ex: Extraction, consume: bool = False) -> nx.MultiDiGraph:
                    year=doc.year, path=doc.path,
                    publisher=ex.publishers.get(doc.doc_id, ""),
                    place=places.get(doc.place, ""))
-    relations = sorted(ex.relations, key=lambda r: (r.subject, r.predicate, r.object))
-    metrics = sorted(ex.metrics, key=lambda m: m.id)
+    relations = sorted(ex.relations, key=attrgetter("subject", "predicate", "object"))
+    metrics = sorted(ex.metrics, key=attrgetter("id"))
     if consume:
         ex.relations, ex.metrics = [], []
     for rel in _drained(relations, consume):
@@ -115,7 +120,7 @@ def build_graph(ex: Extraction, consume: bool = False) -> nx.MultiDiGraph:
         g.add_usual_edge(rel.subject, rel.object, rel.predicate, rel.predicate, rel.weight,
                          _evidence_list(rel.evidence, shared))
     for m in _drained(metrics, consume):
-        ev = [shared.setdefault(m.evidence, m.evidence)] if m.evidence else []
+        ev = _evidence_list((m.evidence,), shared) if m.evidence else []
         g.add_metric_node(m.id, {
             "kind": "metric", "label": m.text, "value": m.value, "unit": m.unit,
             "indicator": m.indicator, "year": m.year, "comparator": m.comparator,

@@ -94,8 +94,9 @@ def _located(ent: Entity, m: Mention, places: dict[str, str], gaz: Gazetteer,
     """Where an Agency, School or Event is: the place its name (or the form
     in the text) starts with; an Event a summary reports as held was held in
     the document's place, and a local School or Agency stands there."""
-    by_name, by_alias = _entity_places(ent, places, gaz, place)
-    named = list(dict.fromkeys(by_name + _place_prefix(m.text, places, gaz, place) + by_alias))
+    named = _place_prefix(ent.name, places, gaz, place) + _place_prefix(m.text, places, gaz, place)
+    named += [pid for a in ent.aliases for pid in _place_prefix(a, places, gaz, place)][:1]
+    named = list(dict.fromkeys(named))
     if doc_place is None:
         return named
     if ent.type == "Event":
@@ -107,21 +108,6 @@ def _located(ent: Entity, m: Mention, places: dict[str, str], gaz: Gazetteer,
     if not named and not national:
         return [doc_place]
     return named
-
-
-def _entity_places(ent: Entity, places: dict[str, str], gaz: Gazetteer,
-                   context: Division | None) -> tuple[list[str], list[str]]:
-    """The places ``ent``'s name starts with, and the first its aliases
-    start with; memoised per place table, like :func:`_place_prefix`."""
-    cached = getattr(_entity_places, "cache", None)
-    if cached is None or cached[0] is not places or cached[1] != len(places):
-        _entity_places.cache = cached = (places, len(places), {})
-    k = (ent.id, ent.name, ent.aliases, id(context))
-    hit = cached[2].get(k)
-    if hit is None:
-        by_alias = [pid for a in ent.aliases for pid in _place_prefix(a, places, gaz, context)]
-        hit = cached[2][k] = (_place_prefix(ent.name, places, gaz, context), by_alias[:1])
-    return hit
 
 
 def _inside(pid: str, doc_place: str, places: dict[str, str], gaz: Gazetteer) -> bool:
