@@ -216,10 +216,24 @@ class _JsonSpeller:
                 or type(records) is not list):
             return self.dumps({**_stubbed(d, self.sentences), "source": u,
                                "target": v, **({"key": k} if k is not None else {})})
-        record = self.record
-        return (f'{{"evidence":[{",".join([record(ev) for ev in records])}],'
-                f'"key":{self.string(k)},"predicate":{self.string(predicate)},'
-                f'"source":{self.string(u)},"target":{self.string(v)},"weight":{weight}}}')
+        strings, sentences, spelt = self._strings, self.sentences, []
+        for ev in records:  # record(ev), inline for the records a build makes
+            if type(ev) is Evidence:
+                doc, start, end, text = ev.doc_id, ev.start, ev.end, ev.sentence
+                if type(doc) is str and type(start) is int and type(end) is int \
+                        and type(text) is str:
+                    index = sentences.get(text)
+                    if index is None:
+                        index = sentences[text] = len(sentences)
+                    spelt.append(f'{{"doc":{strings.get(doc) or self.string(doc)},"end":{end},'
+                                 f'"sentence":{index},"start":{start}}}')
+                    continue
+            spelt.append(self.record(ev))
+        return (f'{{"evidence":[{",".join(spelt)}],'
+                f'"key":{strings.get(k) or self.string(k)},'
+                f'"predicate":{strings.get(predicate) or self.string(predicate)},'
+                f'"source":{strings.get(u) or self.string(u)},'
+                f'"target":{strings.get(v) or self.string(v)},"weight":{weight}}}')
 
     def node(self, n, d) -> str:
         if isinstance(d, SlotMapping):
