@@ -16,8 +16,7 @@ from .errors import InputError
 
 __all__ = ["SUFFIXES", "MAGIC", "RawDocument", "Listing", "list_documents", "iter_paths",
            "collector_paused", "decode", "html_to_text", "read_document", "write_atomic", "write_all_atomic",
-           "folder_lock", "split_large", "LARGE_BYTES", "fork_call", "join_call",
-           "stop_call",
+           "folder_lock", "split_large", "LARGE_BYTES", "fork_call", "join_call", "stop_call",
            "die_with_parent"]
 
 #: File endings read as documents.

@@ -30,6 +30,7 @@ from collections import defaultdict
 from functools import lru_cache
 from importlib import resources
 from itertools import combinations
+from operator import attrgetter
 
 from ..gazetteer import Division, Gazetteer
 from ..graph import doc_node
@@ -318,6 +319,9 @@ def place_relations(entities: dict[str, Entity], gaz: Gazetteer) -> list[Relatio
     return rels
 
 
+_FIELDS = attrgetter("subject", "predicate", "object", "evidence")
+
+
 class RelationPool:
     """Relations pooled as they are found: one per (subject, predicate,
     object), with their evidence, so the many relations of a corpus are
@@ -327,20 +331,11 @@ class RelationPool:
         self._pooled: dict[tuple, list] = {}
 
     def add(self, rels) -> None:
-        pooled = self._pooled
-        for r in rels:
-            k = (r.subject, r.predicate, r.object)
-            entry = pooled.get(k)
-            if entry is None:
-                pooled[k] = [r.evidence, 1]
-            else:
-                if entry[1] == 1:
-                    entry[0] = list(entry[0])
-                entry[0].extend(r.evidence)
-                entry[1] += 1
+        self.add_rows(map(_FIELDS, rels))
 
     def add_rows(self, rows) -> None:
-        """Like :meth:`add`, for ``(subject, predicate, object, evidence)`` rows."""
+        """Pool ``(subject, predicate, object, evidence)`` rows (relations
+        taken apart, or decoded from a linking process)."""
         pooled = self._pooled
         for s, p, o, ev in rows:
             k = (s, p, o)
