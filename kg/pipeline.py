@@ -20,7 +20,7 @@ from .clean import clean_text
 from .errors import InputError
 from .extract.entities import extract_mentions, release_tokenizers, tokenizer_for
 from .extract.metrics import attach_entities, extract_metrics
-from .extract.relations import RelationPool, document_relations, place_relations
+from .extract.relations import RelationPool, document_relations, place_relations, relation_row
 from .gazetteer import Division, Gazetteer, load_gazetteer
 from .graph import build_graph, write_graph_json
 from .io import (LARGE_BYTES, collector_paused, die_with_parent, folder_lock, fork_call,
@@ -232,13 +232,14 @@ def _link_share(share: list[int]) -> list[tuple]:
 
 def _link_all(results: list[DocResult], staged: list[tuple], publishers: list[str],
               ctx: _Linking, workers: int):
-    """Each document's :func:`_link_document` result, in order: the
-    relations come as :class:`Relation` lists, or as rows when another
-    process linked the document.  With ``workers`` > 1 every ``workers``-th
-    document is linked here and the others in forked processes."""
+    """Each document's relations, as rows for :meth:`RelationPool.add_rows`,
+    and its metrics, in document order.  With ``workers`` > 1 every
+    ``workers``-th document is linked here and the others in forked
+    processes."""
     n = len(results)
     if workers <= 1 or n < PARALLEL_LINK_AT or not hasattr(os, "fork"):
-        yield from map(_link_document, results, staged, publishers, [ctx] * n)
+        for rels, metrics in map(_link_document, results, staged, publishers, [ctx] * n):
+            yield map(relation_row, rels), metrics
         return
     global _SHARED
     shares = [list(range(w, n, workers)) for w in range(workers)]
@@ -257,7 +258,8 @@ def _link_all(results: list[DocResult], staged: list[tuple], publishers: list[st
             stop_call(*handle)
     for i in range(n):
         if i in here:
-            yield here.pop(i)
+            rels, metrics = here.pop(i)
+            yield map(relation_row, rels), metrics
             continue
         rows, placed = there.pop(i)
         doc, _, _, index, evidence = staged[i]
@@ -286,13 +288,10 @@ def link(results: list[DocResult], gaz: Gazetteer, workers: int = 1) -> Extracti
     publishers = [_publisher_entity(r.doc, entities, agencies) for r in results]
     ctx = _Linking(gaz, entities, ids, types=types,
                    places={e.name: e.id for e in entities.values() if e.type == "Place"})
-    for r, publisher, (rels, metrics) in zip(results, publishers,
+    for r, publisher, (rows, metrics) in zip(results, publishers,
                                               _link_all(results, staged, publishers, ctx, workers)):
         ex.publishers[r.doc.doc_id] = publisher
-        if rels and type(rels[0]) is tuple:
-            pool.add_rows(rels)
-        else:
-            pool.add(rels)
+        pool.add_rows(rows)
         ex.metrics += metrics
     pool.add(place_relations(entities, gaz))
     ex.entities = sorted(entities.values(), key=lambda e: e.id)

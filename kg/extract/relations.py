@@ -38,7 +38,8 @@ from ..model import Document, Entity, Evidence, Mention, Relation
 from ..resolve import SentenceIndex
 from ..structure import RESULT, mode_at, mode_marks
 
-__all__ = ["load_cues", "document_relations", "place_relations", "RelationPool"]
+__all__ = ["load_cues", "document_relations", "place_relations", "RelationPool",
+           "relation_row"]
 
 _NATIONAL = ("国家", "全国", "中国", "中共中央", "国务院", "教育部", "联合国")
 _MAX_EVIDENCE = 5
@@ -319,7 +320,9 @@ def place_relations(entities: dict[str, Entity], gaz: Gazetteer) -> list[Relatio
     return rels
 
 
-_FIELDS = attrgetter("subject", "predicate", "object", "evidence")
+#: A relation as the ``(subject, predicate, object, evidence)`` row
+#: :meth:`RelationPool.add_rows` pools.
+relation_row = attrgetter("subject", "predicate", "object", "evidence")
 
 
 class RelationPool:
@@ -331,7 +334,7 @@ class RelationPool:
         self._pooled: dict[tuple, list] = {}
 
     def add(self, rels) -> None:
-        self.add_rows(map(_FIELDS, rels))
+        self.add_rows(map(relation_row, rels))
 
     def add_rows(self, rows) -> None:
         """Pool ``(subject, predicate, object, evidence)`` rows (relations
