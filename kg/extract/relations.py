@@ -355,15 +355,21 @@ class RelationPool:
         """The pooled relations, sorted: evidence sorted and at most five
         items kept, co-mentions weighted by their sentences."""
         out = []
-        for k in sorted(self._pooled):
-            ev, count = self._pooled[k]
-            if len(ev) > 1:  # one record per span (it has one sentence), in span order
-                spans = {(e.doc_id, e.start, e.end): e for e in ev}
-                ev = [spans[s] for s in sorted(spans)]
+        add = out.append
+        pooled = self._pooled
+        for k in sorted(pooled):
+            ev, count = pooled[k]
+            if len(ev) < 2:  # most relations: one record (or none) from one sentence
+                add(Relation(*k, evidence=tuple(ev),
+                             weight=1 if k[1] == "coMentioned" else count))
+                continue
+            # one record per span (it has one sentence), in span order
+            spans = {(e.doc_id, e.start, e.end): e for e in ev}
+            ev = [spans[s] for s in sorted(spans)]
             if k[1] == "coMentioned":  # the weight counts the sentences; one is shown
-                weight, keep = len({(e.doc_id, e.sentence) for e in ev}), 1
+                add(Relation(*k, evidence=(ev[0],),
+                             weight=len({(e.doc_id, e.sentence) for e in ev})))
             else:
-                weight, keep = count, _MAX_EVIDENCE
-            out.append(Relation(*k, evidence=tuple(ev[:keep]), weight=max(1, weight)))
+                add(Relation(*k, evidence=tuple(ev[:_MAX_EVIDENCE]), weight=count))
         return out
 
