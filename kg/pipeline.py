@@ -504,27 +504,61 @@ def _build(paths, out_dir, lexicon_dir, strict, progress, workers, scheduler, ca
     ex = link(good, gaz, workers=1 if scheduler else workers)
     del good
     lap("link")
+    jobs = 1 if scheduler else workers
+    if out_dir is not None and jobs > 1 and hasattr(os, "fork"):
+        g, written = _graph_and_outputs(ex, Path(out_dir), jobs, partial(lap, "graph"))
+        lap("exports")
+        return BuildResult(g, ex, skipped, written, timings=timings)
     g = build_graph(ex, consume=True)
     lap("graph")
     result = BuildResult(g, ex, skipped, timings=timings)
     if out_dir is not None:
-        result.written = write_outputs(g, Path(out_dir), jobs=1 if scheduler else workers)
+        result.written = write_outputs(g, Path(out_dir))
         lap("exports")
     return result
+
+
+def _payloads(ttl_graph, graph) -> dict:
+    """The writers of :data:`OUTPUTS` for :func:`write_all_atomic`, by file
+    name: the Turtle of ``ttl_graph()``, the others of ``graph()``."""
+    from .rdf import stream_rdf
+    from .viz import stream_html
+    # the page before graph.json: its data, the larger, is made while the
+    # heap is least fragmented (the main process of a 2-worker build of 16M
+    # characters peaked at 1,039 MiB the other way round, 1,010 MiB this way)
+    return {"graph.ttl": lambda tmp: stream_rdf(ttl_graph(), tmp, "ttl"),
+            "graph.html": lambda tmp: stream_html(graph(), tmp, title="edukg"),
+            "graph.json": lambda tmp: write_graph_json(graph(), tmp)}
+
+
+def _write_payloads(out_dir: Path, payloads: dict, jobs: int) -> list[Path]:
+    with folder_lock(out_dir):
+        write_all_atomic({out_dir / name: fn for name, fn in payloads.items()}, jobs=jobs)
+    return [out_dir / name for name in OUTPUTS]
 
 
 def write_outputs(g: nx.MultiDiGraph, out_dir: Path, jobs: int = 1) -> list[Path]:
     """Render graph.json, graph.ttl and graph.html, each streamed to a
     temporary file (the Turtle in a forked process when ``jobs`` > 1), then
     replace the three together under the folder's lock."""
-    from .rdf import stream_rdf
-    from .viz import stream_html
-    # the page before graph.json: its data, the larger, is made while the
-    # heap is least fragmented (the main process of a 2-worker build of 16M
-    # characters peaked at 1,039 MiB the other way round, 1,010 MiB this way)
-    payloads = {out_dir / "graph.ttl": lambda tmp: stream_rdf(g, tmp, "ttl"),
-                out_dir / "graph.html": lambda tmp: stream_html(g, tmp, title="edukg"),
-                out_dir / "graph.json": lambda tmp: write_graph_json(g, tmp)}
-    with folder_lock(out_dir):
-        write_all_atomic(payloads, jobs=jobs)
-    return [out_dir / name for name in OUTPUTS]
+    return _write_payloads(out_dir, _payloads(lambda: g, lambda: g), jobs)
+
+
+def _graph_and_outputs(ex: Extraction, out_dir: Path, jobs: int, built=None):
+    """:func:`build_graph` and :func:`write_outputs` with several processes:
+    a forked process builds its own copy of the graph and writes the
+    Turtle, the longest export, while this one builds the graph (calling
+    ``built()`` when done) and writes the others.  The Turtle no longer
+    waits for the graph stage: on 16M characters, about 4 s sooner."""
+    graphs: list = []
+
+    def graph() -> nx.MultiDiGraph:
+        if not graphs:
+            graphs.append(build_graph(ex, consume=True))
+            if built is not None:
+                built()
+        return graphs[0]
+    # the forked process consumes its own copy of the extraction
+    written = _write_payloads(out_dir, _payloads(lambda: build_graph(ex, consume=True), graph),
+                              jobs)
+    return graph(), written
