@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 __all__ = ["ENTITY_TYPES", "PREDICATES", "Document", "Mention", "Evidence",
-           "Entity", "Relation", "Metric", "Extraction"]
+           "Entity", "Relation", "Metric", "Extraction", "by_span"]
 
 #: The six entity types of the annotation guidelines.
 ENTITY_TYPES = ("Agency", "Place", "School", "Programme", "Initiative", "Event")
@@ -112,6 +112,13 @@ class Evidence:
         if key == "sentence":
             return self.sentence
         return default
+
+
+def by_span(records) -> tuple[Evidence, ...]:
+    """Evidence records, one per (document, start, end), in that order (a
+    span's sentence is the same in every record of it)."""
+    spans = {(e.doc_id, e.start, e.end): e for e in records}
+    return tuple(spans[k] for k in sorted(spans))
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from .gazetteer import Division, Gazetteer
 from .lexicon import load_short_forms
-from .model import Document, Entity, Evidence, Mention, _by_fields
+from .model import Document, Entity, Evidence, Mention, _by_fields, by_span
 from .segment import Sentence
 
 __all__ = ["key", "entity_id", "complete_name", "aliases_of", "abbreviations",
@@ -243,13 +243,6 @@ def doc_names(doc: Document, place: Division | None, mentions: list[Mention],
                     frozenset(extended))
 
 
-def _by_span(records) -> tuple[Evidence, ...]:
-    """Evidence records, one per (document, start, end), in that order (a
-    span's sentence is the same in every record of it)."""
-    spans = {(e.doc_id, e.start, e.end): e for e in records}
-    return tuple(spans[k] for k in sorted(spans))
-
-
 def resolve(docs: list[tuple[Document, list[Mention], DocNames, list[Evidence]]]
             ) -> tuple[list[Entity], dict[tuple, str]]:
     """Merge the mentions of all documents into entities, from each
@@ -311,7 +304,7 @@ def resolve(docs: list[tuple[Document, list[Mention], DocNames, list[Evidence]]]
         code = next((notation[n] for n in members if notation.get(n)), "")
         eid = entity_id(etype, canonical, code)
         all_forms = set().union(*(forms[n] for n in members)) - {canonical}
-        evidence = _by_span(ev[members[0]] if len(members) == 1
+        evidence = by_span(ev[members[0]] if len(members) == 1
                             else [e for n in members for e in ev[n]])
         entities.append(Entity(eid, etype, canonical, tuple(sorted(all_forms)), evidence, code))
         for n in members:

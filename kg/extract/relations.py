@@ -34,7 +34,7 @@ from operator import attrgetter
 
 from ..gazetteer import Division, Gazetteer
 from ..graph import doc_node
-from ..model import Document, Entity, Evidence, Mention, Relation
+from ..model import Document, Entity, Evidence, Mention, Relation, by_span
 from ..resolve import SentenceIndex
 from ..structure import RESULT, mode_at, mode_marks
 
@@ -363,13 +363,11 @@ class RelationPool:
                 add(Relation(*k, evidence=tuple(ev),
                              weight=1 if k[1] == "coMentioned" else count))
                 continue
-            # one record per span (it has one sentence), in span order
-            spans = {(e.doc_id, e.start, e.end): e for e in ev}
-            ev = [spans[s] for s in sorted(spans)]
+            ev = by_span(ev)   # one record per span (it has one sentence)
             if k[1] == "coMentioned":  # the weight counts the sentences; one is shown
                 add(Relation(*k, evidence=(ev[0],),
                              weight=len({(e.doc_id, e.sentence) for e in ev})))
             else:
-                add(Relation(*k, evidence=tuple(ev[:_MAX_EVIDENCE]), weight=count))
+                add(Relation(*k, evidence=ev[:_MAX_EVIDENCE], weight=count))
         return out
 
