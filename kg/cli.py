@@ -5,6 +5,7 @@ with a non-zero exit code, never a traceback.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
@@ -106,14 +107,15 @@ class _NoBar:
         pass
 
 
-def _hits_or_exit(g, name: str, as_json: bool) -> list[str]:
-    """The entities named ``name``; with none, print the closest names
-    (as JSON with ``--json``) and exit 1."""
-    from .lookup import closest, find
-    hits = find(g, name)
+def _hits_or_exit(g, name: str, as_json: bool, index=None) -> list[str]:
+    """The entities named ``name`` in ``g`` (or in ``index``, a
+    :class:`~kg.index.GraphIndex`); with none, print the closest names (as
+    JSON with ``--json``) and exit 1."""
+    from .lookup import closest, closest_of, find
+    hits = index.find(name) if index is not None else find(g, name)
     if hits:
         return hits
-    near = closest(g, name)
+    near = closest_of(index.labels(), name) if index is not None else closest(g, name)
     if as_json:
         click.echo(json.dumps({"query": name, "found": [], "closest": near},
                               ensure_ascii=False, indent=1))
@@ -174,10 +176,18 @@ def lookup(name, graph_dir, as_json, html_file):
     evidence sentence each.  Exits 1 with the closest names when nothing
     matches."""
     from .graph import load_graph
+    from .index import GraphIndex
     from .lookup import describe
-    g = load_graph(graph_dir)
-    hits = _hits_or_exit(g, name, as_json)
-    infos = [describe(g, n) for n in hits]
+    # the index answers from the entity's own records; the page needs two hops
+    index = None if html_file else GraphIndex.open(graph_dir)
+    if index is None:
+        g = load_graph(graph_dir)
+        hits = _hits_or_exit(g, name, as_json)
+        infos = [describe(g, n) for n in hits]
+    else:
+        with contextlib.closing(index):
+            hits = _hits_or_exit(None, name, as_json, index)
+            infos = [describe(index.around(n), n) for n in hits]
     if html_file:
         _write_neighbourhood(g, hits[0], 2, False, html_file)
     if as_json:
@@ -200,11 +210,19 @@ def timeline(name, graph_dir, as_json):
     the metrics about the entity there.  Exits 1 with the closest names when
     nothing matches."""
     from .graph import load_graph
+    from .index import GraphIndex
     from .timeline import timeline as rows_of
-    g = load_graph(graph_dir)
-    hits = _hits_or_exit(g, name, as_json)
+    index = GraphIndex.open(graph_dir)
+    if index is None:
+        g = load_graph(graph_dir)
+        hits = _hits_or_exit(g, name, as_json)
+        around = [g] * len(hits)
+    else:
+        with contextlib.closing(index):
+            hits = _hits_or_exit(None, name, as_json, index)
+            around = [index.around(n) for n in hits]
     result = [{"id": n, "name": g.nodes[n]["label"], "type": g.nodes[n]["type"],
-               "timeline": rows_of(g, n)} for n in hits]
+               "timeline": rows_of(g, n)} for n, g in zip(hits, around)]
     if as_json:
         click.echo(json.dumps({"query": name, "found": result}, ensure_ascii=False, indent=1))
         return

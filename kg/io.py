@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .errors import InputError
 
-__all__ = ["SUFFIXES", "MAGIC", "RawDocument", "Listing", "list_documents", "iter_paths",
+__all__ = ["as_created", "SUFFIXES", "MAGIC", "RawDocument", "Listing", "list_documents", "iter_paths",
            "collector_paused", "decode", "html_to_text", "read_document", "write_atomic", "write_all_atomic",
            "folder_lock", "split_large", "LARGE_BYTES", "fork_call", "join_call", "stop_call",
            "die_with_parent"]
@@ -311,6 +311,15 @@ def split_large(path: Path, dest: Path, part_chars: int = 2_000_000) -> list[Pat
     return parts
 
 
+def as_created(path) -> None:
+    """Give a temporary file (made private by :func:`tempfile.mkstemp`) the
+    permissions a file created in place would have: ``0o666`` less the
+    umask."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
+
+
 def write_all_atomic(files: dict, jobs: int = 1) -> None:
     """Replace several files together: every temporary file is written and
     synced first, then all are renamed, so an interrupted run leaves the
@@ -342,10 +351,8 @@ def write_all_atomic(files: dict, jobs: int = 1) -> None:
                     os.fsync(fh.fileno())
         while forked:
             join_call(*forked.pop(0))
-        umask = os.umask(0)
-        os.umask(umask)
         for tmp, path in staged:
-            os.chmod(tmp, 0o666 & ~umask)
+            as_created(tmp)
         for tmp, path in staged:
             os.replace(tmp, path)
     except BaseException:
@@ -487,9 +494,7 @@ def write_atomic(path: Path, data: str | bytes, durable: bool = True) -> None:
             fh.flush()
             if durable:
                 os.fsync(fh.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
+        as_created(tmp)
         os.replace(tmp, path)
     except BaseException:
         try:

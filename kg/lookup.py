@@ -9,7 +9,7 @@ import networkx as nx
 from .graph import entity_nodes
 from .resolve import key
 
-__all__ = ["find", "closest", "describe"]
+__all__ = ["find", "closest", "closest_of", "describe"]
 
 
 def find(g: nx.MultiDiGraph, name: str) -> list[str]:
@@ -30,6 +30,11 @@ def closest(g: nx.MultiDiGraph, name: str, n: int = 5) -> list[str]:
     labels = {a["label"] for _, a in entity_nodes(g)}
     for _, a in entity_nodes(g):
         labels.update(a.get("aliases", ()))
+    return closest_of(labels, name, n)
+
+
+def closest_of(labels: set[str], name: str, n: int = 5) -> list[str]:
+    """:func:`closest` among ``labels`` (every entity's label and aliases)."""
     hits = difflib.get_close_matches(name, sorted(labels), n=n, cutoff=0.3)
     if len(hits) < n:
         hits += [lab for lab in sorted(labels) if name in lab and lab not in hits][: n - len(hits)]
