@@ -114,15 +114,6 @@ _KINDS = re.compile(r"^  (Agency .+)$", re.M)
 _STAGES = re.compile(r"^  stages: (.+)$", re.M)
 
 
-def _status_kb(pid: int, field: str) -> int:
-    try:
-        text = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return 0
-    m = re.search(rf"^{field}:\s+(\d+)", text, re.M)
-    return int(m.group(1)) if m else 0
-
-
 def parse_report(stdout: str) -> dict:
     """The figures ``kg build`` prints: counts and stage timings."""
     docs, entities, metrics, edges = map(int, _SUMMARY.search(stdout).groups())
@@ -152,15 +143,20 @@ def _descendants(pid: int) -> list[int]:
     return out
 
 
+def _proc_kb(pid: int, name: str, field: str) -> int:
+    """A figure in kB of ``/proc/PID/NAME``, 0 when the process is gone."""
+    try:
+        text = Path(f"/proc/{pid}/{name}").read_text()
+    except OSError:
+        return 0
+    m = re.search(rf"^{field}:\s+(\d+)", text, re.M)
+    return int(m.group(1)) if m else 0
+
+
 def _pss_kb(pid: int) -> int:
     """The proportional set size of a process (its shared pages split
     among the processes sharing them), 0 when it is gone."""
-    try:
-        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
-    except OSError:
-        return 0
-    m = re.search(r"^Pss:\s+(\d+)", text, re.M)
-    return int(m.group(1)) if m else 0
+    return _proc_kb(pid, "smaps_rollup", "Pss")
 
 
 def run_build(corpus: Path, out: Path, workers: int, cache: bool) -> dict:
@@ -180,7 +176,7 @@ def run_build(corpus: Path, out: Path, workers: int, cache: bool) -> dict:
         done, status, usage = os.wait4(proc.pid, os.WNOHANG)
         if done:
             break
-        hwm = max(hwm, _status_kb(proc.pid, "VmHWM"))
+        hwm = max(hwm, _proc_kb(proc.pid, "status", "VmHWM"))
         tree = max(tree, sum(_pss_kb(p) for p in _descendants(proc.pid)))
         time.sleep(0.1)
     seconds = time.perf_counter() - t0
