@@ -23,7 +23,7 @@ from pathlib import Path
 import networkx as nx
 
 from .graph import READABLE_FORMATS, _node_link_graph, _restore_sentences
-from .io import as_created
+from .io import as_created, fingerprint as _fingerprint
 from .resolve import key
 
 __all__ = ["GraphIndex", "index_path"]
@@ -47,11 +47,6 @@ CREATE INDEX names_key ON names (key);
 
 def index_path(graph_json: Path) -> Path:
     return graph_json.parent / f".{graph_json.name}.index"
-
-
-def _fingerprint(path: Path) -> str:
-    st = path.stat()
-    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
 
 
 def _dumps(value) -> str:

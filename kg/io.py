@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .errors import InputError
 
-__all__ = ["as_created", "SUFFIXES", "MAGIC", "RawDocument", "Listing", "list_documents", "iter_paths",
+__all__ = ["as_created", "fingerprint", "SUFFIXES", "MAGIC", "RawDocument", "Listing", "list_documents", "iter_paths",
            "collector_paused", "decode", "html_to_text", "read_document", "write_atomic", "write_all_atomic",
            "folder_lock", "split_large", "LARGE_BYTES", "fork_call", "join_call", "stop_call",
            "die_with_parent"]
@@ -309,6 +309,13 @@ def split_large(path: Path, dest: Path, part_chars: int = 2_000_000) -> list[Pat
         if buf.strip():
             flush(buf)
     return parts
+
+
+def fingerprint(path) -> str:
+    """What changes when a file is rewritten or replaced: its size,
+    modification time and inode (a build replaces its outputs by renames)."""
+    st = os.stat(path)
+    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
 
 
 def as_created(path) -> None:
