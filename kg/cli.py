@@ -125,6 +125,11 @@ def _hits_or_exit(g, name: str, as_json: bool, index=None) -> list[str]:
     sys.exit(1)
 
 
+def _notice(line: str) -> None:
+    """A line on standard error about a slow first step (not the answer)."""
+    click.echo(line, err=True)
+
+
 def _short(text: str, n: int = 90) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
@@ -179,7 +184,7 @@ def lookup(name, graph_dir, as_json, html_file):
     from .index import GraphIndex
     from .lookup import describe
     # the index answers from the entity's own records; the page needs two hops
-    index = None if html_file else GraphIndex.open(graph_dir)
+    index = None if html_file else GraphIndex.open(graph_dir, _notice)
     if index is None:
         g = load_graph(graph_dir)
         hits = _hits_or_exit(g, name, as_json)
@@ -212,7 +217,7 @@ def timeline(name, graph_dir, as_json):
     from .graph import load_graph
     from .index import GraphIndex
     from .timeline import timeline as rows_of
-    index = GraphIndex.open(graph_dir)
+    index = GraphIndex.open(graph_dir, _notice)
     if index is None:
         g = load_graph(graph_dir)
         hits = _hits_or_exit(g, name, as_json)
@@ -295,7 +300,8 @@ def query(sparql, query_file, graph_dir, endpoint, fmt):
     if bool(sparql) == bool(query_file):
         raise click.UsageError("give a SPARQL query or --file, not both or neither")
     text = sparql or query_file.read_text("utf-8")
-    result = remote_query(endpoint, text) if endpoint else run_query(open_store(graph_dir), text)
+    result = remote_query(endpoint, text) if endpoint else \
+        run_query(open_store(graph_dir, _notice), text)
     click.echo(format_result(result, fmt))
 
 

@@ -31,6 +31,10 @@ __all__ = ["GraphIndex", "index_path"]
 #: Changed whenever what the index holds changes: an older index is made anew.
 INDEX_VERSION = "1"
 
+#: The size of graph.json from which making its index is worth a notice
+#: (about 300 documents: several seconds).
+NOTICE_AT = 64 << 20
+
 _SCHEMA = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE nodes (id TEXT PRIMARY KEY, rank INTEGER, record TEXT);
@@ -110,11 +114,11 @@ class GraphIndex:
         self.inline = meta.get("inline") == "1"
 
     @classmethod
-    def open(cls, graph: Path) -> "GraphIndex | None":
+    def open(cls, graph: Path, notice=None) -> "GraphIndex | None":
         """The index of ``graph`` (a build folder or its graph.json), made
-        or made anew when missing or out of date; None when graph.json is
-        missing or not a readable graph, or the index cannot be written
-        beside it."""
+        or made anew when missing or out of date (``notice`` is called with
+        a line for the user first); None when graph.json is missing or not
+        a readable graph, or the index cannot be written beside it."""
         path = Path(graph)
         if path.is_dir():
             path = path / "graph.json"
@@ -131,6 +135,8 @@ class GraphIndex:
                 os.close(fd)
             except OSError:
                 return None
+            if notice is not None and int(fingerprint.split(":")[0]) >= NOTICE_AT:
+                notice(f"indexing {path} for this and later look-ups ({target.name})")
             try:
                 if not _make(path, Path(tmp), fingerprint):
                     return None

@@ -102,13 +102,16 @@ def _graph_file(build: str | Path) -> Path:
     return path
 
 
-def open_store(build: str | Path) -> pyoxigraph.Store:
+def open_store(build: str | Path, notice=None) -> pyoxigraph.Store:
     """An in-memory store holding the graph of ``build``.
 
     Parameters
     ----------
     build : str or Path
         A build folder (its ``graph.ttl`` is read) or a ``.ttl``/``.nt`` file.
+    notice : callable, optional
+        Called with a line for the user before a store on disk is made (the
+        first query of a large build takes about a minute).
 
     Raises
     ------
@@ -119,7 +122,7 @@ def open_store(build: str | Path) -> pyoxigraph.Store:
     fmt = _RDF_FORMATS[path.suffix.lower()][0]
     try:
         if path.stat().st_size >= DISK_STORE_AT:
-            store = _disk_store(path, fmt)
+            store = _disk_store(path, fmt, notice)
             if store is not None:
                 return store
         store = pyoxigraph.Store()
@@ -144,7 +147,7 @@ def disk_store_path(path: Path) -> Path:
     return path.parent / f".{path.name}.store"
 
 
-def _disk_store(path: Path, fmt) -> pyoxigraph.Store | None:
+def _disk_store(path: Path, fmt, notice=None) -> pyoxigraph.Store | None:
     """A read-only store on disk holding the graph file ``path``: the one
     beside it if it holds this very file, else one made anew (bulk-loaded
     in a temporary folder, then put in place of the old one).  Loading the
@@ -162,6 +165,9 @@ def _disk_store(path: Path, fmt) -> pyoxigraph.Store | None:
         tmp = Path(tempfile.mkdtemp(prefix=target.name + ".", suffix=".tmp", dir=path.parent))
     except OSError:
         return None
+    if notice is not None:
+        notice(f"loading {path} into a store on disk for this and later queries "
+               f"({target.name})")
     try:
         store = pyoxigraph.Store(str(tmp))
         try:

@@ -6,6 +6,7 @@ import os
 import pytest
 from click.testing import CliRunner
 
+import kg.index
 from kg.cli import main
 from kg.graph import load_graph
 from kg.index import GraphIndex, index_path
@@ -31,6 +32,7 @@ def _whole_and_indexed(out, args, command="lookup"):
     target.mkdir()
     whole = CliRunner().invoke(main, [command, *args, "--graph", str(out)])
     target.rmdir()
+    GraphIndex.open(out).close()
     indexed = CliRunner().invoke(main, [command, *args, "--graph", str(out)])
     assert target.is_file()
     return whole, indexed
@@ -50,6 +52,18 @@ def test_timelines_through_the_index_are_the_whole_graphs(seeds_build, args):
     whole, indexed = _whole_and_indexed(seeds_build, args, "timeline")
     assert (indexed.exit_code, indexed.output) == (whole.exit_code, whole.output)
     assert whole.output.strip()
+
+
+def test_the_first_look_up_of_a_large_graph_says_it_is_indexing_on_stderr(tmp_path,
+                                                                          monkeypatch):
+    monkeypatch.setattr(kg.index, "NOTICE_AT", 0)   # every graph counts as large
+    out = tmp_path / "out"
+    build([SEEDS / "003_69bc8e8bdc138787.txt"], out)
+    first = CliRunner().invoke(main, ["lookup", "城乡教育共同体", "--graph", str(out)])
+    second = CliRunner().invoke(main, ["lookup", "城乡教育共同体", "--graph", str(out)])
+    assert first.exit_code == second.exit_code == 0
+    assert first.stderr.startswith("indexing ") and second.stderr == ""
+    assert first.stdout == second.stdout and "城乡教育共同体" in first.stdout
 
 
 def test_every_entity_is_described_alike(seeds_build):

@@ -49,6 +49,16 @@ def test_the_next_query_reuses_the_store(seed_build, on_disk):
     again = CliRunner().invoke(main, ["query", COUNT, "--graph", str(seed_build)])
     assert again.exit_code == 0, again.output
     assert target.stat().st_ino == made
+    assert again.stderr == ""
+
+
+def test_the_first_query_says_it_is_making_the_store_on_stderr(tmp_path, on_disk):
+    out = tmp_path / "out"
+    build([SEEDS / "003_69bc8e8bdc138787.txt"], out)
+    first = CliRunner().invoke(main, ["query", COUNT, "--graph", str(out)])
+    assert first.exit_code == 0, first.output
+    assert first.stderr.startswith("loading ") and ".graph.ttl.store" in first.stderr
+    assert first.stdout.splitlines()[0] == "n"
 
 
 def test_a_new_build_replaces_the_store(tmp_path, on_disk):
