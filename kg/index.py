@@ -201,26 +201,23 @@ class GraphIndex:
     def _fetch(self, records: dict, ids: set) -> None:
         """Add the ``(rank, record)`` of the nodes ``ids`` not yet in ``records``."""
         todo = sorted(i for i in ids if isinstance(i, str) and i not in records)
-        for i in range(0, len(todo), 500):
-            part = todo[i:i + 500]
-            for nid, rank, record in self.db.execute(
-                    f"SELECT id, rank, record FROM nodes WHERE id IN ({','.join('?' * len(part))})",
-                    part):
-                records[nid] = (rank, json.loads(record))
+        for nid, rank, record in self._rows_in("SELECT id, rank, record FROM nodes WHERE id",
+                                               todo):
+            records[nid] = (rank, json.loads(record))
+
+    def _rows_in(self, select: str, values: list):
+        """The rows of ``select … IN (values)``, asked 500 values at a time
+        (SQLite caps the parameters of one statement)."""
+        for i in range(0, len(values), 500):
+            part = values[i:i + 500]
+            yield from self.db.execute(f"{select} IN ({','.join('?' * len(part))})", part)
 
     def _sentences(self, data: dict) -> dict[int, str]:
         """The texts of the sentences the records of ``data`` cite, by number."""
         cited = {ev["sentence"] for item in (*data["nodes"], *data["edges"])
                  for ev in (item.get("evidence") or ())
                  if isinstance(ev, dict) and type(ev.get("sentence")) is int}
-        out: dict[int, str] = {}
-        ids = sorted(cited)
-        for i in range(0, len(ids), 500):
-            part = ids[i:i + 500]
-            out.update(self.db.execute(
-                f"SELECT id, text FROM sentences WHERE id IN ({','.join('?' * len(part))})",
-                part))
-        return out
+        return dict(self._rows_in("SELECT id, text FROM sentences WHERE id", sorted(cited)))
 
 
 def _open_current(target: Path, fingerprint: str) -> sqlite3.Connection | None:
@@ -230,8 +227,12 @@ def _open_current(target: Path, fingerprint: str) -> sqlite3.Connection | None:
         return None
     try:
         db = sqlite3.connect(f"file:{target}?mode=ro", uri=True)
-        meta = dict(db.execute("SELECT name, value FROM meta"))
     except sqlite3.Error:
+        return None
+    try:
+        meta = dict(db.execute("SELECT name, value FROM meta"))
+    except sqlite3.Error:   # not an index, or a damaged one
+        db.close()
         return None
     if meta.get("version") != INDEX_VERSION or meta.get("graph") != fingerprint:
         db.close()

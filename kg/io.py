@@ -14,7 +14,8 @@ from pathlib import Path
 
 from .errors import InputError
 
-__all__ = ["as_created", "fingerprint", "SUFFIXES", "MAGIC", "RawDocument", "Listing", "list_documents", "iter_paths",
+__all__ = ["as_created", "fingerprint",
+           "SUFFIXES", "MAGIC", "RawDocument", "Listing", "list_documents", "iter_paths",
            "collector_paused", "decode", "html_to_text", "read_document", "write_atomic", "write_all_atomic",
            "folder_lock", "split_large", "LARGE_BYTES", "fork_call", "join_call", "stop_call",
            "die_with_parent"]

@@ -103,7 +103,9 @@ def _graph_file(build: str | Path) -> Path:
 
 
 def open_store(build: str | Path, notice=None) -> pyoxigraph.Store:
-    """An in-memory store holding the graph of ``build``.
+    """A store holding the graph of ``build``: in memory, or, for a file
+    of :data:`DISK_STORE_AT` bytes or more, on disk beside it, made by the
+    first call and read-only.
 
     Parameters
     ----------
@@ -168,6 +170,7 @@ def _disk_store(path: Path, fmt, notice=None) -> pyoxigraph.Store | None:
     if notice is not None:
         notice(f"loading {path} into a store on disk for this and later queries "
                f"({target.name})")
+    old = None   # where the out-of-date store is moved to, then removed
     try:
         store = pyoxigraph.Store(str(tmp))
         try:
@@ -176,19 +179,18 @@ def _disk_store(path: Path, fmt, notice=None) -> pyoxigraph.Store | None:
         finally:
             del store   # closed before its folder is renamed or removed
         (tmp / _SOURCE).write_text(source, "utf-8")
-        old = None
         if target.exists():
             old = Path(tempfile.mkdtemp(prefix=target.name + ".", suffix=".old",
                                         dir=path.parent))
             os.replace(target, old / "store")
         os.replace(tmp, target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
         return pyoxigraph.Store.read_only(str(target))
     except OSError:
         return None
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        for leftover in (tmp, old):
+            if leftover is not None:
+                shutil.rmtree(leftover, ignore_errors=True)
 
 
 def _term(term) -> str | None:

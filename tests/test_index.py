@@ -132,3 +132,12 @@ def test_the_index_is_as_readable_as_the_graph_it_indexes(seeds_build):
     os.umask(umask)
     mode = index_path(seeds_build / "graph.json").stat().st_mode & 0o777
     assert mode == 0o666 & ~umask
+
+
+def test_a_damaged_index_is_made_anew(tmp_path):
+    out = tmp_path / "out"
+    build([SEEDS / "003_69bc8e8bdc138787.txt"], out)
+    index_path(out / "graph.json").write_bytes(b"not an index at all")
+    res = CliRunner().invoke(main, ["lookup", "城乡教育共同体", "--graph", str(out)])
+    assert res.exit_code == 0 and res.output.startswith("城乡教育共同体  [Initiative]")
+    assert index_path(out / "graph.json").read_bytes().startswith(b"SQLite format 3")
