@@ -382,13 +382,24 @@ def collector_paused():
     (mentions, evidence, relations, graph attributes, page data); every
     full collection they trigger would walk all of them again (half of the
     corpus-wide stage once).  Reference counting still frees what is
-    dropped."""
+    dropped.
+
+    On the way out, everything made meanwhile goes to the oldest
+    generation unwalked (:func:`gc.freeze` then :func:`gc.unfreeze`: two
+    list splices), instead of waiting in the youngest, where the first
+    allocation after :func:`gc.enable` would walk all of it: 2-3 s after a
+    build of 1,000 documents.  It stays collectable by later full
+    collections.  (Not when the program had frozen objects of its own:
+    they would be unfrozen too.)"""
     was = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if was:
+            if not gc.get_freeze_count():
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()
 
 
