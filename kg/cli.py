@@ -226,8 +226,8 @@ def timeline(name, graph_dir, as_json):
         with contextlib.closing(index):
             hits = _hits_or_exit(None, name, as_json, index)
             around = [index.around(n) for n in hits]
-    result = [{"id": n, "name": g.nodes[n]["label"], "type": g.nodes[n]["type"],
-               "timeline": rows_of(g, n)} for n, g in zip(hits, around)]
+    result = [{"id": n, "name": part.nodes[n]["label"], "type": part.nodes[n]["type"],
+               "timeline": rows_of(part, n)} for n, part in zip(hits, around)]
     if as_json:
         click.echo(json.dumps({"query": name, "found": result}, ensure_ascii=False, indent=1))
         return

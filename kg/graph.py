@@ -331,8 +331,7 @@ def load_graph(path: Path) -> nx.MultiDiGraph:
         data = json.loads(path.read_text("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise GraphError(f"{path} is not a readable edukg graph: {exc}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("graph"), dict) \
-            or data["graph"].get("format") not in READABLE_FORMATS:
+    if not is_graph_data(data):
         raise GraphError(f"{path} is not an edukg graph (expected format {FORMAT})")
     try:
         _restore_sentences(data)
@@ -341,6 +340,12 @@ def load_graph(path: Path) -> nx.MultiDiGraph:
         raise GraphError(f"{path} is a damaged edukg graph: {exc}") from None
     g.graph["format"] = FORMAT
     return g
+
+
+def is_graph_data(data) -> bool:
+    """Whether parsed JSON is an edukg graph of a format this version reads."""
+    return isinstance(data, dict) and isinstance(data.get("graph"), dict) \
+        and data["graph"].get("format") in READABLE_FORMATS
 
 
 def _node_link_graph(data: dict) -> KnowledgeGraph:

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import networkx as nx
 
-from .graph import READABLE_FORMATS, _node_link_graph, _restore_sentences
-from .io import as_created, fingerprint as _fingerprint
+from .graph import _node_link_graph, _restore_sentences, is_graph_data
+from .io import as_created, fingerprint
 from .resolve import key
 
 __all__ = ["GraphIndex", "index_path"]
@@ -57,14 +57,13 @@ def _dumps(value) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def _make(graph_json: Path, target: Path, fingerprint: str) -> bool:
+def _make(graph_json: Path, target: Path, stamp: str) -> bool:
     """Write the index of ``graph_json`` to ``target``; False when the file
     is not a graph this module reads (the caller then loads it the usual
     way, which says what is wrong)."""
     try:
         data = json.loads(graph_json.read_text("utf-8"))
-        if not isinstance(data, dict) or not isinstance(data.get("graph"), dict) \
-                or data["graph"].get("format") not in READABLE_FORMATS:
+        if not is_graph_data(data):
             return False
         nodes = sorted(data["nodes"], key=lambda d: d["id"])
         edges = data["edges"]
@@ -75,7 +74,7 @@ def _make(graph_json: Path, target: Path, fingerprint: str) -> bool:
     try:
         db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + _SCHEMA)
         db.executemany("INSERT INTO meta VALUES (?, ?)",
-                       [("version", INDEX_VERSION), ("graph", fingerprint),
+                       [("version", INDEX_VERSION), ("graph", stamp),
                         ("attrs", _dumps(data["graph"])),
                         ("inline", "1" if "sentences" not in data else "0")])
         db.executemany("INSERT INTO nodes VALUES (?, ?, ?)",
@@ -123,11 +122,11 @@ class GraphIndex:
         if path.is_dir():
             path = path / "graph.json"
         try:
-            fingerprint = _fingerprint(path)
+            stamp = fingerprint(path)
         except OSError:
             return None
         target = index_path(path)
-        db = _open_current(target, fingerprint)
+        db = _open_current(target, stamp)
         if db is None:
             try:
                 fd, tmp = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp",
@@ -135,10 +134,10 @@ class GraphIndex:
                 os.close(fd)
             except OSError:
                 return None
-            if notice is not None and int(fingerprint.split(":")[0]) >= NOTICE_AT:
+            if notice is not None and int(stamp.split(":")[0]) >= NOTICE_AT:
                 notice(f"indexing {path} for this and later look-ups ({target.name})")
             try:
-                if not _make(path, Path(tmp), fingerprint):
+                if not _make(path, Path(tmp), stamp):
                     return None
                 as_created(tmp)
                 os.replace(tmp, target)
@@ -147,7 +146,7 @@ class GraphIndex:
             finally:
                 if os.path.exists(tmp):
                     os.unlink(tmp)
-            db = _open_current(target, fingerprint)
+            db = _open_current(target, stamp)
             if db is None:
                 return None
         return cls(db)
@@ -220,9 +219,9 @@ class GraphIndex:
         return dict(self._rows_in("SELECT id, text FROM sentences WHERE id", sorted(cited)))
 
 
-def _open_current(target: Path, fingerprint: str) -> sqlite3.Connection | None:
+def _open_current(target: Path, stamp: str) -> sqlite3.Connection | None:
     """The index at ``target`` if it is of this version and of the graph
-    with ``fingerprint``, else None."""
+    whose :func:`~kg.io.fingerprint` is ``stamp``, else None."""
     if not target.is_file():
         return None
     try:
@@ -234,7 +233,7 @@ def _open_current(target: Path, fingerprint: str) -> sqlite3.Connection | None:
     except sqlite3.Error:   # not an index, or a damaged one
         db.close()
         return None
-    if meta.get("version") != INDEX_VERSION or meta.get("graph") != fingerprint:
+    if meta.get("version") != INDEX_VERSION or meta.get("graph") != stamp:
         db.close()
         return None
     return db

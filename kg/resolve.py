@@ -305,7 +305,7 @@ def resolve(docs: list[tuple[Document, list[Mention], DocNames, list[Evidence]]]
         eid = entity_id(etype, canonical, code)
         all_forms = set().union(*(forms[n] for n in members)) - {canonical}
         evidence = by_span(ev[members[0]] if len(members) == 1
-                            else [e for n in members for e in ev[n]])
+                           else [e for n in members for e in ev[n]])
         entities.append(Entity(eid, etype, canonical, tuple(sorted(all_forms)), evidence, code))
         for n in members:
             ids[n] = eid
