@@ -27,7 +27,13 @@ above 1 is also reified as an ``rdf:Statement`` carrying ``edukg:weight`` and
 (``edukg:inDocument``, ``edukg:start``, ``edukg:end``, ``edukg:sentence``),
 so a query can return the sentence behind a relation (:data:`SPARQL_EVIDENCE`).
 ``coMentioned`` is a statistical association, not a stated fact: it is never
-asserted, only recorded as a weighted ``rdf:Statement``.
+asserted, only recorded as a weighted ``rdf:Statement``.  The relations of
+:data:`DERIVED` are asserted and never reified: their evidence is by
+construction the metric's own (``reports``, ``about``, ``inPlace``) or the
+entity's records in that document (``mentions``, whose weight is their
+number), which the graph already links with ``edukg:evidence``; a
+statement would repeat them (two thirds of the statements of a large
+build, a quarter of its Turtle).
 
 Examples
 --------
@@ -76,6 +82,11 @@ EDGE_PREDICATES = PREDICATES + ("reports", "about", "inPlace")
 
 #: Relations recorded only as reified statements, never asserted.
 UNASSERTED = frozenset({"coMentioned"})
+
+#: Relations asserted and never reified, since their evidence is their
+#: metric's (``reports``: document -> metric, ``about``, ``inPlace``) or
+#: their entity's records in the document (``mentions``).
+DERIVED = frozenset({"mentions", "reports", "about", "inPlace"})
 
 LANG = "zh"
 PREFIXES = {"edukg": EDUKG._NS, "id": Namespace(BASE), "rdf": RDF, "rdfs": RDFS,
@@ -626,6 +637,8 @@ def _add_edge(out: list, t: _Spelling, u: str, v: str, key, a: dict) -> None:
     asserted = name not in UNASSERTED
     if asserted:
         out += (s, p, o)
+        if name in DERIVED:
+            return
     if weight.__class__ is not int:
         try:
             weight = int(weight if weight is not None else 1)

@@ -19,7 +19,7 @@ from kg.model import Document, Entity, Evidence, Extraction, Metric, Relation
 from kg.rdf import BASE, SPARQL_EVIDENCE, graph_to_rdf, node_iri, to_turtle, write_turtle
 from kg.vocab import EDUKG, NAMESPACE, ONTOLOGY_TERMS
 
-from tests.conftest import GOLD, ROOT
+from tests.conftest import CUT, GOLD, ROOT, TEXT, ev
 
 ONTOLOGY = ROOT / "ontology" / "edukg.ttl"
 SCORED = {"locatedIn", "partOf", "issuedBy", "implements", "publishedBy"}
@@ -134,6 +134,36 @@ def test_relation_evidence_is_reified_and_comentioned_not_asserted(ttl):
     # partOf has no evidence and weight 1: asserted, not reified
     assert (node_iri("place-1"), EDUKG.partOf, node_iri("place-2")) in g
     assert not set(g.subjects(RDF.predicate, EDUKG.partOf))
+
+
+def test_mentions_and_metric_links_are_asserted_and_traced_through_their_nodes(tmp_path):
+    """mentions, reports, about and inPlace are not reified: the sentences
+    behind them, and a mention's count, are the entity's or the metric's
+    own evidence records in that document."""
+    doc = Document(doc_id="d1", path="d1.txt", text=TEXT, title="t")
+    first, again = ev(27, 34), ev(37, 40)
+    ents = [Entity("initiative-1", "Initiative", "城乡教育共同体", ("教共体",), (first, again)),
+            Entity("place-1", "Place", "台州市", (), (ev(0, 3),))]
+    rels = [Relation(doc_node("d1"), "mentions", "initiative-1", (first, again), weight=2),
+            Relation(doc_node("d1"), "mentions", "place-1", (ev(0, 3),))]
+    mets = [Metric("metric-1", "d1", 67.0, "所", "建成幼儿园", "67所", 2020, "eq", False,
+                   "initiative-1", ev(49, 52), place="place-1")]
+    path = tmp_path / "g.ttl"
+    write_turtle(build_graph(Extraction([doc], ents, rels, mets, {})), path)
+    g = Graph().parse(path, format="turtle")
+    d, i, m, p = (node_iri(doc_node("d1")), node_iri("initiative-1"), node_iri("metric-1"),
+                  node_iri("place-1"))
+    assert {(d, EDUKG.mentions, i), (d, EDUKG.mentions, p), (d, EDUKG.reports, m),
+            (m, EDUKG.about, i), (m, EDUKG.inPlace, p)} <= set(g)
+    assert not set(g.subjects(RDF.type, RDF.Statement))
+    rows = g.query("""PREFIX edukg: <https://w3id.org/edukg/ontology#>
+        SELECT ?sentence (COUNT(?ev) AS ?n) WHERE {
+          ?d edukg:mentions ?e . ?e edukg:evidence ?ev .
+          ?ev edukg:inDocument ?d ; edukg:sentence ?sentence .
+        } GROUP BY ?sentence ORDER BY ?sentence""", initBindings={"e": i})
+    assert [(str(s), int(n)) for s, n in rows] == [(TEXT[CUT:], 2)]
+    (sentence,) = g.objects(g.value(m, EDUKG.evidence), EDUKG.sentence)
+    assert str(sentence) == TEXT[CUT:]
 
 
 def test_sparql_evidence_returns_the_sentence(ttl, tiny_extraction):
