@@ -161,6 +161,32 @@ def test_graph_json_keeps_evidence_of_other_shapes(tmp_path):
     assert h.nodes["c"]["evidence"] == ["一句话"]
 
 
+def test_graph_json_spells_node_records_of_every_shape_beside_any_text(tmp_path):
+    """A node's records, however made, are numbered in order of citation;
+    a name spelt like the writer's own marker changes nothing."""
+    import json
+    from kg.graph import load_graph, write_graph_json
+    marker = "\x00evidence\x00"
+    records = [Evidence("d1", 0, 5, "实施教共体"), {"doc": "d2"}, "一句话",
+               {"doc": "d3", "start": 1, "end": 2, "sentence": "新句"}]
+    g = _evidence_graph()
+    g.add_node("c", kind="entity", label="丙", evidence=list(records))
+    g.add_node("d", kind="entity", label=marker, aliases=[marker], evidence=list(records))
+    write_graph_json(g, tmp_path / "graph.json")
+    data = json.loads((tmp_path / "graph.json").read_text("utf-8"))
+    assert data["sentences"] == ["实施教共体", "“双减”", "新句"]
+    spelt = [{"doc": "d1", "end": 5, "sentence": 0, "start": 0}, {"doc": "d2"}, "一句话",
+             {"doc": "d3", "end": 2, "sentence": 2, "start": 1}]
+    nodes = {n["id"]: n for n in data["nodes"]}
+    assert nodes["c"] == {"evidence": spelt, "id": "c", "kind": "entity", "label": "丙"}
+    assert nodes["d"] == {"aliases": [marker], "evidence": spelt, "id": "d", "kind": "entity",
+                          "label": marker}
+    h = load_graph(tmp_path)
+    assert h.nodes["d"]["label"] == marker
+    assert [ev if isinstance(ev, str) else dict(ev) for ev in h.nodes["d"]["evidence"]] == \
+        [records[0].to_dict(), *records[1:]]
+
+
 def test_a_graph_built_by_consuming_the_extraction_is_the_same_graph(tiny_extraction):
     import copy
 
