@@ -282,7 +282,7 @@ def _link_all(results: list[DocResult], staged: list[tuple], publishers: list[st
             continue
         rows, placed = there.pop(i)
         doc, _, _, index, evidence = staged[i]
-        metrics = [replace(m, about=a, place=p) for m, (a, p) in zip(results[i].metrics, placed)]
+        metrics = [m.placed(a, p) for m, (a, p) in zip(results[i].metrics, placed)]
         yield _decode_relations(rows, doc, index, evidence), metrics
 
 

@@ -23,3 +23,11 @@ def test_value_objects_pickle_by_their_fields(obj):
     assert not hasattr(obj, "__dict__")  # slotted: no per-object dictionary
     with pytest.raises(dataclasses.FrozenInstanceError):
         setattr(obj, dataclasses.fields(obj)[0].name, "x")
+
+
+def test_a_placed_metric_is_what_replace_gives():
+    """Metric.placed, the fast path of linking, keeps every other field."""
+    m = Metric("m1", "d1", 3.0, "所", "学校", "3所", 2024, "ge", True, "old", EV, "target",
+               "place-0")
+    assert m.placed("agency-1", "place-1") == \
+        dataclasses.replace(m, about="agency-1", place="place-1")

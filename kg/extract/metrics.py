@@ -13,7 +13,6 @@ from functools import lru_cache
 from importlib import resources
 
 from ..model import Document, Metric
-from dataclasses import replace
 
 from ..model import Mention
 from ..resolve import SentenceIndex
@@ -186,5 +185,5 @@ def attach_entities(metrics: list[Metric], mentions: list[Mention], ids: dict,
                     place = eid
                 elif eid is not None:
                     about = eid
-        out.append(replace(met, about=about, place=place or doc_place))
+        out.append(met.placed(about, place or doc_place))
     return out
