@@ -12,9 +12,7 @@ import re
 from functools import lru_cache
 from importlib import resources
 
-from ..model import Document, Metric
-
-from ..model import Mention
+from ..model import Document, Mention, Metric
 from ..resolve import SentenceIndex
 from ..structure import RESULT, mode_at, mode_marks, year_marks
 
