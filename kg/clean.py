@@ -35,12 +35,11 @@ def to_simplified(text: str, min_share: float = 0.02) -> str:
     file) in simplified characters, 「」 as “”, so the simplified lexicons
     read it; simplified text is left as it is.  Text counts as traditional
     when converting changes at least ``min_share`` of its Chinese characters."""
-    han = len(_NOT_HAN.sub("", text))
-    if not han:
-        return text
     converted = _t2s().convert(text)
-    changed = 0 if converted == text else sum(map(str.__ne__, text, converted))
-    if changed < min_share * han:
+    if converted == text:   # most text: no need to count its Chinese characters
+        return text
+    han = len(_NOT_HAN.sub("", text))
+    if not han or sum(map(str.__ne__, text, converted)) < min_share * han:
         return text
     return converted.translate(_CORNER_QUOTES)
 
@@ -74,14 +73,32 @@ def strip_boilerplate(text: str) -> str:
 
 _PAGE_LINE = re.compile(r"^\s*(?:[-—–_]*\s*\d{1,4}\s*[-—–_]*|第\s*\d+\s*页(?:\s*[,,/]?\s*共\s*\d+\s*页)?"
                         r"|\d+\s*/\s*\d+|page\s*\d+(?:\s*of\s*\d+)?)\s*$", re.I)
-_PAGE_INLINE = re.compile(r"\s*(?:第\s*\d+\s*页\s*[,,/]?\s*共\s*\d+\s*页|[—–]\s*\d{1,4}\s*[—–])\s*")
+#: an inline page mark and the spaces after it (those before it are taken
+#: by :func:`_page_breaks`: a pattern opening with ``\s*`` is tried at every
+#: offset of the text, and took twice as long)
+_PAGE_INLINE = re.compile(r"(?:第\s*\d+\s*页\s*[,,/]?\s*共\s*\d+\s*页|[—–]\s*\d{1,4}\s*[—–])\s*")
+
+
+def _page_breaks(text: str) -> str:
+    """Every inline page mark, with the spaces around it, as a form feed."""
+    out, last = [], 0
+    for m in _PAGE_INLINE.finditer(text):
+        a = m.start()
+        while a > last and text[a - 1].isspace():
+            a -= 1
+        out += (text[last:a], "\f")
+        last = m.end()
+    if not out:
+        return text
+    out.append(text[last:])
+    return "".join(out)
 
 
 def strip_page_marks(text: str) -> str:
     """Drop the page numbers and footers a PDF leaves in its text
     (``— 3 —``, ``第 2 页 共 6 页``, ``3/12``), on their own lines or inline."""
     lines = [ln if not _PAGE_LINE.match(ln) or not ln.strip() else "\f" for ln in text.split("\n")]
-    pages = _PAGE_INLINE.sub("\f", "\n".join(lines)).split("\f")
+    pages = _page_breaks("\n".join(lines)).split("\f")
     # a running header repeats at the top of pages: 洛阳市“十四五”教育事业发展规划
     heads = [_RUNNING_HEAD.match(pg.lstrip()) for pg in pages[1:]]
     counts: dict[str, int] = {}
@@ -172,7 +189,8 @@ def split_glued_items(text: str) -> str:
             last = m.end()
             expected += 2
     out.append(text[last:])
-    return _MASKED_ITEM.sub("\n*.", "".join(out))
+    text = "".join(out)
+    return _MASKED_ITEM.sub("\n*.", text) if "*." in text else text
 
 
 _LINE_ITEM = re.compile(r"(?m)^(\d{1,2})\.")

@@ -1,5 +1,5 @@
 from kg.clean import (clean_text, drop_repeated_blocks, split_glued_items, strip_boilerplate,
-                      strip_table_rules)
+                      strip_page_marks, strip_table_rules)
 
 PAGE = """当前位置: 首页
 > 教育信息 > 动态信息
@@ -57,6 +57,12 @@ def test_pdf_page_numbers_and_running_headers_are_removed():
     assert "— 1 —" not in out and "第 2 页" not in out and "— 3 —" not in out
     assert header not in out
     assert "持续推进集团化办学" in out and "实施强师工程" in out
+
+
+def test_an_inline_page_mark_goes_with_the_spaces_around_it():
+    assert strip_page_marks("新建学校3所。 \u3000— 3 —  实施强师工程。") == "新建学校3所。\n实施强师工程。"
+    assert strip_page_marks("第一章 总则 第 2 页 共 6 页") == "第一章 总则\n"
+    assert strip_page_marks("— 3 —— 4 —") == "\n"
 
 
 def test_lines_wrapped_in_mid_sentence_are_joined_but_headings_stay():
