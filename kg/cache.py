@@ -16,7 +16,7 @@ from pathlib import Path
 from . import __version__
 from .io import write_atomic
 
-__all__ = ["pipeline_version", "entry_key", "load_entry", "store_entry", "CACHE_DIR"]
+__all__ = ["pipeline_version", "entry_key", "entry_bytes", "load_entry", "store_entry", "CACHE_DIR"]
 
 CACHE_DIR = ".cache"
 
@@ -56,6 +56,14 @@ def load_entry(cache_dir: Path, key: str):
         return None
 
 
-def store_entry(cache_dir: Path, key: str, value) -> None:
+def entry_bytes(value) -> bytes:
+    """The pickle :func:`store_entry` writes of ``value`` (and
+    :func:`load_entry` reads)."""
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def store_entry(cache_dir: Path, key: str, value, data: bytes | None = None) -> None:
+    """Store ``value`` under ``key``; ``data``, when given, is its
+    :func:`entry_bytes`, already made."""
     write_atomic(Path(cache_dir) / key[:2] / f"{key}.pickle",
-                 pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), durable=False)
+                 entry_bytes(value) if data is None else data, durable=False)

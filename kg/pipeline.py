@@ -7,6 +7,7 @@ only wires them together.
 from __future__ import annotations
 
 import os
+import pickle
 import tempfile
 import time
 from dataclasses import dataclass, field, replace
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import networkx as nx
 
-from .cache import CACHE_DIR, entry_key, load_entry, pipeline_version, store_entry
+from .cache import CACHE_DIR, entry_bytes, entry_key, load_entry, pipeline_version, store_entry
 from .clean import clean_text
 from .errors import InputError
 from .extract.entities import extract_mentions, release_tokenizers, tokenizer_for
@@ -358,11 +359,25 @@ def _split_large_files(files: list[Path], parts_dir: Path, large_bytes: int,
 def _process_cached(path: str, doc_id: str, lexicon_dir: str | None,
                     cache_dir: str | None, cache_key: str | None) -> DocResult | str:
     """:func:`process_file`, storing a good result in the cache where it
-    was made (in a worker, the pickling and writing run in parallel)."""
+    was made."""
     r = process_file(path, doc_id, lexicon_dir)
     if cache_dir and cache_key and isinstance(r, DocResult):
         store_entry(Path(cache_dir), cache_key, r)
     return r
+
+
+def _process_pickled(path: str, doc_id: str, lexicon_dir: str | None,
+                     cache_dir: str | None, cache_key: str | None) -> bytes | str:
+    """:func:`_process_cached` in a worker process: a good result comes
+    back as the pickle stored in the cache (made once, for both, while the
+    other workers run; the pool's own pickling of bytes is a copy)."""
+    r = process_file(path, doc_id, lexicon_dir)
+    if not isinstance(r, DocResult):
+        return r
+    data = entry_bytes(r)
+    if cache_dir and cache_key:
+        store_entry(Path(cache_dir), cache_key, r, data)
+    return data
 
 
 def _run(todo: list[tuple[str, str, str | None]], lexicon_dir, workers: int,
@@ -409,10 +424,10 @@ def _run(todo: list[tuple[str, str, str | None]], lexicon_dir, workers: int,
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=die_with_parent,
                              initargs=(os.getpid(),)) as pool:
         chunk = max(1, min(16, len(todo) // (workers * 8) or 1))
-        for r in pool.map(_process_cached, [p for p, _, _ in todo], [d for _, d, _ in todo],
+        for r in pool.map(_process_pickled, [p for p, _, _ in todo], [d for _, d, _ in todo],
                           [lexicon_dir] * len(todo), [cache] * len(todo),
                           [k for _, _, k in todo], chunksize=chunk):
-            out.append(r)
+            out.append(pickle.loads(r) if type(r) is bytes else r)
             if progress:
                 progress(1)
     return out

@@ -167,6 +167,24 @@ def test_cache_makes_a_rebuild_reuse_unchanged_documents(tmp_path):
     assert {e.name for e in first.extraction.entities} & names
 
 
+def test_entries_cached_by_worker_processes_serve_a_rebuild(tmp_path):
+    from kg.pipeline import build
+    for i in range(3):
+        (tmp_path / f"d{i}.txt").write_text(DOC.replace("永宁中学", f"第{i + 1}中学"), "utf-8")
+    first = build([tmp_path / f"d{i}.txt" for i in range(3)], tmp_path / "o", workers=2)
+    assert len(list((tmp_path / "o" / ".cache").rglob("*.pickle"))) == 3
+    import kg.pipeline as pl
+    real, seen = pl.process_file, []
+    try:
+        pl.process_file = lambda path, doc_id, lex=None: seen.append(doc_id) or real(path, doc_id, lex)
+        again = build([tmp_path / f"d{i}.txt" for i in range(3)], tmp_path / "o", workers=1)
+    finally:
+        pl.process_file = real
+    assert seen == []   # every document came from what the workers stored
+    assert again.extraction == first.extraction
+    assert {e.name for e in again.extraction.entities} >= {"第1中学", "第2中学", "第3中学"}
+
+
 def test_workers_give_the_same_bytes_as_one_process(tmp_path):
     for i in range(4):
         (tmp_path / f"d{i}.txt").write_text(DOC.replace("永宁中学", f"第{i + 1}中学"), "utf-8")
