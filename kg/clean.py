@@ -152,9 +152,16 @@ def strip_table_rules(text: str) -> str:
 
 
 _CJK = "\u4e00-\u9fff"
-_GLUED = re.compile(rf"(?<=[{_CJK}”》)])(\d{{1,2}})(?=[{_CJK}“《*])")
 #: Characters that, after a number, make it a quantity rather than an item number.
-_UNIT_AFTER = set("年月日号所个名人万亿元项次家座门届期批条类级岁天周倍台辆件册种本份间分秒点部位支场")
+_UNIT_AFTER = "年月日号所个名人万亿元项次家座门届期批条类级岁天周倍台辆件册种本份间分秒点部位支场"
+#: A number of one or two digits before a Chinese character, not a unit: a
+#: candidate item number when it follows a Chinese character too (checked
+#: in :func:`split_glued_items`: a pattern opening with that look-behind is
+#: tried at every offset, one opening with the digits only where one is).
+_GLUED = re.compile(rf"(\d{{1,2}})(?=[{_CJK}“《*])(?![{_UNIT_AFTER}])")
+#: What may come before an item number: a Chinese character (but an
+#: ordinal or approximating word, ``第2``, ``近30``) or a closing mark.
+_BEFORE_ITEM = re.compile(rf"(?![第前近共约达超])[{_CJK}”》)]")
 
 
 def split_glued_items(text: str) -> str:
@@ -169,14 +176,13 @@ def split_glued_items(text: str) -> str:
     # items already on their own line count too, so a second pass changes nothing
     heads = [(h.start(), int(h.group(1))) for h in _LINE_ITEM.finditer(text)]
     for m in _GLUED.finditer(text):
+        if not m.start() or not _BEFORE_ITEM.match(text, m.start() - 1):
+            continue
         while heads and heads[0][0] < m.start():
             if heads[0][1] in (expected, expected + 1):
                 expected = heads[0][1] + 1
             heads.pop(0)
-        nxt = text[m.end():m.end() + 1]
         tok = m.group(1)
-        if nxt in _UNIT_AFTER or text[m.start() - 1] in "第前近共约达超":
-            continue
         if int(tok) == expected:
             out.append(text[last:m.start()])
             out.append(f"\n{tok}.")

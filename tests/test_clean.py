@@ -27,6 +27,16 @@ def test_glued_item_numbers_go_on_their_own_line_but_quantities_stay():
     assert "67所" in out and "第3批" in out
 
 
+def test_only_a_number_between_chinese_characters_is_an_item_number():
+    # after digits, at the start, after an ordinal or approximating word: not items
+    for text in ("学校123推进", "第1批次近2年来", "共2所", "a1加强"):
+        assert split_glued_items(text) == text
+    assert split_glued_items("1加强2推进") == "1加强\n2.推进"   # 2 may follow a lost 1
+    assert split_glued_items("学校123推进2落实") == "学校123推进\n2.落实"
+    assert split_glued_items("要求1加强12推进2落实") == "要求\n1.加强12推进\n2.落实"
+    assert split_glued_items("加强“1”推进》1园1《") == "加强“1”推进》\n1.园1《"
+
+
 def test_a_document_holding_its_text_twice_keeps_one_copy():
     body = "\n".join(f"第{i}段,落实立德树人根本任务,推进教育现代化建设,办好人民满意的教育。" for i in range(6))
     doubled = body + "\n" + body
