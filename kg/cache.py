@@ -16,7 +16,8 @@ from pathlib import Path
 from . import __version__
 from .io import write_atomic
 
-__all__ = ["pipeline_version", "entry_key", "entry_bytes", "load_entry", "store_entry", "CACHE_DIR"]
+__all__ = ["pipeline_version", "entry_key", "entry_bytes", "load_entry", "store_entry", "store_pickled",
+           "CACHE_DIR"]
 
 CACHE_DIR = ".cache"
 
@@ -62,8 +63,11 @@ def entry_bytes(value) -> bytes:
     return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def store_entry(cache_dir: Path, key: str, value, data: bytes | None = None) -> None:
-    """Store ``value`` under ``key``; ``data``, when given, is its
-    :func:`entry_bytes`, already made."""
-    write_atomic(Path(cache_dir) / key[:2] / f"{key}.pickle",
-                 entry_bytes(value) if data is None else data, durable=False)
+def store_entry(cache_dir: Path, key: str, value) -> None:
+    """Store ``value`` under ``key``."""
+    store_pickled(cache_dir, key, entry_bytes(value))
+
+
+def store_pickled(cache_dir: Path, key: str, data: bytes) -> None:
+    """Store under ``key`` a value already pickled by :func:`entry_bytes`."""
+    write_atomic(Path(cache_dir) / key[:2] / f"{key}.pickle", data, durable=False)

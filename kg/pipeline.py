@@ -16,7 +16,8 @@ from pathlib import Path
 
 import networkx as nx
 
-from .cache import CACHE_DIR, entry_bytes, entry_key, load_entry, pipeline_version, store_entry
+from .cache import (CACHE_DIR, entry_bytes, entry_key, load_entry, pipeline_version, store_entry,
+                    store_pickled)
 from .clean import clean_text
 from .errors import InputError
 from .extract.entities import extract_mentions, release_tokenizers, tokenizer_for
@@ -376,7 +377,7 @@ def _process_pickled(path: str, doc_id: str, lexicon_dir: str | None,
         return r
     data = entry_bytes(r)
     if cache_dir and cache_key:
-        store_entry(Path(cache_dir), cache_key, r, data)
+        store_pickled(Path(cache_dir), cache_key, data)
     return data
 
 
