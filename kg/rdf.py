@@ -65,6 +65,7 @@ from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from .errors import GraphError
+from .graph import GraphRecords
 from .io import collector_paused, write_atomic
 from .compact import EdgeData, SlotMapping
 from .model import ENTITY_TYPES, PREDICATES, Evidence
@@ -677,13 +678,18 @@ def _triples(g: nx.MultiDiGraph, t: _Spelling, batch: int = 1 << 15):
     garbage collector to follow).  The one place the RDF shape of the graph
     is defined."""
     out: list[str] = []
-    attrs = g._node
+    if isinstance(g, GraphRecords):
+        t.transient, nodes, edges = g.is_metric, g.nodes(), g.edges()
+    else:
+        attrs = g._node
 
-    def metric(node: str) -> bool:
-        a = attrs.get(node)
-        return a is not None and a.get("kind") == "metric"
-    t.transient = metric
-    for node, a in sorted(g.nodes(data=True), key=lambda t: str(t[0])):
+        def metric(node: str) -> bool:
+            a = attrs.get(node)
+            return a is not None and a.get("kind") == "metric"
+        t.transient = metric
+        nodes = sorted(g.nodes(data=True), key=lambda t: str(t[0]))
+        edges = _sorted_edges(g)
+    for node, a in nodes:
         kind = a.get("kind")
         if kind == "entity":
             _add_entity(out, t, str(node), a)
@@ -694,7 +700,7 @@ def _triples(g: nx.MultiDiGraph, t: _Spelling, batch: int = 1 << 15):
         if len(out) >= batch:
             yield out
             out = []
-    for u, v, key, a in _sorted_edges(g):
+    for u, v, key, a in edges:
         _add_edge(out, t, str(u), str(v), key, a)
         if len(out) >= batch:
             yield out

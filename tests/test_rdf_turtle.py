@@ -9,10 +9,11 @@ import networkx as nx
 import pyoxigraph as ox
 import pytest
 
-from kg.graph import build_graph
+from kg.graph import GraphRecords, build_graph
 from kg.model import Document, Entity, Evidence, Extraction, Metric, Relation
 from kg.rdf import BASE, PREFIXES, iter_ntriples, serialize, stream_rdf, to_turtle
 from kg.rdf import _TurtleSpelling, _XSD
+from tests.conftest import SEEDS
 
 OX_PREFIXES = {k: str(v) for k, v in PREFIXES.items()}
 #: Characters of the local names node_iri makes (percent-encoded segments).
@@ -203,3 +204,69 @@ def test_a_node_of_a_plain_id_is_spelt_as_any_other_node(spelling):
                  "a:b", "doc:x", "中文", "a b", "a~b", "a%20", "."]:
         iri = _node_iri_text(node)
         assert t.node_pair(node) == (iri, t.iri(iri)), node
+
+
+# -- the Turtle of an extraction read without its graph (GraphRecords) -------
+
+def _graph_edges(g):
+    """The graph's edges as GraphRecords gives them: sorted by source, key
+    and target, with plain attribute dictionaries."""
+    return sorted(((u, v, k, dict(d)) for u, v, k, d in g.edges(keys=True, data=True)),
+                  key=lambda e: (e[0], e[2], e[1]))
+
+
+def _awkward_extraction(tiny: Extraction) -> Extraction:
+    """``tiny`` with what a graph drops or replaces: a relation stated twice
+    (the graph keeps the later), a relation to no entity, a metric of a
+    document the extraction lacks, a metric about an entity in a place."""
+    d1 = "doc:d1"
+    first = Relation("agency-1", "implements", "initiative-1", (Evidence("d1", 0, 6, "甲"),))
+    again = Relation("agency-1", "implements", "initiative-1", (Evidence("d1", 7, 9, "乙"),), 3)
+    ghost = Relation("agency-1", "locatedIn", "place-404", ())
+    orphan = Metric("metric-0", "d404", 3.0, "所", "学校", "3所", 2021, "eq", False, "",
+                    Evidence("d404", 1, 3, "建成3所学校。"))
+    placed = Metric("metric-2", "d1", 5.0, "个", "教共体", "5个", 2020, "eq", True,
+                    about="initiative-1", evidence=Evidence("d1", 40, 42, "5个"),
+                    status="target", place="place-1")
+    rels = [r for r in tiny.relations if (r.subject, r.predicate) != ("agency-1", "implements")]
+    rels = [first, *rels, again, ghost, Relation(d1, "mentions", "place-1", ())]
+    return Extraction(tiny.documents, tiny.entities, rels, [*tiny.metrics, orphan, placed],
+                      tiny.publishers)
+
+
+@pytest.mark.parametrize("awkward", [False, True])
+def test_graph_records_are_the_nodes_and_edges_of_the_graph(tiny_extraction, awkward):
+    ex = _awkward_extraction(tiny_extraction) if awkward else tiny_extraction
+    relations, metrics = list(ex.relations), list(ex.metrics)
+    records = GraphRecords(ex)
+    g = build_graph(ex)
+    assert [(n, dict(a)) for n, a in records.nodes()] == \
+        [(n, dict(a)) for n, a in sorted(g.nodes(data=True))]
+    assert list(records.edges()) == _graph_edges(g)
+    assert ex.relations == relations and ex.metrics == metrics   # read, not consumed
+    if awkward:
+        assert "metric-0" in records and "doc:d404" in records and "place-404" not in records
+        edge = g.edges["agency-1", "initiative-1", "implements"]
+        assert edge["weight"] == 3 and [e.sentence for e in edge["evidence"]] == ["乙"]
+
+
+def test_the_turtle_of_graph_records_is_the_graph_s(tiny_extraction, tmp_path):
+    ex = _awkward_extraction(tiny_extraction)
+    stream_rdf(GraphRecords(ex), tmp_path / "records.ttl")
+    stream_rdf(build_graph(ex), tmp_path / "graph.ttl")
+    text = (tmp_path / "records.ttl").read_bytes()
+    assert text == (tmp_path / "graph.ttl").read_bytes()
+    assert b"place-404" not in text and "乙".encode() in text and "甲".encode() not in text
+
+
+def test_the_turtle_of_the_seeds_extraction_is_the_graph_s(tmp_path):
+    from kg.gazetteer import load_gazetteer
+    from kg.pipeline import link, process_file
+    results = [process_file(str(p), p.stem) for p in sorted(SEEDS.glob("*.txt"))]
+    ex = link(results, load_gazetteer())
+    stream_rdf(GraphRecords(ex), tmp_path / "records.ttl")
+    stream_rdf(build_graph(ex), tmp_path / "graph.ttl")
+    text = (tmp_path / "records.ttl").read_bytes()
+    assert text == (tmp_path / "graph.ttl").read_bytes()
+    subjects = {t.subject.value for t in ox.parse(text, format=ox.RdfFormat.TURTLE)}
+    assert {BASE + "doc/" + p.stem for p in SEEDS.glob("*.txt")} <= subjects
