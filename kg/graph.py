@@ -217,11 +217,7 @@ class GraphRecords:
     def _relation_edges(self):
         """``(source, [(key, target, attrs)])`` of the relations, by source."""
         last, run = None, []
-        rels = self._relations
-        for i, r in enumerate(rels):
-            nxt = rels[i + 1] if i + 1 < len(rels) else None
-            if nxt is not None and _RELATION_ORDER(nxt) == _RELATION_ORDER(r):
-                continue  # build_graph keeps the last of equal relations
+        for r in self._relations:   # of equal relations, _ordered keeps the last
             if r.subject != last:
                 if run:
                     yield last, run
