@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import heapq
 import json
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
 
 import networkx as nx
@@ -229,44 +229,45 @@ class GraphRecords:
             yield last, run
 
     def _metric_edges(self):
-        """``(source, [(key, target, attrs)])`` of the metrics' edges: each
-        document's reports, each metric's about and inPlace."""
-        reports: dict[str, list] = {}
+        """``(source, [(key, target, attrs)])`` of the metrics' edges, by
+        source: each document's reports, each metric's about and inPlace
+        (made as they are read, not all at once)."""
         metrics = sorted(self._metrics.values(), key=_ID)
+        reports: dict[str, list] = {}
         for m in metrics:
             reports.setdefault(doc_node(m.doc_id), []).append(m)
-        out = [(d, [("reports", m.id, _edge("reports", m)) for m in ms])
-               for d, ms in reports.items()]
-        for m in metrics:
-            run = []
-            if m.about and m.about in self:
-                run.append(("about", m.about, _edge("about", m)))
-            if m.place and m.place in self:
-                run.append(("inPlace", m.place, _edge("inPlace", m)))
-            if run:
-                out.append((m.id, run))
-        out.sort(key=lambda e: e[0])
-        return out
 
-    def edge_runs(self):
-        """Lists of ``(source, target, key, attrs)``, one per source with
-        edges, in order of source, each sorted by key and target."""
-        merged = heapq.merge(self._relation_edges(), self._metric_edges(), key=lambda e: e[0])
-        last, run = None, []
-        for u, edges in merged:
-            if u != last and run:
-                yield _ordered(last, run)
+        def by_document():
+            for d in sorted(reports):
+                yield d, [("reports", m.id, _edge("reports", m)) for m in reports[d]]
+
+        def by_metric():
+            for m in metrics:
                 run = []
-            last = u
-            run += edges
-        if run:
-            yield _ordered(last, run)
+                if m.about and m.about in self:
+                    run.append(("about", m.about, _edge("about", m)))
+                if m.place and m.place in self:
+                    run.append(("inPlace", m.place, _edge("inPlace", m)))
+                if run:
+                    yield m.id, run
+        return heapq.merge(by_document(), by_metric(), key=_SOURCE)
 
     def edges(self):
         """``(source, target, key, attrs)`` of every edge, sorted by
         source, then key and target."""
-        for run in self.edge_runs():
-            yield from run
+        merged = heapq.merge(self._relation_edges(), self._metric_edges(), key=_SOURCE)
+        last, run = None, []
+        for u, edges in merged:
+            if u != last and run:
+                yield from _ordered(last, run)
+                run = []
+            last = u
+            run += edges
+        if run:
+            yield from _ordered(last, run)
+
+
+_SOURCE = itemgetter(0)
 
 
 def _edge(predicate: str, m) -> dict:
