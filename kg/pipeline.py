@@ -10,8 +10,11 @@ import os
 import pickle
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
+from itertools import groupby
+from operator import attrgetter
 from pathlib import Path
 
 import networkx as nx
@@ -22,7 +25,8 @@ from .clean import clean_text
 from .errors import InputError
 from .extract.entities import extract_mentions, release_tokenizers, tokenizer_for
 from .extract.metrics import attach_entities, extract_metrics
-from .extract.relations import RelationPool, document_relations, place_relations, relation_row
+from .extract.relations import (RelationPool, document_relations, mention_relations,
+                                place_relations, relation_row)
 from .gazetteer import Division, Gazetteer, load_gazetteer
 from .graph import GraphRecords, build_graph, write_graph_json
 from .io import (LARGE_BYTES, collector_paused, die_with_parent, folder_lock, fork_call,
@@ -107,12 +111,18 @@ def _publisher_entity(doc: Document, entities: dict[str, Entity],
 @dataclass(frozen=True)
 class DocResult:
     """What the per-document stage learns: the cleaned document, its
-    mentions, its metrics (not yet linked to entities) and its part of
-    name resolution."""
+    mentions, its metrics (not yet linked to entities), its part of name
+    resolution, and where its sentences are (:meth:`SentenceIndex.spans`,
+    so link need not split the text again)."""
     doc: Document
     mentions: tuple[Mention, ...]
     metrics: tuple
     names: DocNames
+    sentences: Sequence[int]
+
+    def index(self) -> SentenceIndex:
+        """The document's :class:`SentenceIndex`."""
+        return SentenceIndex.from_spans(self.doc.text, self.sentences)
 
 
 def analyse(doc: Document, place: Division | None, gaz: Gazetteer, lex: Lexicon) -> DocResult:
@@ -121,7 +131,7 @@ def analyse(doc: Document, place: Division | None, gaz: Gazetteer, lex: Lexicon)
     index = SentenceIndex(split_sentences(doc.text))
     mentions = tuple(extract_mentions(doc, lex, gaz, place))
     return DocResult(doc, mentions, tuple(extract_metrics(doc, index)),
-                     doc_names(doc, place, list(mentions), gaz))
+                     doc_names(doc, place, list(mentions), gaz), index.spans())
 
 
 def process_file(path: str, doc_id: str, lexicon_dir: str | None = None) -> DocResult | str:
@@ -142,7 +152,6 @@ class _Linking:
     tables made from them once for all documents."""
     gaz: Gazetteer
     entities: dict[str, Entity]
-    ids: dict[tuple, str]
     places: dict[str, str]
     types: dict[str, str]
 
@@ -151,15 +160,17 @@ def _link_document(r: DocResult, staged: tuple, publisher: str,
                    ctx: _Linking) -> tuple[list, list]:
     """One document's relations and metrics (with what each is about),
     once the names and publishers of all documents are resolved."""
-    doc, place, mentions, index, evidence = staged
-    rels = document_relations(doc, place, mentions, ctx.ids, ctx.entities, publisher, index,
+    doc, place, mentions, index, evidence, eids = staged
+    rels = document_relations(doc, place, mentions, eids, ctx.entities, publisher, index,
                               ctx.gaz, ctx.places, evidence)
     if publisher and place is not None and place.name in ctx.places:
         rels.append(Relation(publisher, "locatedIn", ctx.places[place.name], ()))
     doc_place = ctx.places.get(place.name, "") if place is not None else ""
-    metrics = attach_entities(list(r.metrics), mentions, ctx.ids, ctx.types, index, doc_place)
+    metrics = attach_entities(list(r.metrics), mentions, eids, ctx.types, index, doc_place)
     return rels, metrics
 
+
+_RELATION_ORDER = attrgetter("subject", "predicate", "object")
 
 #: Fewer documents than this are linked in this process alone: forking
 #: costs more than it saves.
@@ -283,7 +294,7 @@ def _link_all(results: list[DocResult], staged: list[tuple], publishers: list[st
             yield map(relation_row, rels), metrics
             continue
         rows, placed = there.pop(i)
-        doc, _, _, index, evidence = staged[i]
+        doc, _, _, index, evidence, _ = staged[i]
         metrics = [m.placed(a, p) for m, (a, p) in zip(results[i].metrics, placed)]
         yield _decode_relations(rows, doc, index, evidence), metrics
 
@@ -295,11 +306,12 @@ def link(results: list[DocResult], gaz: Gazetteer, workers: int = 1) -> Extracti
     staged = []
     for r in results:
         place = gaz.lookup(r.doc.place) if r.doc.place else None
-        index = SentenceIndex(split_sentences(r.doc.text))
+        index = r.index()
         evidence = [index.evidence(r.doc.doc_id, m.start, m.end) for m in r.mentions]
         staged.append((r.doc, place, list(r.mentions), index, evidence))
-    entity_list, ids = resolve([(doc, mentions, r.names, evidence)
-                                for r, (doc, _, mentions, _, evidence) in zip(results, staged)])
+    entity_list, eids = resolve([(doc, mentions, r.names, evidence)
+                                 for r, (doc, _, mentions, _, evidence) in zip(results, staged)])
+    staged = [s + (e,) for s, e in zip(staged, eids)]
     entities = {e.id: e for e in entity_list}
     ex = Extraction(documents=[d for d, *_ in staged])
     pool = RelationPool()
@@ -307,7 +319,7 @@ def link(results: list[DocResult], gaz: Gazetteer, workers: int = 1) -> Extracti
     agencies = _agency_keys(entities)
     # every publisher first: no document's relations depend on the order
     publishers = [_publisher_entity(r.doc, entities, agencies) for r in results]
-    ctx = _Linking(gaz, entities, ids, types=types,
+    ctx = _Linking(gaz, entities, types=types,
                    places={e.name: e.id for e in entities.values() if e.type == "Place"})
     for r, publisher, (rows, metrics) in zip(results, publishers,
                                               _link_all(results, staged, publishers, ctx, workers)):
@@ -316,8 +328,24 @@ def link(results: list[DocResult], gaz: Gazetteer, workers: int = 1) -> Extracti
         ex.metrics += metrics
     pool.add(place_relations(entities, gaz))
     ex.entities = sorted(entities.values(), key=lambda e: e.id)
-    ex.relations = pool.merged()
+    ex.relations = _with_mentions(pool.merged(), staged)
     return ex
+
+
+def _with_mentions(merged: list[Relation], staged: list[tuple]) -> list[Relation]:
+    """The pooled relations, sorted, and every document's ``mentions``
+    (:func:`mention_relations`), in one sorted list."""
+    mentions: list[Relation] = []
+    for doc_id, group in groupby(sorted(staged, key=_STAGED_DOC_ID), _STAGED_DOC_ID):
+        group = list(group)
+        eids = [e for *_, ids in group for e in ids] if len(group) > 1 else group[0][5]
+        evidence = [e for *_, ev, _ in group for e in ev] if len(group) > 1 else group[0][4]
+        mentions += mention_relations(doc_id, eids, evidence)
+    return sorted(merged + mentions, key=_RELATION_ORDER)  # two sorted runs: merged
+
+
+def _STAGED_DOC_ID(staged: tuple) -> str:
+    return staged[0].doc_id
 
 
 def extract(docs: list[tuple[Document, Division | None]], gaz: Gazetteer,

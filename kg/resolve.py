@@ -14,6 +14,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import re
+from array import array
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
@@ -131,6 +132,18 @@ class SentenceIndex:
         self.sentences = sentences
         self.starts = [s.start for s in sentences]
 
+    def spans(self) -> array:
+        """The sentences' offsets, ``start, end`` after ``start, end``: what
+        :meth:`from_spans` needs besides the text (a compact pickle)."""
+        return array("l", [v for s in self.sentences for v in (s.start, s.end)])
+
+    @classmethod
+    def from_spans(cls, text: str, spans) -> "SentenceIndex":
+        """The index of ``text`` whose sentences are at ``spans``
+        (:meth:`spans`), without splitting it again."""
+        it = iter(spans)
+        return cls([Sentence(a, b, text[a:b]) for a, b in zip(it, it)])
+
     def at(self, offset: int) -> Sentence | None:
         i = bisect.bisect_right(self.starts, offset) - 1
         if i >= 0 and self.sentences[i].start <= offset < self.sentences[i].end:
@@ -244,17 +257,15 @@ def doc_names(doc: Document, place: Division | None, mentions: list[Mention],
 
 
 def resolve(docs: list[tuple[Document, list[Mention], DocNames, list[Evidence]]]
-            ) -> tuple[list[Entity], dict[tuple, str]]:
+            ) -> tuple[list[Entity], list[list[str]]]:
     """Merge the mentions of all documents into entities, from each
     document's :class:`DocNames` (with each mention's evidence record).
 
-    Returns the entities and a map from ``(doc_id, start, end)`` of each
-    mention to its entity id.
+    Returns the entities and, for each document, the entity id of each of
+    its mentions (aligned with them).
     """
-    canon: dict[tuple, tuple[str, str]] = {}        # mention key -> (type, canonical)
     forms: dict[tuple[str, str], set[str]] = defaultdict(set)
-    names: dict[tuple[str, str], Counter] = defaultdict(Counter)
-    uf = _UnionFind()
+    names: dict[tuple[str, str], list[str]] = defaultdict(list)  # one per mention
     ev: dict[tuple[str, str], list[Evidence]] = defaultdict(list)
     notation: dict[tuple[str, str], str] = {}
     extended: set[str] = set()   # names that took words before their quotes
@@ -262,14 +273,13 @@ def resolve(docs: list[tuple[Document, list[Mention], DocNames, list[Evidence]]]
     # are aliases, never keys that merge entities
     local_only: dict[tuple[str, str], set[str]] = defaultdict(set)
     node_docs: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for doc, mentions, dn, evidence in docs:
-        for m, node, name, e in zip(mentions, dn.nodes, dn.names, evidence):
-            canon[(m.doc_id, m.start, m.end)] = node
-            names[node][name] += 1
-            node_docs[node].add(doc.doc_id)
+    for doc, _, dn, evidence in docs:
+        for node, name, e in zip(dn.nodes, dn.names, evidence):
+            names[node].append(name)
             ev[node].append(e)
-        for node, f in dn.forms.items():
+        for node, f in dn.forms.items():  # every node of the document
             forms[node].update(f)
+            node_docs[node].add(doc.doc_id)
         for node, f in dn.local_only.items():
             local_only[node].update(f)
         notation.update(dn.notation)
@@ -277,6 +287,7 @@ def resolve(docs: list[tuple[Document, list[Mention], DocNames, list[Evidence]]]
     # merge entities of one type that share a form (the quoted core is the
     # identity of a quoted name: 城乡“教共体” and “教共体” are one thing).
     # Places are already canonical through the gazetteer.
+    uf = _UnionFind()
     by_form: dict[tuple, tuple[str, str]] = {}
     for node in sorted(forms):
         if node[0] == "Place":
@@ -297,9 +308,8 @@ def resolve(docs: list[tuple[Document, list[Mention], DocNames, list[Evidence]]]
     entities, ids = [], {}
     for root, members in sorted(groups.items()):
         etype = root[0]
-        counts = Counter()
-        for n in members:
-            counts.update(names[n])
+        counts = Counter(names[members[0]] if len(members) == 1
+                         else [nm for n in members for nm in names[n]])
         canonical = max(counts, key=lambda nm: (counts[nm], nm not in extended, len(nm), nm))
         code = next((notation[n] for n in members if notation.get(n)), "")
         eid = entity_id(etype, canonical, code)
@@ -309,5 +319,4 @@ def resolve(docs: list[tuple[Document, list[Mention], DocNames, list[Evidence]]]
         entities.append(Entity(eid, etype, canonical, tuple(sorted(all_forms)), evidence, code))
         for n in members:
             ids[n] = eid
-    mention_ids = {mk: ids[node] for mk, node in canon.items()}
-    return entities, mention_ids
+    return entities, [[ids[node] for node in dn.nodes] for _, _, dn, _ in docs]

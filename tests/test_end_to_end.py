@@ -192,3 +192,14 @@ def test_a_title_names_its_issuer_whatever_the_order_of_the_documents(tmp_path):
         issued = {(names[r.subject], names[r.object]) for r in ex.relations
                   if r.predicate == "issuedBy"}
         assert issued == {("嘉兴市教育局关于推进智慧校园建设的意见", "嘉兴市教育局")}
+
+
+def test_the_per_document_stage_hands_link_its_sentences():
+    """Link reads the sentences the per-document stage found (and the cache
+    keeps) instead of splitting every text again."""
+    import pickle
+    from kg.segment import split_sentences
+    results, _ = _seed_results()
+    for r in results:
+        again = pickle.loads(pickle.dumps(r))
+        assert again.index().sentences == split_sentences(r.doc.text)

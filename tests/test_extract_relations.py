@@ -71,3 +71,31 @@ def test_pairing_between_schools():
 def test_an_initiative_set_out_by_a_programme_is_a_component_of_it():
     t = triples(build_one("落实《台州教育现代化2035行动纲要》提出的“健康学校”工程。"))
     assert ("健康学校工程", "componentOf", "台州教育现代化2035行动纲要") in t
+
+
+def test_a_document_mentions_each_entity_once_weighted_by_its_mentions():
+    text = "".join(f"第{n}次推进“初中崛起”工程。" for n in "一二三四五六七")
+    ex = build_one(text + "永宁中学开工。")
+    names = {e.id: e.name for e in ex.entities}
+    mentions = {names[r.object]: r for r in ex.relations if r.predicate == "mentions"}
+    assert set(mentions) == {"初中崛起工程", "永宁中学"}
+    many = mentions["初中崛起工程"]
+    assert many.subject == doc_node("d") and many.weight == 7
+    # five records shown, the first by offset, one per sentence
+    starts = [e.start for e in many.evidence]
+    assert len(starts) == 5 and starts == sorted(starts) and starts[0] == text.index("“")
+    assert mentions["永宁中学"].weight == 1 and len(mentions["永宁中学"].evidence) == 1
+    assert ex.relations == sorted(ex.relations, key=lambda r: (r.subject, r.predicate, r.object))
+
+
+def test_documents_sharing_an_id_share_their_mentions_relation():
+    from kg.gazetteer import load_gazetteer
+    from kg.lexicon import load_lexicon
+    from kg.model import Document
+    from kg.pipeline import extract
+    gaz = load_gazetteer()
+    docs = [(Document("d", "d.txt", text, publisher="台州市教育局", place="台州市"),
+             gaz.lookup("台州市")) for text in ("推进“初中崛起”工程。", "落实“初中崛起”工程。")]
+    ex = extract(docs, gaz, load_lexicon())
+    (rel,) = [r for r in ex.relations if r.predicate == "mentions"]
+    assert rel.weight == 2 and len(rel.evidence) == 1  # one record per span

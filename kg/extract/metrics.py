@@ -155,12 +155,13 @@ def extract_metrics(doc: Document, index: SentenceIndex) -> list[Metric]:
     return out
 
 
-def attach_entities(metrics: list[Metric], mentions: list[Mention], ids: dict,
+def attach_entities(metrics: list[Metric], mentions: list[Mention], eids: list[str | None],
                     types: dict[str, str], index: SentenceIndex,
                     doc_place: str = "") -> list[Metric]:
     """Say what each metric is about and where it counts: the nearest
     non-place entity named before the number in its clause, and the place
-    named there (else the document's place)."""
+    named there (else the document's place); ``eids`` holds the entity id of
+    each mention (None for none)."""
     out = []
     order = sorted(range(len(mentions)), key=lambda i: mentions[i].start)
     starts = [mentions[i].start for i in order]
@@ -176,9 +177,9 @@ def attach_entities(metrics: list[Metric], mentions: list[Mention], ids: dict,
         # the mentions starting in the clause before the number, in list order
         window = sorted(order[bisect.bisect_left(starts, clause_start):
                               bisect.bisect_left(starts, ev.start)])
-        for m in map(mentions.__getitem__, window):
-            if m.end <= ev.start:
-                eid = ids.get((m.doc_id, m.start, m.end))
+        for i in window:
+            if mentions[i].end <= ev.start:
+                eid = eids[i]
                 if eid is not None and types.get(eid) == "Place":
                     place = eid
                 elif eid is not None:

@@ -17,7 +17,7 @@
   帮扶, 对口支援;
 * ``componentOf``: Initiative -> the Programme that sets it out
   (《X》提出的Y, 《X》中的Y);
-* ``mentions``: document -> every entity it names;
+* ``mentions``: document -> every entity it names (:func:`mention_relations`);
 * ``coMentioned``: entities named in one sentence, weighted by the number of
   sentences.
 
@@ -38,8 +38,8 @@ from ..model import Document, Entity, Evidence, Mention, Relation, by_span
 from ..resolve import SentenceIndex
 from ..structure import RESULT, mode_at, mode_marks
 
-__all__ = ["load_cues", "document_relations", "place_relations", "RelationPool",
-           "relation_row"]
+__all__ = ["load_cues", "document_relations", "mention_relations", "place_relations",
+           "RelationPool", "relation_row"]
 
 _NATIONAL = ("国家", "全国", "中国", "中共中央", "国务院", "教育部", "联合国")
 _MAX_EVIDENCE = 5
@@ -127,13 +127,15 @@ def _place_names(places: dict[str, str]) -> dict[str, str]:
 
 
 def document_relations(doc: Document, place: Division | None, mentions: list[Mention],
-                       ids: dict[tuple, str], entities: dict[str, Entity],
+                       eids: list[str | None], entities: dict[str, Entity],
                        publisher: str, index: SentenceIndex, gaz: Gazetteer,
                        places: dict[str, str] | None = None,
                        evidence: list[Evidence] | None = None) -> list[Relation]:
-    """All relations one document states or makes certain (``places``: the
-    Place entities' names to ids, and ``evidence``: each mention's evidence
-    record, when the caller has them)."""
+    """All relations one document states or makes certain, ``mentions``
+    aside (:func:`mention_relations`).  ``eids``: the entity id of each
+    mention, None for none; ``places``: the Place entities' names to ids,
+    and ``evidence``: each mention's evidence record, when the caller has
+    them."""
     cues = load_cues()
     rels: list[Relation] = []
     dn = doc_node(doc.doc_id)
@@ -144,13 +146,11 @@ def document_relations(doc: Document, place: Division | None, mentions: list[Men
     doc_place = places.get(place.name) if place is not None else None
     by_sentence: dict[int, list[tuple[Mention, str, Evidence]]] = defaultdict(list)
     modes = mode_marks(doc.text, doc.title)
-    for k, m in enumerate(mentions):
-        eid = ids.get((m.doc_id, m.start, m.end))
+    for k, (m, eid) in enumerate(zip(mentions, eids)):
         if eid is None:
             continue
         s = index.at(m.start)
         ev = evidence[k] if evidence is not None else index.evidence(doc.doc_id, m.start, m.end)
-        rels.append(Relation(dn, "mentions", eid, (ev,)))
         if s is not None:
             by_sentence[s.start].append((m, eid, ev))
         ent = entities[eid]
@@ -164,6 +164,22 @@ def document_relations(doc: Document, place: Division | None, mentions: list[Men
         rels += _sentence_relations(doc, sentence.text, sentence.start, items, entities,
                                     publisher, cues)
     return rels
+
+
+def mention_relations(doc_id: str, eids: list[str | None],
+                      evidence: list[Evidence]) -> list[Relation]:
+    """``mentions`` of one document: the document -> each entity it names,
+    with the records of its mentions there (at most five, by span),
+    weighted by their number; sorted by entity.  A document's own: no
+    other document adds to them, so they need no pooling."""
+    by_entity: dict[str, list[Evidence]] = defaultdict(list)
+    for eid, ev in zip(eids, evidence):
+        if eid is not None:
+            by_entity[eid].append(ev)
+    dn = doc_node(doc_id)
+    return [Relation(dn, "mentions", eid,
+                     tuple(evs) if len(evs) == 1 else by_span(evs)[:_MAX_EVIDENCE], len(evs))
+            for eid, evs in sorted(by_entity.items())]
 
 
 _TITLE_CHAIN = re.compile(r"(《[^《》]*》[、和及与,]?)+$")
