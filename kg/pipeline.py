@@ -263,13 +263,16 @@ def _shares(n: int, workers: int) -> list[list[int]]:
 
 
 def _link_all(results: list[DocResult], staged: list[tuple], publishers: list[str],
-              ctx: _Linking, workers: int):
+              ctx: _Linking, workers: int, meanwhile=None):
     """Each document's relations, as rows for :meth:`RelationPool.add_rows`,
-    and its metrics, in document order.  With ``workers`` > 1 every
-    ``workers``-th document is linked here and the others in forked
-    processes."""
+    and its metrics, in document order.  With ``workers`` > 1 a share of
+    the documents is linked here and the others in forked processes.
+    ``meanwhile()``, work of this process's own, is done before the first
+    document is given (while the forked processes link theirs)."""
     n = len(results)
     if workers <= 1 or n < PARALLEL_LINK_AT or not hasattr(os, "fork"):
+        if meanwhile is not None:
+            meanwhile()
         for rels, metrics in map(_link_document, results, staged, publishers, [ctx] * n):
             yield map(relation_row, rels), metrics
         return
@@ -280,6 +283,8 @@ def _link_all(results: list[DocResult], staged: list[tuple], publishers: list[st
     try:
         forked = [fork_call(partial(_link_share, share)) for share in shares[1:]]
         here = {i: _link_document(results[i], staged[i], publishers[i], ctx) for i in shares[0]}
+        if meanwhile is not None:
+            meanwhile()
         there = {}
         for share, handle in zip(shares[1:], forked):
             there.update(zip(share, join_call(*handle)))
@@ -321,27 +326,31 @@ def link(results: list[DocResult], gaz: Gazetteer, workers: int = 1) -> Extracti
     publishers = [_publisher_entity(r.doc, entities, agencies) for r in results]
     ctx = _Linking(gaz, entities, types=types,
                    places={e.name: e.id for e in entities.values() if e.type == "Place"})
+    mentions: list[Relation] = []   # found here while forked processes link
+
+    def find_mentions() -> None:
+        mentions.extend(_mention_relations(staged))
     for r, publisher, (rows, metrics) in zip(results, publishers,
-                                              _link_all(results, staged, publishers, ctx, workers)):
+                                              _link_all(results, staged, publishers, ctx, workers,
+                                                        find_mentions)):
         ex.publishers[r.doc.doc_id] = publisher
         pool.add_rows(rows)
         ex.metrics += metrics
     pool.add(place_relations(entities, gaz))
     ex.entities = sorted(entities.values(), key=lambda e: e.id)
-    ex.relations = _with_mentions(pool.merged(), staged)
+    ex.relations = sorted(pool.merged() + mentions, key=_RELATION_ORDER)  # two sorted runs
     return ex
 
 
-def _with_mentions(merged: list[Relation], staged: list[tuple]) -> list[Relation]:
-    """The pooled relations, sorted, and every document's ``mentions``
-    (:func:`mention_relations`), in one sorted list."""
+def _mention_relations(staged: list[tuple]) -> list[Relation]:
+    """Every document's ``mentions`` (:func:`mention_relations`), sorted."""
     mentions: list[Relation] = []
     for doc_id, group in groupby(sorted(staged, key=_STAGED_DOC_ID), _STAGED_DOC_ID):
         group = list(group)
         eids = [e for *_, ids in group for e in ids] if len(group) > 1 else group[0][5]
         evidence = [e for *_, ev, _ in group for e in ev] if len(group) > 1 else group[0][4]
         mentions += mention_relations(doc_id, eids, evidence)
-    return sorted(merged + mentions, key=_RELATION_ORDER)  # two sorted runs: merged
+    return mentions
 
 
 def _STAGED_DOC_ID(staged: tuple) -> str:
