@@ -42,7 +42,8 @@ from .model import Evidence, Extraction
 
 __all__ = ["FORMAT", "doc_node", "build_graph", "graph_to_json", "iter_graph_json",
            "write_graph_json", "graph_to_graphml",
-           "save_graph", "load_graph", "entity_nodes", "plain_record", "GraphRecords"]
+           "save_graph", "load_graph", "entity_nodes", "plain_record", "GraphRecords",
+           "RELATION_ORDER"]
 
 FORMAT = "edukg-graph/2"
 
@@ -112,7 +113,8 @@ def _metric_attrs(m, ev: list) -> dict:
             "status": m.status, "place": m.place, "evidence": ev}
 
 
-_RELATION_ORDER = attrgetter("subject", "predicate", "object")
+#: The order of an extraction's relations (link gives them in it)
+RELATION_ORDER = attrgetter("subject", "predicate", "object")
 _ID = attrgetter("id")
 
 
@@ -132,7 +134,7 @@ def build_graph(ex: Extraction, consume: bool = False) -> nx.MultiDiGraph:
     for doc in sorted(ex.documents, key=lambda d: d.doc_id):
         g.add_node(doc_node(doc.doc_id), **_document_attrs(
             doc, ex.publishers.get(doc.doc_id, ""), places.get(doc.place, "")))
-    relations = sorted(ex.relations, key=_RELATION_ORDER)
+    relations = sorted(ex.relations, key=RELATION_ORDER)
     metrics = sorted(ex.metrics, key=_ID)
     if consume:
         ex.relations, ex.metrics = [], []
@@ -173,7 +175,7 @@ class GraphRecords:
         self._metrics = {m.id: m for m in ex.metrics}
         # relations build_graph keeps: both ends an entity or a document
         ends = self._entities.keys() | self._documents.keys()
-        self._relations = [r for r in sorted(ex.relations, key=_RELATION_ORDER)
+        self._relations = [r for r in sorted(ex.relations, key=RELATION_ORDER)
                            if r.subject in ends and r.object in ends]
         self._published = {(r.subject, r.object) for r in self._relations
                            if r.predicate == "publishedBy"}

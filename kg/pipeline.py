@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from itertools import groupby
-from operator import attrgetter
 from pathlib import Path
 
 import networkx as nx
@@ -28,7 +27,7 @@ from .extract.metrics import attach_entities, extract_metrics
 from .extract.relations import (RelationPool, document_relations, mention_relations,
                                 place_relations, relation_row)
 from .gazetteer import Division, Gazetteer, load_gazetteer
-from .graph import GraphRecords, build_graph, write_graph_json
+from .graph import RELATION_ORDER, GraphRecords, build_graph, write_graph_json
 from .io import (LARGE_BYTES, collector_paused, die_with_parent, folder_lock, fork_call,
                  join_call, list_documents, read_document, split_large, stop_call,
                  write_all_atomic)
@@ -169,8 +168,6 @@ def _link_document(r: DocResult, staged: tuple, publisher: str,
     metrics = attach_entities(list(r.metrics), mentions, eids, ctx.types, index, doc_place)
     return rels, metrics
 
-
-_RELATION_ORDER = attrgetter("subject", "predicate", "object")
 
 #: Fewer documents than this are linked in this process alone: forking
 #: costs more than it saves.
@@ -338,14 +335,15 @@ def link(results: list[DocResult], gaz: Gazetteer, workers: int = 1) -> Extracti
         ex.metrics += metrics
     pool.add(place_relations(entities, gaz))
     ex.entities = sorted(entities.values(), key=lambda e: e.id)
-    ex.relations = sorted(pool.merged() + mentions, key=_RELATION_ORDER)  # two sorted runs
+    ex.relations = sorted(pool.merged() + mentions, key=RELATION_ORDER)  # two sorted runs
     return ex
 
 
 def _mention_relations(staged: list[tuple]) -> list[Relation]:
-    """Every document's ``mentions`` (:func:`mention_relations`), sorted."""
+    """Every document's ``mentions`` (:func:`mention_relations`), sorted
+    (documents sharing an id, which :func:`extract` may be given, as one)."""
     mentions: list[Relation] = []
-    for doc_id, group in groupby(sorted(staged, key=_STAGED_DOC_ID), _STAGED_DOC_ID):
+    for doc_id, group in groupby(sorted(staged, key=_staged_doc_id), _staged_doc_id):
         group = list(group)
         eids = [e for *_, ids in group for e in ids] if len(group) > 1 else group[0][5]
         evidence = [e for *_, ev, _ in group for e in ev] if len(group) > 1 else group[0][4]
@@ -353,7 +351,7 @@ def _mention_relations(staged: list[tuple]) -> list[Relation]:
     return mentions
 
 
-def _STAGED_DOC_ID(staged: tuple) -> str:
+def _staged_doc_id(staged: tuple) -> str:
     return staged[0].doc_id
 
 
