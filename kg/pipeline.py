@@ -311,8 +311,8 @@ def link(results: list[DocResult], gaz: Gazetteer, workers: int = 1) -> Extracti
         index = r.index()
         evidence = [index.evidence(r.doc.doc_id, m.start, m.end) for m in r.mentions]
         staged.append((r.doc, place, list(r.mentions), index, evidence))
-    entity_list, eids = resolve([(doc, mentions, r.names, evidence)
-                                 for r, (doc, _, mentions, _, evidence) in zip(results, staged)])
+    entity_list, eids = resolve([(doc, r.names, evidence)
+                                 for r, (doc, _, _, _, evidence) in zip(results, staged)])
     staged = [s + (e,) for s, e in zip(staged, eids)]
     entities = {e.id: e for e in entity_list}
     ex = Extraction(documents=[d for d, *_ in staged])

@@ -256,10 +256,11 @@ def doc_names(doc: Document, place: Division | None, mentions: list[Mention],
                     frozenset(extended))
 
 
-def resolve(docs: list[tuple[Document, list[Mention], DocNames, list[Evidence]]]
+def resolve(docs: list[tuple[Document, DocNames, list[Evidence]]]
             ) -> tuple[list[Entity], list[list[str]]]:
     """Merge the mentions of all documents into entities, from each
-    document's :class:`DocNames` (with each mention's evidence record).
+    document's :class:`DocNames` (with each mention's evidence record, in
+    the order of its mentions).
 
     Returns the entities and, for each document, the entity id of each of
     its mentions (aligned with them).
@@ -273,7 +274,7 @@ def resolve(docs: list[tuple[Document, list[Mention], DocNames, list[Evidence]]]
     # are aliases, never keys that merge entities
     local_only: dict[tuple[str, str], set[str]] = defaultdict(set)
     node_docs: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for doc, _, dn, evidence in docs:
+    for doc, dn, evidence in docs:
         for node, name, e in zip(dn.nodes, dn.names, evidence):
             names[node].append(name)
             ev[node].append(e)
@@ -319,4 +320,4 @@ def resolve(docs: list[tuple[Document, list[Mention], DocNames, list[Evidence]]]
         entities.append(Entity(eid, etype, canonical, tuple(sorted(all_forms)), evidence, code))
         for n in members:
             ids[n] = eid
-    return entities, [[ids[node] for node in dn.nodes] for _, _, dn, _ in docs]
+    return entities, [[ids[node] for node in dn.nodes] for _, dn, _ in docs]
