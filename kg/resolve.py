@@ -293,9 +293,10 @@ def resolve(docs: list[tuple[Document, DocNames, list[Evidence]]]
     for node in sorted(forms):
         if node[0] == "Place":
             continue
-        keys = [(node[0], key(f)) for f in sorted(forms[node] - local_only[node])]
+        relative = local_only.get(node, ())   # (no empty set made for every node)
+        keys = [(node[0], key(f)) for f in sorted(forms[node].difference(relative))]
         # a relative form still merges inside its own document
-        keys += [(node[0], key(f), d) for f in sorted(local_only[node]) for d in sorted(node_docs[node])]
+        keys += [(node[0], key(f), d) for f in sorted(relative) for d in sorted(node_docs[node])]
         for k in keys:
             if len(k[1]) < 2:
                 continue
