@@ -345,9 +345,8 @@ def _mention_relations(staged: list[tuple]) -> list[Relation]:
     mentions: list[Relation] = []
     for doc_id, group in groupby(sorted(staged, key=_staged_doc_id), _staged_doc_id):
         group = list(group)
-        eids = [e for *_, ids in group for e in ids] if len(group) > 1 else group[0][5]
-        evidence = [e for *_, ev, _ in group for e in ev] if len(group) > 1 else group[0][4]
-        mentions += mention_relations(doc_id, eids, evidence)
+        mentions += mention_relations(doc_id, [e for *_, ids in group for e in ids],
+                                      [e for *_, ev, _ in group for e in ev])
     return mentions
 
 
