@@ -41,7 +41,7 @@ from .io import write_atomic
 from .model import Evidence, Extraction
 
 __all__ = ["FORMAT", "doc_node", "build_graph", "graph_to_json", "iter_graph_json",
-           "write_graph_json", "graph_to_graphml",
+           "write_graph_json", "write_json_head", "append_json_tail", "graph_to_graphml",
            "save_graph", "load_graph", "entity_nodes", "plain_record", "GraphRecords",
            "RELATION_ORDER"]
 
@@ -436,9 +436,25 @@ def iter_graph_json(g: nx.MultiDiGraph, batch: int = 2000):
     record is a number, the index of its text in a top-level ``sentences``
     list, where each sentence is written once however many records cite it
     (a sentence is cited by about ten nodes and edges: the file is about
-    three times smaller).  :func:`load_graph` puts the texts back."""
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
-    spell = _JsonSpeller(dumps)
+    three times smaller).  :func:`load_graph` puts the texts back.
+
+    The text comes in two halves, which two processes can write:
+    :func:`json_head` (up to the nodes) and :func:`json_tail` (the nodes and
+    the sentences), the tail numbering the sentences the head has not."""
+    spell = _JsonSpeller(_json_dumps())
+    yield from json_head(g, spell, batch)
+    yield from json_tail(((n, g.nodes[n]) for n in sorted(g.nodes)), spell, batch)
+
+
+def _json_dumps():
+    return json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
+
+
+def json_head(g: nx.MultiDiGraph, spell: "_JsonSpeller", batch: int = 2000):
+    """The first half of :func:`iter_graph_json`: the edges, the graph's
+    attributes, up to the opening of the node list.  ``spell.sentences``
+    then numbers the sentences the edges cite."""
+    dumps = spell.dumps
     yield '{"directed":' + dumps(g.is_directed()) + ',"edges":['
     part: list[str] = []
     first = True
@@ -451,11 +467,22 @@ def iter_graph_json(g: nx.MultiDiGraph, batch: int = 2000):
         yield ("" if first else ",") + ",".join(part)
     yield ('],"graph":' + dumps(g.graph) + ',"multigraph":' + dumps(g.is_multigraph())
            + ',"nodes":[')
-    nodes = sorted(g.nodes)
-    for i in range(0, len(nodes), batch):
-        yield ("," if i else "") + ",".join([spell.node(n, g.nodes[n])
-                                             for n in nodes[i:i + batch]])
-    yield '],"sentences":' + dumps(list(spell.sentences)) + "}\n"
+
+
+def json_tail(nodes, spell: "_JsonSpeller", batch: int = 2000):
+    """The second half of :func:`iter_graph_json`: ``nodes``, ``(node,
+    attrs)`` sorted by node (a graph's, or :meth:`GraphRecords.nodes`), and
+    the list of every sentence cited, in ``spell``'s numbering."""
+    part: list[str] = []
+    first = True
+    for n, d in nodes:
+        part.append(spell.node(n, d))
+        if len(part) >= batch:
+            yield ("" if first else ",") + ",".join(part)
+            first, part = False, []
+    if part:
+        yield ("" if first else ",") + ",".join(part)
+    yield '],"sentences":' + spell.dumps(list(spell.sentences)) + "}\n"
 
 
 def write_graph_json(g: nx.MultiDiGraph, path: Path) -> None:
@@ -463,6 +490,28 @@ def write_graph_json(g: nx.MultiDiGraph, path: Path) -> None:
     callers write to a temporary name and rename), piece by piece."""
     with open(path, "wb") as fh:
         for part in iter_graph_json(g):
+            fh.write(part.encode("utf-8"))
+
+
+def write_json_head(g: nx.MultiDiGraph, path: Path) -> list[str]:
+    """Write :func:`json_head` of ``g`` to ``path``; return the sentences
+    it numbered, in order, for :func:`append_json_tail`."""
+    spell = _JsonSpeller(_json_dumps())
+    with open(path, "wb") as fh:
+        for part in json_head(g, spell):
+            fh.write(part.encode("utf-8"))
+    return list(spell.sentences)
+
+
+def append_json_tail(nodes, sentences: list[str], path: Path) -> None:
+    """Append :func:`json_tail` of ``nodes`` to the head at ``path``, the
+    sentences numbered as the head's writer numbered them (``sentences``,
+    from :func:`write_json_head`): the same bytes as :func:`write_graph_json`
+    of the graph whose nodes these are."""
+    spell = _JsonSpeller(_json_dumps())
+    spell.sentences = dict(zip(sentences, range(len(sentences))))
+    with open(path, "ab") as fh:
+        for part in json_tail(nodes, spell):
             fh.write(part.encode("utf-8"))
 
 

@@ -18,7 +18,7 @@ __all__ = ["as_created", "fingerprint",
            "SUFFIXES", "MAGIC", "RawDocument", "Listing", "list_documents", "iter_paths",
            "collector_paused", "decode", "html_to_text", "read_document", "write_atomic", "write_all_atomic",
            "folder_lock", "split_large", "LARGE_BYTES", "fork_call", "join_call", "stop_call",
-           "die_with_parent"]
+           "die_with_parent", "replacing", "synced", "Handoff"]
 
 #: File endings read as documents.
 SUFFIXES = (".txt", ".text", ".html", ".htm")
@@ -328,50 +328,119 @@ def as_created(path) -> None:
     os.chmod(path, 0o666 & ~umask)
 
 
-def write_all_atomic(files: dict, jobs: int = 1) -> None:
-    """Replace several files together: every temporary file is written and
-    synced first, then all are renamed, so an interrupted run leaves the
-    previous set whole (the renames take microseconds).  A value is the
-    file's bytes, or a function that writes the file at the path it is
-    given (for outputs streamed to disk).  With ``jobs`` > 1 the first
-    ``jobs - 1`` functions run in forked processes while this one writes
-    the rest; an error in one of them is raised here."""
-    staged, forked = [], []
+@contextlib.contextmanager
+def replacing(paths):
+    """Temporary files beside ``paths``, given as a dict path -> temporary
+    path, renamed over them together when the block ends (each written and
+    synced by then; the renames take microseconds), or removed if it
+    raises: an interrupted run leaves the previous set whole."""
+    staged: dict[Path, Path] = {}
     try:
-        for path, data in files.items():
-            path = Path(path)
+        for path in map(Path, paths):
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            staged.append((tmp, path))
-            if callable(data):
-                os.close(fd)
-                if len(forked) < jobs - 1 and hasattr(os, "fork"):
-                    forked.append(fork_call(partial(_synced, data, Path(tmp))))
-                    continue
-                data(Path(tmp))
-                fd = os.open(tmp, os.O_RDONLY)
-                os.fsync(fd)
-                os.close(fd)
-            else:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(data)
-                    fh.flush()
-                    os.fsync(fh.fileno())
-        while forked:
-            join_call(*forked.pop(0))
-        for tmp, path in staged:
+            os.close(fd)
+            staged[path] = Path(tmp)
+        yield staged
+        for tmp in staged.values():
             as_created(tmp)
-        for tmp, path in staged:
+        for path, tmp in staged.items():
             os.replace(tmp, path)
     except BaseException:
-        for pid, fd in forked:
-            stop_call(pid, fd)
-        for tmp, _ in staged:
+        for tmp in staged.values():
             try:
                 os.unlink(tmp)
             except OSError:
                 pass
         raise
+
+
+def write_all_atomic(files: dict, jobs: int = 1) -> None:
+    """Replace several files together (:func:`replacing`).  A value is the
+    file's bytes, or a function that writes the file at the path it is
+    given (for outputs streamed to disk).  With ``jobs`` > 1 the first
+    ``jobs - 1`` functions run in forked processes while this one writes
+    the rest; an error in one of them is raised here."""
+    forked = []
+    with replacing(files) as staged:
+        try:
+            for path, data in files.items():
+                tmp = staged[Path(path)]
+                if not callable(data):
+                    data = _bytes_writer(data)
+                if len(forked) < jobs - 1 and hasattr(os, "fork") and \
+                        not isinstance(data, _bytes_writer):
+                    forked.append(fork_call(partial(synced, data, tmp)))
+                    continue
+                synced(data, tmp)
+            while forked:
+                join_call(*forked.pop(0))
+        except BaseException:
+            for pid, fd in forked:
+                stop_call(pid, fd)
+            raise
+
+
+class _bytes_writer:
+    """A file's bytes as a writer of the path it is given."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def __call__(self, path: Path) -> None:
+        with open(path, "wb") as fh:
+            fh.write(self.data)
+
+
+class Handoff:
+    """A value one process hands to another forked after the handoff is
+    made, without waiting for the other to take it: :meth:`send` pickles it
+    to a file beside ``path`` and says so on a pipe (a pipe alone would
+    block the sender until the receiver reads); :meth:`receive` waits for
+    the word, then reads the file and removes it.  If the sender ends
+    without sending, the receiver gets an error, not a hang."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(str(path) + ".handoff.tmp")
+        self._read, self._write = os.pipe()
+
+    def send(self, value) -> None:
+        import pickle
+        with open(self.path, "wb") as fh:
+            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.write(self._write, b"\1")
+        self.close()
+
+    def receive(self):
+        import pickle
+        os.close(self._write)   # so that a sender gone without a word reads as the end
+        self._write = -1
+        got = os.read(self._read, 1)
+        self.close()
+        if not got:
+            raise OSError("the process that was to hand a value over ended without it")
+        try:
+            with open(self.path, "rb") as fh:
+                return pickle.load(fh)
+        finally:
+            self.path.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        """Close this end's pipe (both ends, once the other process is
+        forked, each process holding its own)."""
+        for fd in (self._read, self._write):
+            if fd >= 0:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        self._read = self._write = -1
+
+    def discard(self) -> None:
+        """Close the pipe and remove the file, if a value was sent and not
+        received (the receiver failed)."""
+        self.close()
+        self.path.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager
@@ -464,7 +533,7 @@ def join_call(pid: int, fd: int):
     return value
 
 
-def _synced(write, path: Path) -> None:
+def synced(write, path: Path) -> None:
     """``write(path)``, then the file synced to disk."""
     write(path)
     fd = os.open(path, os.O_RDONLY)

@@ -123,3 +123,23 @@ def test_the_collector_resumes_without_walking_what_the_pause_made():
     # and what was dropped in cycles is still collected
     assert gc.collect() >= 2
     assert len(kept) == 200_000 and len(more) == 100
+
+
+def test_a_value_is_handed_to_a_forked_process_without_waiting_for_it(tmp_path):
+    import os
+    from kg.io import Handoff, fork_call, join_call
+    handoff = Handoff(tmp_path / "graph.json.tmp")
+    pid = fork_call(lambda: handoff.receive()[::-1])
+    big = ["句子" * 50] * 100_000        # far more than a pipe's buffer holds
+    handoff.send(big)                   # returns before the other process reads
+    assert join_call(*pid) == big[::-1]
+    assert not handoff.path.exists() and os.listdir(tmp_path) == []
+
+
+def test_a_process_waiting_for_a_handoff_never_sent_gets_an_error(tmp_path):
+    from kg.io import Handoff, fork_call, join_call
+    handoff = Handoff(tmp_path / "x")
+    pid = fork_call(handoff.receive)
+    handoff.close()                     # this process ends its part without sending
+    with pytest.raises(OSError, match="ended without"):
+        join_call(*pid)

@@ -3,6 +3,7 @@ gives for the same triples, streamed, and the N-Triples path unchanged."""
 from __future__ import annotations
 
 import gc
+import json
 import random
 
 import networkx as nx
@@ -270,3 +271,42 @@ def test_the_turtle_of_the_seeds_extraction_is_the_graph_s(tmp_path):
     assert text == (tmp_path / "graph.ttl").read_bytes()
     subjects = {t.subject.value for t in ox.parse(text, format=ox.RdfFormat.TURTLE)}
     assert {BASE + "doc/" + p.stem for p in SEEDS.glob("*.txt")} <= subjects
+
+
+# -- graph.json in two halves: the edges from the graph, the nodes from the records
+
+def _json_halves(ex, graph, path):
+    from kg.graph import append_json_tail, write_json_head
+    sentences = write_json_head(graph, path)
+    append_json_tail(GraphRecords(ex).nodes(), sentences, path)
+    return sentences
+
+
+@pytest.mark.parametrize("awkward", [False, True])
+def test_graph_json_from_two_halves_is_the_graph_s(tiny_extraction, awkward, tmp_path):
+    from kg.graph import load_graph, write_graph_json
+    ex = _awkward_extraction(tiny_extraction) if awkward else tiny_extraction
+    # an entity no edge reaches: its sentence is numbered by the second half
+    alone = Entity("school-9", "School", "永宁中学", (), (Evidence("d1", 0, 4, "只在这里。"),))
+    ex = Extraction(ex.documents, [*ex.entities, alone], ex.relations, ex.metrics, ex.publishers)
+    g = build_graph(ex)
+    sentences = _json_halves(ex, g, tmp_path / "halves.json")
+    write_graph_json(g, tmp_path / "whole.json")
+    assert (tmp_path / "halves.json").read_bytes() == (tmp_path / "whole.json").read_bytes()
+    whole = json.loads((tmp_path / "whole.json").read_text("utf-8"))["sentences"]
+    assert sentences and whole[:len(sentences)] == sentences and whole[-1] == "只在这里。"
+    back = load_graph(tmp_path / "halves.json")
+    assert sorted(back.nodes) == sorted(g.nodes)
+    assert back.number_of_edges() == g.number_of_edges()
+
+
+def test_graph_json_of_the_seeds_from_two_halves_is_the_graph_s(tmp_path):
+    from kg.gazetteer import load_gazetteer
+    from kg.graph import write_graph_json
+    from kg.pipeline import link, process_file
+    results = [process_file(str(p), p.stem) for p in sorted(SEEDS.glob("*.txt"))]
+    ex = link(results, load_gazetteer())
+    g = build_graph(ex)
+    _json_halves(ex, g, tmp_path / "halves.json")
+    write_graph_json(g, tmp_path / "whole.json")
+    assert (tmp_path / "halves.json").read_bytes() == (tmp_path / "whole.json").read_bytes()
