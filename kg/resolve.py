@@ -38,6 +38,8 @@ _DOTS = str.maketrans({"•": "·", "・": "·", "‧": "·", "∙": "·", ",": 
 def key(name: str) -> str:
     """The comparison form of a name: no quotes, 《》 or spaces, one dash,
     one middle dot (绿谷之光•科技 = 绿谷之光·科技), one list comma."""
+    if name.isalnum():  # letters and digits only (most names): nothing to change
+        return name
     return _DASHES.sub("-", _QUOTE_CHARS.sub("", name)).translate(_DOTS)
 
 

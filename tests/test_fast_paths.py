@@ -44,3 +44,19 @@ def test_pattern_mentions_of_a_sentence_without_patterns():
 def test_simplified_text_is_left_as_it_is():
     text = "台州市教育局关于印发实施方案的通知"
     assert to_simplified(text) == text
+
+
+def test_a_name_of_letters_and_digits_is_its_own_key():
+    """key() returns a name without quotes, spaces, dashes, dots or commas
+    as it is, and normalises every other one as the patterns say."""
+    import re
+    from kg.resolve import key
+    rng = random.Random(11)
+    pieces = ["教育", "局", "2035", "A", "“", "”", "《", "》", " ", "—", "-", "•", "·", ",",
+              "、", "\u3000", "双减", "é", "⑩", "Ⅻ"]
+    for _ in range(2000):
+        name = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 6)))
+        slow = re.sub(r"[—–―-]+", "-", re.sub(r"[“”\"《》「」『』‘’'\s]", "", name)).translate(
+            str.maketrans({"•": "·", "・": "·", "‧": "·", "∙": "·", ",": "、", ",": "、"}))
+        assert key(name) == slow, name
+    assert key("城乡“教共体”") == "城乡教共体" and key("教共体") == "教共体"
