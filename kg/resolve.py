@@ -312,9 +312,11 @@ def resolve(docs: list[tuple[Document, DocNames, list[Evidence]]]
     entities, ids = [], {}
     for root, members in sorted(groups.items()):
         etype = root[0]
-        counts = Counter(names[members[0]] if len(members) == 1
-                         else [nm for n in members for nm in names[n]])
-        canonical = max(counts, key=lambda nm: (counts[nm], nm not in extended, len(nm), nm))
+        said = names[members[0]] if len(members) == 1 else [nm for n in members for nm in names[n]]
+        canonical = said[0]
+        if said.count(canonical) != len(said):   # (most entities are named one way)
+            counts = Counter(said)
+            canonical = max(counts, key=lambda nm: (counts[nm], nm not in extended, len(nm), nm))
         code = next((notation[n] for n in members if notation.get(n)), "")
         eid = entity_id(etype, canonical, code)
         all_forms = set().union(*(forms[n] for n in members)) - {canonical}
