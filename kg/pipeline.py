@@ -35,7 +35,8 @@ from .io import (LARGE_BYTES, Handoff, collector_paused, die_with_parent, folder
 from .lexicon import Lexicon, load_lexicon
 from .meta import read_meta
 from .model import Document, Entity, Evidence, Extraction, Mention, Relation
-from .resolve import DocNames, SentenceIndex, doc_names, entity_id, key, resolve
+from .resolve import (DocNames, SentenceIndex, doc_names, entity_id, key, resolve,
+                      with_evidence)
 from .segment import cut, split_sentences
 
 __all__ = ["prepare", "analyse", "process_file", "link", "extract", "build", "BuildResult",
@@ -235,17 +236,17 @@ def _link_share(share: list[int]) -> list[tuple]:
     results, staged, publishers, ctx = _SHARED
     out = []
     for i in share:
-        rels, metrics = _link_document(results[i], staged[i], publishers[i], ctx)
-        out.append((_encode_relations(rels, staged[i][3], staged[i][4]),
-                    [(m.about, m.place) for m in metrics]))
+        s = staged[i]
+        rels, metrics = _link_document(results[i], s, publishers[i], ctx)
+        out.append((_encode_relations(rels, s[3], s[4]), [(m.about, m.place) for m in metrics]))
     return out
 
 
-#: How much more of the linking this process takes than each forked one:
-#: a forked process also encodes and pickles what it found, and this one
-#: decodes it (on 16M characters with 2 workers, equal shares left this
-#: process waiting about a second).
-HOME_SHARE = 1.25
+#: How much of the linking this process takes against each forked one:
+#: while they link, this one also stages every document (its sentences and
+#: each mention's evidence record), gives the entities their evidence and
+#: finds every document's ``mentions``, and it decodes what they send back.
+HOME_SHARE = 0.75
 
 
 def _shares(n: int, workers: int) -> list[list[int]]:
@@ -260,18 +261,20 @@ def _shares(n: int, workers: int) -> list[list[int]]:
     return shares
 
 
-def _link_all(results: list[DocResult], staged: list[tuple], publishers: list[str],
+def _link_all(results: list[DocResult], staged: "_Staged", publishers: list[str],
               ctx: _Linking, workers: int, meanwhile=None):
     """Each document's relations, as rows for :meth:`RelationPool.add_rows`,
     and its metrics, in document order.  With ``workers`` > 1 a share of
-    the documents is linked here and the others in forked processes.
-    ``meanwhile()``, work of this process's own, is done before the first
-    document is given (while the forked processes link theirs)."""
+    the documents is linked here and the others in forked processes (each
+    staging its own documents).  ``meanwhile()``, work of this process's
+    own, is done before the first document is given (while the forked
+    processes link theirs)."""
     n = len(results)
     if workers <= 1 or n < PARALLEL_LINK_AT or not hasattr(os, "fork"):
         if meanwhile is not None:
             meanwhile()
-        for rels, metrics in map(_link_document, results, staged, publishers, [ctx] * n):
+        for i in range(n):
+            rels, metrics = _link_document(results[i], staged[i], publishers[i], ctx)
             yield map(relation_row, rels), metrics
         return
     global _SHARED
@@ -302,21 +305,46 @@ def _link_all(results: list[DocResult], staged: list[tuple], publishers: list[st
         yield _decode_relations(rows, doc, index, evidence), metrics
 
 
+class _Staged:
+    """What linking reads of each document, made when first asked for
+    (by whichever process links the document): ``(doc, place, mentions,
+    index, evidence, eids)``, the sentence index and each mention's
+    evidence record made from the document's result."""
+
+    def __init__(self, results: list[DocResult], eids: list[list[str]], gaz: Gazetteer) -> None:
+        self.results, self.eids, self.gaz = results, eids, gaz
+        self._made: list[tuple | None] = [None] * len(results)
+
+    def __len__(self) -> int:
+        return len(self._made)
+
+    def __getitem__(self, i: int) -> tuple:
+        s = self._made[i]
+        if s is None:
+            r = self.results[i]
+            place = self.gaz.lookup(r.doc.place) if r.doc.place else None
+            index = r.index()
+            evidence = [index.evidence(r.doc.doc_id, m.start, m.end) for m in r.mentions]
+            s = self._made[i] = (r.doc, place, list(r.mentions), index, evidence, self.eids[i])
+        return s
+
+    def all(self) -> list[tuple]:
+        return [self[i] for i in range(len(self))]
+
+
 def link(results: list[DocResult], gaz: Gazetteer, workers: int = 1) -> Extraction:
     """Resolve the mentions of all documents into entities, and find the
     relations and the metrics' entities (the per-document part in
-    ``workers`` processes)."""
-    staged = []
-    for r in results:
-        place = gaz.lookup(r.doc.place) if r.doc.place else None
-        index = r.index()
-        evidence = [index.evidence(r.doc.doc_id, m.start, m.end) for m in r.mentions]
-        staged.append((r.doc, place, list(r.mentions), index, evidence))
-    entity_list, eids = resolve([(doc, r.names, evidence)
-                                 for r, (doc, _, _, _, evidence) in zip(results, staged)])
-    staged = [s + (e,) for s, e in zip(staged, eids)]
+    ``workers`` processes).
+
+    Names are merged first, from what the per-document stage found; each
+    document is staged (its sentences, its mentions' evidence records) by
+    the process that links it, and this process gives the entities their
+    records while the forked processes link their share."""
+    entity_list, eids = resolve([(r.doc, r.names) for r in results])
+    staged = _Staged(results, eids, gaz)
     entities = {e.id: e for e in entity_list}
-    ex = Extraction(documents=[d for d, *_ in staged])
+    ex = Extraction(documents=[r.doc for r in results])
     pool = RelationPool()
     types = {e.id: e.type for e in entities.values()}
     agencies = _agency_keys(entities)
@@ -324,19 +352,22 @@ def link(results: list[DocResult], gaz: Gazetteer, workers: int = 1) -> Extracti
     publishers = [_publisher_entity(r.doc, entities, agencies) for r in results]
     ctx = _Linking(gaz, entities, types=types,
                    places={e.name: e.id for e in entities.values() if e.type == "Place"})
-    mentions: list[Relation] = []   # found here while forked processes link
+    found: dict = {}   # here, while forked processes link
 
-    def find_mentions() -> None:
-        mentions.extend(_mention_relations(staged))
+    def meanwhile() -> None:
+        every = staged.all()
+        found["entities"] = with_evidence(entities.values(), eids, [s[4] for s in every])
+        found["mentions"] = _mention_relations(every)
     for r, publisher, (rows, metrics) in zip(results, publishers,
                                               _link_all(results, staged, publishers, ctx, workers,
-                                                        find_mentions)):
+                                                        meanwhile)):
         ex.publishers[r.doc.doc_id] = publisher
         pool.add_rows(rows)
         ex.metrics += metrics
     pool.add(place_relations(entities, gaz))
-    ex.entities = sorted(entities.values(), key=lambda e: e.id)
-    ex.relations = sorted(pool.merged() + mentions, key=RELATION_ORDER)  # two sorted runs
+    ex.entities = sorted(found["entities"], key=lambda e: e.id)
+    # two sorted runs
+    ex.relations = sorted(pool.merged() + found["mentions"], key=RELATION_ORDER)
     return ex
 
 

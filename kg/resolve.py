@@ -24,7 +24,7 @@ from .model import Document, Entity, Evidence, Mention, _by_fields, by_span
 from .segment import Sentence
 
 __all__ = ["key", "entity_id", "complete_name", "aliases_of", "abbreviations",
-           "SentenceIndex", "DocNames", "doc_names", "resolve"]
+           "SentenceIndex", "DocNames", "doc_names", "resolve", "with_evidence"]
 
 _QUOTE_CHARS = re.compile(r"[“”\"《》「」『』‘’'\s]")
 _DASHES = re.compile(r"[—–―-]+")
@@ -258,28 +258,25 @@ def doc_names(doc: Document, place: Division | None, mentions: list[Mention],
                     frozenset(extended))
 
 
-def resolve(docs: list[tuple[Document, DocNames, list[Evidence]]]
-            ) -> tuple[list[Entity], list[list[str]]]:
+def resolve(docs: list[tuple[Document, DocNames]]) -> tuple[list[Entity], list[list[str]]]:
     """Merge the mentions of all documents into entities, from each
-    document's :class:`DocNames` (with each mention's evidence record, in
-    the order of its mentions).
+    document's :class:`DocNames`.
 
-    Returns the entities and, for each document, the entity id of each of
-    its mentions (aligned with them).
+    Returns the entities, without their evidence records (linking needs
+    none: :func:`with_evidence` adds them), and, for each document, the
+    entity id of each of its mentions (aligned with them).
     """
     forms: dict[tuple[str, str], set[str]] = defaultdict(set)
     names: dict[tuple[str, str], list[str]] = defaultdict(list)  # one per mention
-    ev: dict[tuple[str, str], list[Evidence]] = defaultdict(list)
     notation: dict[tuple[str, str], str] = {}
     extended: set[str] = set()   # names that took words before their quotes
     # relative forms (市教育局) name a different thing in each document: they
     # are aliases, never keys that merge entities
     local_only: dict[tuple[str, str], set[str]] = defaultdict(set)
     node_docs: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for doc, dn, evidence in docs:
-        for node, name, e in zip(dn.nodes, dn.names, evidence):
+    for doc, dn in docs:
+        for node, name in zip(dn.nodes, dn.names):
             names[node].append(name)
-            ev[node].append(e)
         for node, f in dn.forms.items():  # every node of the document
             forms[node].update(f)
             node_docs[node].add(doc.doc_id)
@@ -320,9 +317,25 @@ def resolve(docs: list[tuple[Document, DocNames, list[Evidence]]]
         code = next((notation[n] for n in members if notation.get(n)), "")
         eid = entity_id(etype, canonical, code)
         all_forms = set().union(*(forms[n] for n in members)) - {canonical}
-        evidence = by_span(ev[members[0]] if len(members) == 1
-                           else [e for n in members for e in ev[n]])
-        entities.append(Entity(eid, etype, canonical, tuple(sorted(all_forms)), evidence, code))
+        entities.append(Entity(eid, etype, canonical, tuple(sorted(all_forms)), (), code))
         for n in members:
             ids[n] = eid
-    return entities, [[ids[node] for node in dn.nodes] for _, dn, _ in docs]
+    return entities, [[ids[node] for node in dn.nodes] for _, dn in docs]
+
+
+def with_evidence(entities, eids: list[list[str]], evidence: list[list[Evidence]]
+                  ) -> list[Entity]:
+    """``entities`` with the evidence records of their mentions, one per
+    span, by span: ``eids`` and ``evidence`` give, per document, the entity
+    id and the record of each mention (:func:`resolve`'s ids, aligned with
+    the records).  An entity no mention names keeps its own."""
+    records: dict[str, list[Evidence]] = defaultdict(list)
+    for ids, evs in zip(eids, evidence):
+        for eid, e in zip(ids, evs):
+            records[eid].append(e)
+    out = []
+    for e in entities:
+        found = records.get(e.id)
+        out.append(Entity(e.id, e.type, e.name, e.aliases, by_span(found), e.notation)
+                   if found else e)
+    return out

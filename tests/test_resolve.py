@@ -2,6 +2,7 @@ from kg.gazetteer import load_gazetteer
 from kg.model import Document
 from kg.pipeline import extract
 from kg.lexicon import load_lexicon
+from tests.conftest import SEEDS
 
 
 def build_one(text, place="台州市", publisher="台州市教育局", doc_id="d"):
@@ -156,3 +157,32 @@ def test_names_differing_only_in_dot_or_list_comma_are_one():
     inits = [e.name for e in ex.entities if e.type == "Initiative"]
     assert sum("绿谷之光" in n for n in inits) == 1
     assert sum("千名高徒" in n for n in inits) == 1
+
+
+def test_entities_take_the_records_of_their_mentions_one_per_span():
+    """resolve() merges names only; with_evidence() then gives each entity
+    the records of the mentions it was given, by span, each span once,
+    whichever document came first.  An entity no mention names keeps its
+    own records."""
+    from kg.model import Entity, Evidence
+    from kg.resolve import with_evidence
+    a = Entity("initiative-1", "Initiative", "教共体")
+    b = Entity("agency-1", "Agency", "台州市教育局", evidence=(Evidence("d0", 0, 6, "台州市教育局。"),))
+    late = Evidence("d2", 5, 8, "推进教共体。")
+    early = Evidence("d1", 2, 5, "实施教共体建设。")
+    again = Evidence("d1", 2, 5, "实施教共体建设。")
+    out = with_evidence([a, b], [["initiative-1"], ["initiative-1", "initiative-1"]],
+                        [[late], [early, again]])
+    assert out[0].evidence == (early, late) and out[0].name == "教共体"
+    assert out[1] is b
+
+
+def test_resolution_gives_every_mention_its_entity_and_no_records_yet():
+    from kg.pipeline import process_file
+    from kg.resolve import resolve
+    seeds = sorted(SEEDS.glob("*.txt"))[:2]
+    results = [process_file(str(p), p.stem) for p in seeds]
+    entities, eids = resolve([(r.doc, r.names) for r in results])
+    assert [len(ids) for ids in eids] == [len(r.mentions) for r in results]
+    assert {i for ids in eids for i in ids} <= {e.id for e in entities}
+    assert all(e.evidence == () for e in entities)
