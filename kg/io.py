@@ -367,12 +367,11 @@ def write_all_atomic(files: dict, jobs: int = 1) -> None:
             for path, data in files.items():
                 tmp = staged[Path(path)]
                 if not callable(data):
-                    data = _bytes_writer(data)
-                if len(forked) < jobs - 1 and hasattr(os, "fork") and \
-                        not isinstance(data, _bytes_writer):
+                    synced(partial(_write_bytes, data), tmp)
+                elif len(forked) < jobs - 1 and hasattr(os, "fork"):
                     forked.append(fork_call(partial(synced, data, tmp)))
-                    continue
-                synced(data, tmp)
+                else:
+                    synced(data, tmp)
             while forked:
                 join_call(*forked.pop(0))
         except BaseException:
@@ -381,15 +380,9 @@ def write_all_atomic(files: dict, jobs: int = 1) -> None:
             raise
 
 
-class _bytes_writer:
-    """A file's bytes as a writer of the path it is given."""
-
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-
-    def __call__(self, path: Path) -> None:
-        with open(path, "wb") as fh:
-            fh.write(self.data)
+def _write_bytes(data: bytes, path: Path) -> None:
+    with open(path, "wb") as fh:
+        fh.write(data)
 
 
 class Handoff:

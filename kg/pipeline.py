@@ -261,7 +261,34 @@ def _shares(n: int, workers: int) -> list[list[int]]:
     return shares
 
 
-def _link_all(results: list[DocResult], staged: "_Staged", publishers: list[str],
+class _Staged:
+    """What linking reads of each document, made when first asked for
+    (by whichever process links the document): ``(doc, place, mentions,
+    index, evidence, eids)``, the sentence index and each mention's
+    evidence record made from the document's result."""
+
+    def __init__(self, results: list[DocResult], eids: list[list[str]], gaz: Gazetteer) -> None:
+        self.results, self.eids, self.gaz = results, eids, gaz
+        self._made: list[tuple | None] = [None] * len(results)
+
+    def __len__(self) -> int:
+        return len(self._made)
+
+    def __getitem__(self, i: int) -> tuple:
+        s = self._made[i]
+        if s is None:
+            r = self.results[i]
+            place = self.gaz.lookup(r.doc.place) if r.doc.place else None
+            index = r.index()
+            evidence = [index.evidence(r.doc.doc_id, m.start, m.end) for m in r.mentions]
+            s = self._made[i] = (r.doc, place, list(r.mentions), index, evidence, self.eids[i])
+        return s
+
+    def all(self) -> list[tuple]:
+        return [self[i] for i in range(len(self))]
+
+
+def _link_all(results: list[DocResult], staged: _Staged, publishers: list[str],
               ctx: _Linking, workers: int, meanwhile=None):
     """Each document's relations, as rows for :meth:`RelationPool.add_rows`,
     and its metrics, in document order.  With ``workers`` > 1 a share of
@@ -303,33 +330,6 @@ def _link_all(results: list[DocResult], staged: "_Staged", publishers: list[str]
         doc, _, _, index, evidence, _ = staged[i]
         metrics = [m.placed(a, p) for m, (a, p) in zip(results[i].metrics, placed)]
         yield _decode_relations(rows, doc, index, evidence), metrics
-
-
-class _Staged:
-    """What linking reads of each document, made when first asked for
-    (by whichever process links the document): ``(doc, place, mentions,
-    index, evidence, eids)``, the sentence index and each mention's
-    evidence record made from the document's result."""
-
-    def __init__(self, results: list[DocResult], eids: list[list[str]], gaz: Gazetteer) -> None:
-        self.results, self.eids, self.gaz = results, eids, gaz
-        self._made: list[tuple | None] = [None] * len(results)
-
-    def __len__(self) -> int:
-        return len(self._made)
-
-    def __getitem__(self, i: int) -> tuple:
-        s = self._made[i]
-        if s is None:
-            r = self.results[i]
-            place = self.gaz.lookup(r.doc.place) if r.doc.place else None
-            index = r.index()
-            evidence = [index.evidence(r.doc.doc_id, m.start, m.end) for m in r.mentions]
-            s = self._made[i] = (r.doc, place, list(r.mentions), index, evidence, self.eids[i])
-        return s
-
-    def all(self) -> list[tuple]:
-        return [self[i] for i in range(len(self))]
 
 
 def link(results: list[DocResult], gaz: Gazetteer, workers: int = 1) -> Extraction:
@@ -646,7 +646,6 @@ def _graph_and_outputs(ex: Extraction, out_dir: Path, jobs: int, built=None):
     more processes, each file has its own."""
     if jobs > 2:
         return _graph_and_three_outputs(ex, out_dir, jobs, built)
-    from .rdf import stream_rdf
     from .viz import stream_html
     paths = {name: out_dir / name for name in OUTPUTS}
     with folder_lock(out_dir), replacing(paths.values()) as tmp:
