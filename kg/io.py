@@ -18,7 +18,7 @@ __all__ = ["as_created", "fingerprint",
            "SUFFIXES", "MAGIC", "RawDocument", "Listing", "list_documents", "iter_paths",
            "collector_paused", "decode", "html_to_text", "read_document", "write_atomic", "write_all_atomic",
            "folder_lock", "split_large", "LARGE_BYTES", "fork_call", "join_call", "stop_call",
-           "die_with_parent", "replacing", "synced", "Handoff"]
+           "die_with_parent", "replacing", "synced", "Handoff", "remove_stale_temporaries"]
 
 #: File endings read as documents.
 SUFFIXES = (".txt", ".text", ".html", ".htm")
@@ -545,6 +545,23 @@ def stop_call(pid: int, fd: int) -> None:
         os.close(fd)
     except OSError:
         pass
+
+
+def remove_stale_temporaries(folder: Path, names) -> list[Path]:
+    """Remove the temporary files :func:`replacing` made for ``names`` in
+    ``folder`` (``.NAME.*.tmp``, and what was written beside them) and a
+    killed run left behind: a killed build of a large corpus leaves
+    hundreds of megabytes.  Only under :func:`folder_lock`, which every
+    writer of the folder holds while its temporary files exist."""
+    removed = []
+    for name in names:
+        for p in Path(folder).glob(f".{name}.*.tmp"):
+            try:
+                p.unlink()
+                removed.append(p)
+            except OSError:
+                pass
+    return removed
 
 
 @contextlib.contextmanager

@@ -30,8 +30,8 @@ from .gazetteer import Division, Gazetteer, load_gazetteer
 from .graph import (RELATION_ORDER, GraphRecords, append_json_tail, build_graph,
                     write_graph_json, write_json_head)
 from .io import (LARGE_BYTES, Handoff, collector_paused, die_with_parent, folder_lock,
-                 fork_call, join_call, list_documents, read_document, replacing, split_large,
-                 stop_call, synced, write_all_atomic)
+                 fork_call, join_call, list_documents, read_document, remove_stale_temporaries,
+                 replacing, split_large, stop_call, synced, write_all_atomic)
 from .lexicon import Lexicon, load_lexicon
 from .meta import read_meta
 from .model import Document, Entity, Evidence, Extraction, Mention, Relation
@@ -617,6 +617,7 @@ def _write_payloads(out_dir: Path, payloads: dict, jobs: int) -> list[Path]:
     """Write :func:`_payloads` into ``out_dir``, replacing the three files
     together under the folder's lock (the first ``jobs - 1`` forked)."""
     with folder_lock(out_dir):
+        remove_stale_temporaries(out_dir, OUTPUTS)
         write_all_atomic({out_dir / name: fn for name, fn in payloads.items()}, jobs=jobs)
     return [out_dir / name for name in OUTPUTS]
 
@@ -648,23 +649,26 @@ def _graph_and_outputs(ex: Extraction, out_dir: Path, jobs: int, built=None):
         return _graph_and_three_outputs(ex, out_dir, jobs, built)
     from .viz import stream_html
     paths = {name: out_dir / name for name in OUTPUTS}
-    with folder_lock(out_dir), replacing(paths.values()) as tmp:
-        ttl, data, page = tmp[paths["graph.ttl"]], tmp[paths["graph.json"]], tmp[paths["graph.html"]]
-        handoff = Handoff(data)
-        # the forked process reads its own copy of the extraction
-        fork = fork_call(partial(_records_outputs, ex, ttl, data, handoff))
-        try:
-            g = build_graph(ex, consume=True)
-            if built is not None:
-                built()
-            handoff.send(write_json_head(g, data))
-            synced(lambda path: stream_html(g, path, title="edukg"), page)
-            join_call(*fork)
-        except BaseException:
-            stop_call(*fork)
-            raise
-        finally:
-            handoff.discard()
+    with folder_lock(out_dir):
+        remove_stale_temporaries(out_dir, OUTPUTS)
+        with replacing(paths.values()) as tmp:
+            ttl, data, page = (tmp[paths[name]] for name in ("graph.ttl", "graph.json",
+                                                             "graph.html"))
+            handoff = Handoff(data)
+            # the forked process reads its own copy of the extraction
+            fork = fork_call(partial(_records_outputs, ex, ttl, data, handoff))
+            try:
+                g = build_graph(ex, consume=True)
+                if built is not None:
+                    built()
+                handoff.send(write_json_head(g, data))
+                synced(lambda path: stream_html(g, path, title="edukg"), page)
+                join_call(*fork)
+            except BaseException:
+                stop_call(*fork)
+                raise
+            finally:
+                handoff.discard()
     return g, [out_dir / name for name in OUTPUTS]
 
 

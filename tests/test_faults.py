@@ -133,3 +133,23 @@ def test_an_error_in_either_export_process_replaces_nothing(tmp_path, monkeypatc
     with pytest.raises(OSError, match="disk full"):
         build(seeds, out, workers=2, cache=False)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_build_removes_what_a_killed_build_left_half_written(tmp_path, workers):
+    """A build killed while writing leaves its temporary files (a large
+    corpus's Turtle is hundreds of megabytes); the next build into the
+    folder removes them, and nothing else."""
+    out = tmp_path / "o"
+    out.mkdir()
+    stale = [out / ".graph.ttl.k1l2e3d4.tmp", out / ".graph.json.x9y8.tmp.handoff.tmp",
+             out / ".graph.html.abc.tmp"]
+    for p in stale:
+        p.write_bytes(b"half")
+    mine = [out / "notes.tmp", out / ".other.json.1.tmp"]
+    for p in mine:
+        p.write_bytes(b"kept")
+    build([SEEDS / "003_69bc8e8bdc138787.txt"], out, workers=workers, cache=False)
+    assert not any(p.exists() for p in stale)
+    assert all(p.read_bytes() == b"kept" for p in mine)
+    assert readable(out) > 0
