@@ -18,7 +18,8 @@ Measured in one run on the same corpus:
     program a user runs, timed from its start to its end, with its peak
     memory (the highest of the runs): the process's own (VmHWM) and that
     of the whole process tree, workers and forked writers included
-    (summed PSS, sampled);
+    (summed PSS, sampled), and the core-seconds the machine left idle in
+    each stage (``/proc/stat``, read every 0.1 s: where the cores wait);
   * Turtle export throughput (triples per second);
   * an incremental rebuild after one document changes (cache on);
   * peak RSS at several N, to show how memory grows.
@@ -28,6 +29,7 @@ README, figures in this script's output.
 from __future__ import annotations
 
 import argparse
+import bisect
 import json
 import os
 import random
@@ -162,6 +164,32 @@ def _pss_kb(pid: int) -> int:
     return _proc_kb(pid, "smaps_rollup", "Pss")
 
 
+def _machine_busy() -> float:
+    """CPU seconds the whole machine has spent busy since boot (all cores;
+    ``/proc/stat``'s first line, less idle and iowait)."""
+    with open("/proc/stat") as fh:
+        ticks = [int(x) for x in fh.readline().split()[1:]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def idle_by_stage(samples: list[tuple[float, float]], timings: dict, seconds: float,
+                  cores: int) -> dict:
+    """Core-seconds the machine left idle in each stage of a build:
+    ``samples`` are (seconds since the start, :func:`_machine_busy`), in
+    order; the stages ``kg build`` printed are laid end to end, finishing
+    when the program did (it ends with ``os._exit``), after ``start-up``."""
+    times = [t for t, _ in samples]
+
+    def busy_at(t: float) -> float:   # the last reading at or before t
+        return samples[max(0, bisect.bisect_right(times, t) - 1)][1]
+    out, begin = {}, 0.0
+    for name, length in [("start-up", seconds - sum(timings.values())), *timings.items()]:
+        end = begin + length
+        out[name] = round(cores * length - (busy_at(end) - busy_at(begin)), 1)
+        begin = end
+    return out
+
+
 #: Seconds between two readings of the process tree's PSS while a build
 #: runs.  Each reading walks the page tables of every process of the tree
 #: (about 8 ms per gigabyte, under the lock their page faults take): read
@@ -186,23 +214,27 @@ def run_build(corpus: Path, out: Path, workers: int, cache: bool,
                             encoding="utf-8")
     tree = hwm = 0
     next_tree = t0
+    samples = [(0.0, _machine_busy())]
     while True:
         done, status, usage = os.wait4(proc.pid, os.WNOHANG)
         if done:
             break
+        samples.append((time.perf_counter() - t0, _machine_busy()))
         hwm = max(hwm, _proc_kb(proc.pid, "status", "VmHWM"))
         if time.perf_counter() >= next_tree:
             tree = max(tree, sum(_pss_kb(p) for p in _descendants(proc.pid)))
             next_tree = time.perf_counter() + tree_every
         time.sleep(0.1)
     seconds = time.perf_counter() - t0
+    samples.append((seconds, _machine_busy()))
     proc.returncode = os.waitstatus_to_exitcode(status)
     stdout, stderr = proc.stdout.read(), proc.stderr.read()
     if proc.returncode:
         raise SystemExit(f"build failed:\n{stderr}")
     report = parse_report(stdout)
     report.update(seconds=seconds, cpu=usage.ru_utime + usage.ru_stime, rss_kb=hwm,
-                  tree_kb=tree)
+                  tree_kb=tree, idle=idle_by_stage(samples, report["timings"], seconds,
+                                                   os.cpu_count() or 1))
     return report
 
 
@@ -319,6 +351,9 @@ def main() -> int:
     print()
     for label, r in (("1 worker", one), (f"{cores} workers", many), ("rebuild", inc)):
         print(f"stages, {label}: " + ", ".join(f"{k} {v:.1f} s" for k, v in r["timings"].items()))
+    for label, r in (("1 worker", one), (f"{cores} workers", many)):
+        print(f"idle core-seconds, {label}: " + ", ".join(f"{k} {v:.1f}"
+                                                         for k, v in r["idle"].items()))
     print(f"work folder: {work}")
     return 0
 
