@@ -485,21 +485,23 @@ def json_tail(nodes, spell: "_JsonSpeller", batch: int = 2000):
     yield '],"sentences":' + spell.dumps(list(spell.sentences)) + "}\n"
 
 
+def _write_pieces(path: Path, pieces, mode: str = "wb") -> None:
+    with open(path, mode) as fh:
+        for part in pieces:
+            fh.write(part.encode("utf-8"))
+
+
 def write_graph_json(g: nx.MultiDiGraph, path: Path) -> None:
     """Write :func:`graph_to_json` of ``g`` to ``path`` (not atomically:
     callers write to a temporary name and rename), piece by piece."""
-    with open(path, "wb") as fh:
-        for part in iter_graph_json(g):
-            fh.write(part.encode("utf-8"))
+    _write_pieces(path, iter_graph_json(g))
 
 
 def write_json_head(g: nx.MultiDiGraph, path: Path) -> list[str]:
     """Write :func:`json_head` of ``g`` to ``path``; return the sentences
     it numbered, in order, for :func:`append_json_tail`."""
     spell = _JsonSpeller(_json_dumps())
-    with open(path, "wb") as fh:
-        for part in json_head(g, spell):
-            fh.write(part.encode("utf-8"))
+    _write_pieces(path, json_head(g, spell))
     return list(spell.sentences)
 
 
@@ -510,9 +512,7 @@ def append_json_tail(nodes, sentences: list[str], path: Path) -> None:
     of the graph whose nodes these are."""
     spell = _JsonSpeller(_json_dumps())
     spell.sentences = dict(zip(sentences, range(len(sentences))))
-    with open(path, "ab") as fh:
-        for part in json_tail(nodes, spell):
-            fh.write(part.encode("utf-8"))
+    _write_pieces(path, json_tail(nodes, spell), "ab")
 
 
 def graph_to_graphml(g: nx.MultiDiGraph) -> bytes:
