@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from .gazetteer import Division, Gazetteer
 from .lexicon import load_short_forms
-from .model import Document, Entity, Evidence, Mention, _by_fields, by_span
+from .model import Document, Entity, Evidence, Mention, _by_fields, by_span, slot_init
 from .segment import Sentence
 
 __all__ = ["key", "entity_id", "complete_name", "aliases_of", "abbreviations",
@@ -198,6 +198,7 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class DocNames:
     """What one document brings to resolution, found in the per-document

@@ -33,6 +33,8 @@ from typing import NamedTuple
 import jieba
 from jieba import finalseg
 
+from .model import slot_init
+
 __all__ = ["Sentence", "split_sentences", "Token", "TaggedTokenizer", "tokenizer", "tokens",
            "cut"]
 
@@ -84,6 +86,7 @@ _rjieba = _load_rjieba()
 _END = re.compile(r"[。!?;！？；]+|\n+")
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class Sentence:
     start: int

@@ -31,3 +31,32 @@ def test_a_placed_metric_is_what_replace_gives():
                "place-0")
     assert m.placed("agency-1", "place-1") == \
         dataclasses.replace(m, about="agency-1", place="place-1")
+
+
+def test_value_objects_take_their_fields_by_position_keyword_and_default():
+    """Their ``__init__`` (:func:`kg.model.slot_init`) keeps the dataclass's
+    signature: positions, keywords, defaults, and errors for a field left
+    out or unknown."""
+    import inspect
+    m = Metric("m1", "d1", 3.0, "所", "学校", "3所")
+    assert (m.year, m.comparator, m.approximate, m.about, m.evidence, m.status, m.place) == \
+        (None, "", False, "", None, "", "")
+    assert Mention(doc_id="d1", start=0, end=6, text="台州市教育局", type="Agency",
+                   name="台州市教育局") == Mention("d1", 0, 6, "台州市教育局", "Agency",
+                                              "台州市教育局", "")
+    assert dataclasses.replace(EV, start=1) == Evidence("d1", 1, 6, "台州市教育局。")
+    assert list(inspect.signature(Entity).parameters) == [f.name for f in dataclasses.fields(Entity)]
+    with pytest.raises(TypeError):
+        Evidence("d1", 0, 6)
+    with pytest.raises(TypeError):
+        Evidence("d1", 0, 6, "s", colour="red")
+
+
+def test_slot_init_refuses_a_default_made_by_a_factory():
+    from kg.model import slot_init
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Bag:
+        items: list = dataclasses.field(default_factory=list)
+    with pytest.raises(TypeError, match="plain defaults"):
+        slot_init(Bag)
