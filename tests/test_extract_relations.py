@@ -99,3 +99,31 @@ def test_documents_sharing_an_id_share_their_mentions_relation():
     ex = extract(docs, gaz, load_lexicon())
     (rel,) = [r for r in ex.relations if r.predicate == "mentions"]
     assert rel.weight == 2 and len(rel.evidence) == 1  # one record per span
+
+
+def test_pooled_relations_come_out_in_the_order_of_their_fields():
+    """Merged relations are sorted by (subject, predicate, object) as
+    tuples are, whatever the ids (one a prefix of another included), with
+    each key's evidence pooled."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from kg.extract.relations import RelationPool
+    from kg.model import Evidence, Relation
+
+    ids = st.text(st.characters(blacklist_characters="\0", blacklist_categories=("Cs",)),
+                  max_size=4)
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.lists(st.tuples(ids, st.sampled_from(["locatedIn", "implements", "coMentioned"]),
+                              ids), max_size=30))
+    def check(keys):
+        pool = RelationPool()
+        pool.add(Relation(s, p, o, (Evidence("d", k, k + 1, "x"),)) for k, (s, p, o) in
+                 enumerate(keys))
+        merged = pool.merged()
+        assert [(r.subject, r.predicate, r.object) for r in merged] == sorted(set(keys))
+        for r in merged:   # every record kept, at most five (coMentioned: one)
+            said = keys.count((r.subject, r.predicate, r.object))
+            assert len(r.evidence) == (1 if r.predicate == "coMentioned" else min(said, 5))
+    check()

