@@ -35,7 +35,7 @@ from pathlib import Path
 import networkx as nx
 
 from . import __version__
-from .compact import EdgeData, KnowledgeGraph, SlotMapping
+from .compact import EdgeData, KnowledgeGraph, MetricData, SlotMapping
 from .errors import GraphError
 from .io import write_atomic
 from .model import Evidence, Extraction
@@ -105,12 +105,16 @@ def _document_attrs(doc, publisher: str, place: str) -> dict:
                 publisher=publisher, place=place)
 
 
+def _metric_values(m, ev: list) -> tuple:
+    """The attributes of a metric's node (``ev`` its evidence list), in
+    :attr:`MetricData.FIELDS` order."""
+    return ("metric", m.text, m.value, m.unit, m.indicator, m.year, m.comparator,
+            m.approximate, m.doc_id, m.about, m.status, m.place, ev)
+
+
 def _metric_attrs(m, ev: list) -> dict:
-    """The attributes of a metric's node (``ev`` its evidence list)."""
-    return {"kind": "metric", "label": m.text, "value": m.value, "unit": m.unit,
-            "indicator": m.indicator, "year": m.year, "comparator": m.comparator,
-            "approximate": m.approximate, "doc": m.doc_id, "about": m.about,
-            "status": m.status, "place": m.place, "evidence": ev}
+    """The attributes of a metric's node, as a dict."""
+    return dict(zip(MetricData.FIELDS, _metric_values(m, ev)))
 
 
 #: The order of an extraction's relations (link gives them in it)
@@ -138,19 +142,22 @@ def build_graph(ex: Extraction, consume: bool = False) -> nx.MultiDiGraph:
     metrics = sorted(ex.metrics, key=_ID)
     if consume:
         ex.relations, ex.metrics = [], []
-    for rel in _drained(relations, consume):
-        if rel.subject not in g or rel.object not in g:
-            continue
-        g.add_usual_edge(rel.subject, rel.object, rel.predicate, rel.predicate, rel.weight,
-                         _evidence_list(rel.evidence, shared))
+    known = g._node   # the node table (a dict): `in g` asks it through a method call
+    g.add_usual_edges((rel.subject, rel.object, rel.predicate, rel.predicate, rel.weight,
+                       _evidence_list(rel.evidence, shared))
+                      for rel in _drained(relations, consume)
+                      if rel.subject in known and rel.object in known)
     for m in _drained(metrics, consume):
         ev = _evidence_list((m.evidence,), shared) if m.evidence else []
-        g.add_metric_node(m.id, _metric_attrs(m, ev))
-        g.add_edge(doc_node(m.doc_id), m.id, key="reports", predicate="reports",
-                   weight=1, evidence=ev)
-        if m.about and m.about in g:
+        g.add_metric_node(m.id, MetricData.of(_metric_values(m, ev)))
+        d = doc_node(m.doc_id)
+        if d in known:
+            g.add_usual_edge(d, m.id, "reports", "reports", 1, ev)
+        else:   # a document without its node: the edge makes it, bare
+            g.add_edge(d, m.id, key="reports", predicate="reports", weight=1, evidence=ev)
+        if m.about and m.about in known:
             g.add_usual_edge(m.id, m.about, "about", "about", 1, ev)
-        if m.place and m.place in g:
+        if m.place and m.place in known:
             g.add_usual_edge(m.id, m.place, "inPlace", "inPlace", 1, ev)
     return g
 

@@ -97,3 +97,14 @@ def test_metric_nodes_keep_their_attributes_in_slots_and_any_other_beside(tiny_e
     # adding the node again updates it, as add_node does
     h.add_metric_node(m, {"status": "target"})
     assert h.nodes[m]["status"] == "target" and h.nodes[m]["label"] == before["label"]
+
+
+def test_metric_data_from_its_values_in_field_order_is_metric_data_from_a_dict():
+    from kg.compact import MetricData
+    values = ("metric", "3所", 3.0, "所", "学校", 2021, "eq", False, "d1", "school-1",
+              "result", "place-1", [])
+    fast = MetricData.of(values)
+    assert type(fast) is MetricData and list(fast) == list(MetricData.FIELDS)
+    assert fast.copy() == MetricData(dict(zip(MetricData.FIELDS, values))).copy()
+    fast["checked_by"] = "张三"   # and it takes other attributes as any MetricData does
+    assert fast["checked_by"] == "张三" and len(fast) == len(values) + 1
