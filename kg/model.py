@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import MISSING, dataclass, field, fields
 
 __all__ = ["ENTITY_TYPES", "PREDICATES", "Document", "Mention", "Evidence",
-           "Entity", "Relation", "Metric", "Extraction", "by_span"]
+           "Entity", "Relation", "Metric", "Extraction", "by_span", "slot_init"]
 
 #: The six entity types of the annotation guidelines.
 ENTITY_TYPES = ("Agency", "Place", "School", "Programme", "Initiative", "Event")
