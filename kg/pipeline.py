@@ -11,6 +11,7 @@ import pickle
 import tempfile
 import time
 from collections.abc import Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
 from itertools import groupby
@@ -514,13 +515,25 @@ def build(paths, out_dir: Path | None = None, lexicon_dir: str | None = None,
     reported in ``BuildResult.skipped`` (with ``strict`` the first one
     raises :class:`InputError`).  ``progress(n)`` is called as files are
     done."""
-    with collector_paused():
+    with collector_paused(), _parts_folder(out_dir) as parts_dir:
         return _build(paths, out_dir, lexicon_dir, strict, progress, workers, scheduler, cache,
-                      large_bytes, part_chars)
+                      large_bytes, part_chars, parts_dir)
+
+
+@contextmanager
+def _parts_folder(out_dir):
+    """Where large files' parts go: ``out_dir/.parts`` (kept, so that a
+    rebuild finds the cached parts), or a temporary folder removed when a
+    build without an output folder ends."""
+    if out_dir is not None:
+        yield Path(out_dir) / ".parts"
+        return
+    with tempfile.TemporaryDirectory(prefix="edukg-parts-") as tmp:
+        yield Path(tmp)
 
 
 def _build(paths, out_dir, lexicon_dir, strict, progress, workers, scheduler, cache,
-           large_bytes, part_chars) -> BuildResult:
+           large_bytes, part_chars, parts_dir) -> BuildResult:
     timings: dict[str, float] = {}
     since = time.perf_counter()
 
@@ -541,8 +554,6 @@ def _build(paths, out_dir, lexicon_dir, strict, progress, workers, scheduler, ca
         raise InputError("no .txt or .html documents found in " + ", ".join(map(str, paths))
                          + (f" ({reasons})" if reasons else ""))
     skipped = list(listing.problems)
-    parts_dir = Path(out_dir) / ".parts" if out_dir is not None else \
-        Path(tempfile.mkdtemp(prefix="edukg-parts-"))
     files = _split_large_files(files, parts_dir, large_bytes, part_chars, skipped)
     if strict and skipped:
         raise InputError(skipped[0][1])

@@ -176,3 +176,17 @@ def test_a_folder_that_cannot_be_listed_is_reported_even_as_root(tmp_path, monke
     res = run("build", tmp_path, "--out", tmp_path / "o")
     assert res.exit_code == 1 and "cannot be listed (Permission denied)" in res.output
     assert (tmp_path / "o" / "graph.ttl").exists()
+
+
+def test_a_build_without_an_output_folder_leaves_no_temporary_folder(tmp_path, monkeypatch):
+    import tempfile
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "good.txt").write_text(GOOD, "utf-8")
+    lines = [f"第{i}条:台州市教育局实施“初中崛起”工程,新建幼儿园{i}所。\n" for i in range(2000)]
+    (tmp_path / "in" / "big.txt").write_text("".join(lines), "utf-8")
+    result = build([tmp_path / "in"], None, large_bytes=50_000, part_chars=20_000)
+    assert sum(d.doc_id.startswith("big#") for d in result.extraction.documents) >= 3
+    assert list(scratch.iterdir()) == []
