@@ -26,7 +26,7 @@ from .errors import InputError
 from .extract.entities import extract_mentions, release_tokenizers, tokenizer_for
 from .extract.metrics import attach_entities, extract_metrics
 from .extract.relations import (RelationPool, document_relations, mention_relations,
-                                place_relations, relation_row)
+                                merge_reduced, place_relations, relations_of)
 from .gazetteer import Division, Gazetteer, load_gazetteer
 from .graph import (RELATION_ORDER, GraphRecords, append_json_tail, build_graph,
                     write_graph_json, write_json_head)
@@ -35,7 +35,7 @@ from .io import (LARGE_BYTES, Handoff, collector_paused, die_with_parent, folder
                  replacing, split_large, stop_call, synced, write_all_atomic)
 from .lexicon import Lexicon, load_lexicon
 from .meta import read_meta
-from .model import Document, Entity, Evidence, Extraction, Mention, Relation
+from .model import Document, Entity, Evidence, Extraction, Mention, Metric, Relation
 from .resolve import (DocNames, SentenceIndex, doc_names, entity_id, key, resolve,
                       with_evidence)
 from .segment import cut, split_sentences
@@ -177,77 +177,95 @@ def _link_document(r: DocResult, staged: tuple, publisher: str,
 PARALLEL_LINK_AT = 64
 
 
-def _encode_relations(rels: list[Relation], index: SentenceIndex, evidence: list) -> list[tuple]:
-    """Relations as ``(subject, predicate, object, code)`` for the trip back
-    from a linking process: ``code`` is None for no evidence, ``k`` for the
-    evidence of mention ``k``, ``-1 - start`` for the whole sentence at
-    ``start``, else the evidence itself."""
-    pos = {id(e): k for k, e in enumerate(evidence)}
+#: An evidence record sent back by a linking process is one int: the
+#: document's place in the list above these bits, below them the index of
+#: the mention whose record it is, or (negated, less one) the start of the
+#: sentence it is the whole of.
+_CODE_BITS = 32
+
+
+def _encode_reduced(reduced: dict[tuple, tuple], codes: dict[int, int], docs: dict[str, int],
+                    staged: "_Staged") -> list[tuple]:
+    """A linking process's :meth:`RelationPool.reduced` for the trip back:
+    ``(subject, predicate, object, count, records, sentences, codes)``,
+    each evidence record as its code in ``codes`` (by ``id``: the records
+    of its documents' mentions), the code of the whole sentence it is (a
+    document's place in ``docs``, by id), or itself."""
     out = []
-    for r in rels:
-        ev = r.evidence
-        if not ev:
-            code = None
-        elif len(ev) > 1:
-            code = ev
-        else:
-            code = pos.get(id(ev[0]))
+    for (s, p, o), (count, n, sentences, evidence) in reduced.items():
+        sent = []
+        for ev in evidence:
+            code = codes.get(id(ev))
             if code is None:
-                code = pos[id(ev[0])] = _sentence_code(ev[0], index)
-        out.append((r.subject, r.predicate, r.object, code))
+                i = docs[ev.doc_id]
+                code = codes[id(ev)] = _sentence_code(ev, i, staged[i][3])
+            sent.append(code)
+        out.append((s, p, o, count, n, sentences, tuple(sent)))
     return out
 
 
-def _sentence_code(ev: Evidence, index: SentenceIndex):
-    """``-1 - start`` if ``ev`` is the whole sentence at ``start``, else ``(ev,)``."""
+def _sentence_code(ev: Evidence, i: int, index: SentenceIndex):
+    """The code of ``ev`` of document ``i`` if it is the whole sentence at
+    its start (:data:`_CODE_BITS`), else ``ev`` itself."""
     s = index.at(ev.start)
     whole = s is not None and s.start == ev.start and ev.end == s.start + len(s.text) \
         and s.text == ev.sentence
-    return -1 - ev.start if whole else (ev,)
+    return -1 - ((i << _CODE_BITS) | ev.start) if whole else ev
 
 
-def _decode_relations(rows: list[tuple], doc: Document, index: SentenceIndex,
-                      evidence: list) -> list[tuple]:
-    """:func:`_encode_relations` undone, as ``(subject, predicate, object,
-    evidence)`` rows for :meth:`RelationPool.add_rows`."""
-    whole: dict[int, tuple] = {}
-    out = []
-    for s, p, o, code in rows:
-        if code is None:
-            ev = ()
-        elif type(code) is int and code >= 0:
-            ev = (evidence[code],)
-        elif type(code) is int:
-            ev = whole.get(code)
-            if ev is None:
-                sent = index.at(-1 - code)
-                ev = whole[code] = (Evidence(doc.doc_id, sent.start, sent.start + len(sent.text),
-                                             sent.text),)
-        else:
-            ev = code
-        out.append((s, p, o, ev))
+def _decode_reduced(rows: list[tuple], staged: "_Staged") -> dict[tuple, tuple]:
+    """:func:`_encode_reduced` undone: the mentions' records are this
+    process's own (``staged``), the whole sentences made once each."""
+    whole: dict[int, Evidence] = {}
+    mask = (1 << _CODE_BITS) - 1
+    out = {}
+    for s, p, o, count, n, sentences, codes in rows:
+        evidence = []
+        for code in codes:
+            if code.__class__ is not int:
+                ev = code
+            elif code >= 0:
+                ev = staged[code >> _CODE_BITS][4][code & mask]
+            else:
+                ev = whole.get(code)
+                if ev is None:
+                    i, start = divmod(-1 - code, 1 << _CODE_BITS)
+                    doc, index = staged[i][0], staged[i][3]
+                    sent = index.at(start)
+                    ev = whole[code] = Evidence(doc.doc_id, sent.start,
+                                                sent.start + len(sent.text), sent.text)
+            evidence.append(ev)
+        out[(s, p, o)] = (count, n, sentences, tuple(evidence))
     return out
 
 
 _SHARED: tuple | None = None  # what forked linking processes read
 
 
-def _link_share(share: list[int]) -> list[tuple]:
-    """In a forked process: link the documents ``share`` and encode them."""
+def _link_share(share: list[int]) -> tuple[list[tuple], list[list[tuple]]]:
+    """In a forked process: link the documents ``share``, pool and reduce
+    their relations, and encode them (:func:`_encode_reduced`), with where
+    each document's metrics are."""
     results, staged, publishers, ctx = _SHARED
-    out = []
+    pool = RelationPool()
+    codes: dict[int, int] = {}
+    placed = []
     for i in share:
         s = staged[i]
         rels, metrics = _link_document(results[i], s, publishers[i], ctx)
-        out.append((_encode_relations(rels, s[3], s[4]), [(m.about, m.place) for m in metrics]))
-    return out
+        pool.add(rels)
+        codes.update((id(ev), (i << _CODE_BITS) | k) for k, ev in enumerate(s[4]))
+        placed.append([(m.about, m.place) for m in metrics])
+    docs = {results[i].doc.doc_id: i for i in share}
+    return _encode_reduced(pool.reduced(), codes, docs, staged), placed
 
 
 #: How much of the linking this process takes against each forked one:
 #: while they link, this one also stages every document (its sentences and
 #: each mention's evidence record), gives the entities their evidence and
-#: finds every document's ``mentions``, and it decodes what they send back.
-HOME_SHARE = 0.75
+#: finds every document's ``mentions``; they pool, reduce and encode their
+#: relations (about a tenth more work a document), and this one decodes them.
+HOME_SHARE = 0.85
 
 
 def _shares(n: int, workers: int) -> list[list[int]]:
@@ -290,47 +308,48 @@ class _Staged:
 
 
 def _link_all(results: list[DocResult], staged: _Staged, publishers: list[str],
-              ctx: _Linking, workers: int, meanwhile=None):
-    """Each document's relations, as rows for :meth:`RelationPool.add_rows`,
-    and its metrics, in document order.  With ``workers`` > 1 a share of
-    the documents is linked here and the others in forked processes (each
-    staging its own documents).  ``meanwhile()``, work of this process's
-    own, is done before the first document is given (while the forked
-    processes link theirs)."""
+              ctx: _Linking, workers: int, pool: RelationPool,
+              meanwhile=None) -> tuple[dict[tuple, tuple], list[list[Metric]]]:
+    """Every document's relations, added to ``pool`` and reduced
+    (:meth:`RelationPool.reduced`), and each document's metrics.  With
+    ``workers`` > 1 a share of the documents is linked here and the others
+    in forked processes (each staging, pooling and reducing its own
+    share, merged here: :func:`merge_reduced`).  ``meanwhile()``, work of
+    this process's own, is done while the forked processes link."""
     n = len(results)
-    if workers <= 1 or n < PARALLEL_LINK_AT or not hasattr(os, "fork"):
+    metrics: list = [None] * n
+    parallel = workers > 1 and n >= PARALLEL_LINK_AT and hasattr(os, "fork") \
+        and len({r.doc.doc_id for r in results}) == n   # sentences counted apart
+    if not parallel:
         if meanwhile is not None:
             meanwhile()
         for i in range(n):
-            rels, metrics = _link_document(results[i], staged[i], publishers[i], ctx)
-            yield map(relation_row, rels), metrics
-        return
+            rels, metrics[i] = _link_document(results[i], staged[i], publishers[i], ctx)
+            pool.add(rels)
+        return pool.reduced(), metrics
     global _SHARED
     shares = _shares(n, workers)
     _SHARED = (results, staged, publishers, ctx)
     forked = []
     try:
         forked = [fork_call(partial(_link_share, share)) for share in shares[1:]]
-        here = {i: _link_document(results[i], staged[i], publishers[i], ctx) for i in shares[0]}
+        for i in shares[0]:
+            rels, metrics[i] = _link_document(results[i], staged[i], publishers[i], ctx)
+            pool.add(rels)
         if meanwhile is not None:
             meanwhile()
-        there = {}
+        reduced = pool.reduced()
         for share, handle in zip(shares[1:], forked):
-            there.update(zip(share, join_call(*handle)))
+            rows, placed = join_call(*handle)
             forked = forked[1:]
+            for i, where in zip(share, placed):
+                metrics[i] = [m.placed(a, p) for m, (a, p) in zip(results[i].metrics, where)]
+            merge_reduced(reduced, _decode_reduced(rows, staged))
     finally:
         _SHARED = None
         for handle in forked:
             stop_call(*handle)
-    for i in range(n):
-        if i in here:
-            rels, metrics = here.pop(i)
-            yield map(relation_row, rels), metrics
-            continue
-        rows, placed = there.pop(i)
-        doc, _, _, index, evidence, _ = staged[i]
-        metrics = [m.placed(a, p) for m, (a, p) in zip(results[i].metrics, placed)]
-        yield _decode_relations(rows, doc, index, evidence), metrics
+    return reduced, metrics
 
 
 def link(results: list[DocResult], gaz: Gazetteer, workers: int = 1) -> Extraction:
@@ -346,7 +365,6 @@ def link(results: list[DocResult], gaz: Gazetteer, workers: int = 1) -> Extracti
     staged = _Staged(results, eids, gaz)
     entities = {e.id: e for e in entity_list}
     ex = Extraction(documents=[r.doc for r in results])
-    pool = RelationPool()
     types = {e.id: e.type for e in entities.values()}
     agencies = _agency_keys(entities)
     # every publisher first: no document's relations depend on the order
@@ -359,16 +377,15 @@ def link(results: list[DocResult], gaz: Gazetteer, workers: int = 1) -> Extracti
         every = staged.all()
         found["entities"] = with_evidence(entities.values(), eids, [s[4] for s in every])
         found["mentions"] = _mention_relations(every)
-    for r, publisher, (rows, metrics) in zip(results, publishers,
-                                              _link_all(results, staged, publishers, ctx, workers,
-                                                        meanwhile)):
-        ex.publishers[r.doc.doc_id] = publisher
-        pool.add_rows(rows)
-        ex.metrics += metrics
+    pool = RelationPool()
     pool.add(place_relations(entities, gaz))
+    reduced, metrics = _link_all(results, staged, publishers, ctx, workers, pool, meanwhile)
+    for r, publisher, found_metrics in zip(results, publishers, metrics):
+        ex.publishers[r.doc.doc_id] = publisher
+        ex.metrics += found_metrics
     ex.entities = sorted(found["entities"], key=lambda e: e.id)
     # two sorted runs
-    ex.relations = sorted(pool.merged() + found["mentions"], key=RELATION_ORDER)
+    ex.relations = sorted(relations_of(reduced) + found["mentions"], key=RELATION_ORDER)
     return ex
 
 

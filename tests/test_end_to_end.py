@@ -153,6 +153,20 @@ def test_linking_in_forked_processes_gives_what_one_process_gives(monkeypatch):
     assert any(m.about for m in one.metrics)
 
 
+def test_documents_sharing_an_id_are_linked_as_in_one_process(monkeypatch):
+    """Co-mentions count the (document, sentence) pairs that name them: two
+    documents of one id are one document, however the documents are
+    dealt to linking processes."""
+    from kg import pipeline
+    results, gaz = _seed_results()
+    results = results + results[:2]
+    one = pipeline.link(results, gaz, workers=1)
+    monkeypatch.setattr(pipeline, "PARALLEL_LINK_AT", 2)
+    many = pipeline.link(results, gaz, workers=2)
+    assert many.relations == one.relations and many.metrics == one.metrics
+    assert any(r.predicate == "coMentioned" and r.weight > 1 for r in one.relations)
+
+
 def test_an_error_in_a_linking_process_is_raised_here(monkeypatch):
     import os
     from kg import pipeline

@@ -127,3 +127,36 @@ def test_pooled_relations_come_out_in_the_order_of_their_fields():
             said = keys.count((r.subject, r.predicate, r.object))
             assert len(r.evidence) == (1 if r.predicate == "coMentioned" else min(said, 5))
     check()
+
+
+def test_pools_of_documents_apart_merge_into_the_relations_of_one_pool():
+    """Each linking process pools and reduces the relations of its own
+    documents; merged, they are the relations one pool of every document
+    gives: the same weights (co-mentions counting their sentences), the
+    same records kept, in the same order."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from kg.extract.relations import RelationPool, merge_reduced, relations_of
+    from kg.model import Evidence, Relation
+
+    spans = st.lists(st.tuples(st.integers(0, 6), st.integers(1, 3)), max_size=3)
+    rows = st.lists(st.tuples(st.sampled_from("abcd"),            # the document
+                              st.sampled_from(["x", "y"]),
+                              st.sampled_from(["locatedIn", "coMentioned"]),
+                              st.sampled_from(["y", "z"]), spans), max_size=40)
+
+    def relation(doc, s, p, o, found):
+        return Relation(s, p, o, tuple(Evidence(doc, a, a + n, f"{doc}{a % 3}")
+                                       for a, n in found))
+
+    @settings(max_examples=300, deadline=None)
+    @given(rows, st.sets(st.sampled_from("abcd")))
+    def check(found, here):
+        whole, mine, theirs = RelationPool(), RelationPool(), RelationPool()
+        for doc, *rel in found:
+            whole.add([relation(doc, *rel)])
+            (mine if doc in here else theirs).add([relation(doc, *rel)])
+        merged = relations_of(merge_reduced(mine.reduced(), theirs.reduced()))
+        assert merged == whole.merged()
+    check()

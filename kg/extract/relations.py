@@ -39,7 +39,7 @@ from ..resolve import SentenceIndex
 from ..structure import RESULT, mode_at, mode_marks
 
 __all__ = ["load_cues", "document_relations", "mention_relations", "place_relations",
-           "RelationPool", "relation_row"]
+           "RelationPool", "merge_reduced", "relation_row", "relations_of"]
 
 _NATIONAL = ("国家", "全国", "中国", "中共中央", "国务院", "教育部", "联合国")
 _MAX_EVIDENCE = 5
@@ -370,22 +370,56 @@ class RelationPool:
     def merged(self) -> list[Relation]:
         """The pooled relations, sorted: evidence sorted and at most five
         items kept, co-mentions weighted by their sentences."""
-        out = []
-        add = out.append
-        pooled = self._pooled
-        # keys ordered as tuples are, by one string each (no id holds a NUL):
-        # twice as fast as comparing the tuples
-        for k in sorted(pooled, key="\0".join):
-            ev, count = pooled[k]
-            if len(ev) < 2:  # most relations: one record (or none) from one sentence
-                add(Relation(*k, evidence=tuple(ev),
-                             weight=1 if k[1] == "coMentioned" else count))
+        return relations_of(self.reduced())
+
+    def reduced(self) -> dict[tuple, tuple]:
+        """The pool reduced to what its relations are made of, ``key ->
+        (count, records, sentences, evidence)``: how many times the
+        relation was found, how many evidence records that brought, for a
+        co-mention how many (document, sentence) pairs they hold, and the
+        records kept (the one record, or the first spans).  Pools of
+        documents apart are merged reduced (:func:`merge_reduced`), each
+        reduced where it was filled: the same relations as one pool of
+        them all (:func:`relations_of`)."""
+        out = {}
+        for k, (ev, count) in self._pooled.items():
+            n = len(ev)
+            if n < 2:  # most relations: one record (or none) from one sentence
+                out[k] = (count, n, n, tuple(ev))
                 continue
             ev = by_span(ev)   # one record per span (it has one sentence)
             if k[1] == "coMentioned":  # the weight counts the sentences; one is shown
-                add(Relation(*k, evidence=(ev[0],),
-                             weight=len({(e.doc_id, e.sentence) for e in ev})))
+                out[k] = (count, n, len({(e.doc_id, e.sentence) for e in ev}), ev[:1])
             else:
-                add(Relation(*k, evidence=ev[:_MAX_EVIDENCE], weight=count))
+                out[k] = (count, n, 0, ev[:_MAX_EVIDENCE])
         return out
 
+
+def merge_reduced(into: dict[tuple, tuple], other: dict[tuple, tuple]) -> dict[tuple, tuple]:
+    """Add ``other`` to ``into`` (both :meth:`RelationPool.reduced`, of
+    pools that share no document: their sentences are counted apart);
+    return ``into``."""
+    for k, entry in other.items():
+        mine = into.get(k)
+        if mine is None:
+            into[k] = entry
+            continue
+        ev = by_span(mine[3] + entry[3])
+        into[k] = (mine[0] + entry[0], mine[1] + entry[1], mine[2] + entry[2],
+                   ev[:1] if k[1] == "coMentioned" else ev[:_MAX_EVIDENCE])
+    return into
+
+
+def relations_of(reduced: dict[tuple, tuple]) -> list[Relation]:
+    """The relations of a :meth:`RelationPool.reduced` pool, sorted by key."""
+    out = []
+    add = out.append
+    # keys ordered as tuples are, by one string each (no id holds a NUL):
+    # twice as fast as comparing the tuples
+    for k in sorted(reduced, key="\0".join):
+        count, n, sentences, ev = reduced[k]
+        if k[1] == "coMentioned":
+            add(Relation(*k, evidence=ev, weight=sentences if n > 1 else 1))
+        else:
+            add(Relation(*k, evidence=ev, weight=count))
+    return out
