@@ -17,6 +17,7 @@ import re
 from array import array
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from operator import itemgetter
 
 from .gazetteer import Division, Gazetteer
 from .lexicon import load_short_forms
@@ -267,6 +268,33 @@ def resolve(docs: list[tuple[Document, DocNames]]) -> tuple[list[Entity], list[l
     none: :func:`with_evidence` adds them), and, for each document, the
     entity id of each of its mentions (aligned with them).
     """
+    return resolved(docs, [merge_names(docs)])
+
+
+def resolved(docs: list[tuple[Document, DocNames]], parts: list[tuple[list, dict]]
+             ) -> tuple[list[Entity], list[list[str]]]:
+    """:func:`resolve` of the documents from :func:`merge_names` of their
+    types apart, each type in one of ``parts``."""
+    if len(parts) == 1:
+        found, ids = parts[0]
+    else:
+        found = sorted((f for part, _ in parts for f in part), key=_ROOT)
+        ids = {}
+        for _, more in parts:
+            ids.update(more)
+    return [e for _, e in found], [[ids[node] for node in dn.nodes] for _, dn in docs]
+
+
+_ROOT = itemgetter(0)
+
+
+def merge_names(docs: list[tuple[Document, DocNames]], types=None, other: bool = False
+                ) -> tuple[list[tuple[tuple, Entity]], dict[tuple, str]]:
+    """The entities of the documents' mentions of ``types`` (every type
+    when None; with ``other``, of every type but those), each after the
+    node that stands for its group (in that node's order), and the entity
+    id of each node (``(type, name)``): a type's names merge only with
+    names of that type, so types can be merged apart (:func:`resolved`)."""
     forms: dict[tuple[str, str], set[str]] = defaultdict(set)
     names: dict[tuple[str, str], list[str]] = defaultdict(list)  # one per mention
     notation: dict[tuple[str, str], str] = {}
@@ -276,12 +304,17 @@ def resolve(docs: list[tuple[Document, DocNames]]) -> tuple[list[Entity], list[l
     local_only: dict[tuple[str, str], set[str]] = defaultdict(set)
     node_docs: dict[tuple[str, str], set[str]] = defaultdict(set)
     for doc, dn in docs:
-        for node, name in zip(dn.nodes, dn.names):
+        said, named, relative = zip(dn.nodes, dn.names), dn.forms.items(), dn.local_only.items()
+        if types is not None:
+            said = [t for t in said if (t[0][0] in types) is not other]
+            named = [t for t in named if (t[0][0] in types) is not other]
+            relative = [t for t in relative if (t[0][0] in types) is not other]
+        for node, name in said:
             names[node].append(name)
-        for node, f in dn.forms.items():  # every node of the document
+        for node, f in named:  # every node of the document
             forms[node].update(f)
             node_docs[node].add(doc.doc_id)
-        for node, f in dn.local_only.items():
+        for node, f in relative:
             local_only[node].update(f)
         notation.update(dn.notation)
         extended.update(dn.extended)
@@ -307,7 +340,7 @@ def resolve(docs: list[tuple[Document, DocNames]]) -> tuple[list[Entity], list[l
     groups: dict[tuple, list[tuple[str, str]]] = defaultdict(list)
     for node in forms:
         groups[uf.find(node)].append(node)
-    entities, ids = [], {}
+    found, ids = [], {}
     for root, members in sorted(groups.items()):
         etype = root[0]
         said = names[members[0]] if len(members) == 1 else [nm for n in members for nm in names[n]]
@@ -318,10 +351,10 @@ def resolve(docs: list[tuple[Document, DocNames]]) -> tuple[list[Entity], list[l
         code = next((notation[n] for n in members if notation.get(n)), "")
         eid = entity_id(etype, canonical, code)
         all_forms = set().union(*(forms[n] for n in members)) - {canonical}
-        entities.append(Entity(eid, etype, canonical, tuple(sorted(all_forms)), (), code))
+        found.append((root, Entity(eid, etype, canonical, tuple(sorted(all_forms)), (), code)))
         for n in members:
             ids[n] = eid
-    return entities, [[ids[node] for node in dn.nodes] for _, dn in docs]
+    return found, ids
 
 
 def with_evidence(entities, eids: list[list[str]], evidence: list[list[Evidence]]

@@ -133,8 +133,10 @@ def _seed_results():
 
 
 def test_linking_in_forked_processes_gives_what_one_process_gives(monkeypatch):
-    """Past PARALLEL_LINK_AT documents, the relations and metrics of every
-    other document are found in a forked process and sent back encoded."""
+    """Past PARALLEL_LINK_AT documents, the names of some types are merged
+    in a forked process, and the relations and metrics of every other
+    document are found in one (several, with more workers) and sent back
+    encoded."""
     from kg import pipeline
     results, gaz = _seed_results()
     one = pipeline.link(results, gaz, workers=1)
@@ -148,7 +150,8 @@ def test_linking_in_forked_processes_gives_what_one_process_gives(monkeypatch):
         assert many.metrics == one.metrics
         assert list(many.publishers.items()) == list(one.publishers.items())
         assert many.entities == one.entities
-    assert len(forks) == 1 + 2
+    assert [fn.func.__name__ for fn in forks] == ["merge_names", "_link_share"] + \
+        ["merge_names", "_link_share", "_link_share"]
     assert any(r.predicate == "coMentioned" for r in one.relations)
     assert any(m.about for m in one.metrics)
 

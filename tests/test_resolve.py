@@ -186,3 +186,19 @@ def test_resolution_gives_every_mention_its_entity_and_no_records_yet():
     assert [len(ids) for ids in eids] == [len(r.mentions) for r in results]
     assert {i for ids in eids for i in ids} <= {e.id for e in entities}
     assert all(e.evidence == () for e in entities)
+
+
+def test_names_merged_type_by_type_apart_are_the_names_merged_together():
+    """A type's names merge only with names of that type, so any split of
+    the types (one per process) gives the same entities, in the same
+    order, and the same entity for every mention."""
+    from kg.pipeline import process_file
+    from kg.resolve import merge_names, resolve, resolved
+    results = [process_file(str(p), p.stem) for p in sorted(SEEDS.glob("*.txt"))]
+    docs = [(r.doc, r.names) for r in results]
+    together = resolve(docs)
+    assert len({e.type for e in together[0]}) == 6
+    for types in ({"School", "Programme"}, {"Initiative"}, {"Agency", "Place", "Event"}):
+        parts = [merge_names(docs, types), merge_names(docs, types, other=True)]
+        assert resolved(docs, parts) == together
+        assert resolved(docs, parts[::-1]) == together
