@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import heapq
 import json
+from itertools import chain
 from operator import attrgetter, itemgetter
 from pathlib import Path
 
@@ -203,11 +204,12 @@ class GraphRecords:
             raise NotImplementedError("GraphRecords.has_edge answers publishedBy only")
         return (u, v) in self._published
 
-    def nodes(self):
-        """``(node, attrs)`` of every node, sorted by node."""
+    def nodes(self, start: int = 0):
+        """``(node, attrs)`` of every node, sorted by node (from the
+        ``start``-th on)."""
         ex = self.ex
         for n in sorted(self._entities.keys() | self._documents.keys() | self._metrics.keys()
-                        | self._bare):
+                        | self._bare)[start:]:
             ent = self._entities.get(n)
             if ent is not None:
                 yield n, _entity_attrs(ent)
@@ -476,12 +478,19 @@ def json_head(g: nx.MultiDiGraph, spell: "_JsonSpeller", batch: int = 2000):
            + ',"nodes":[')
 
 
-def json_tail(nodes, spell: "_JsonSpeller", batch: int = 2000):
+def json_tail(nodes, spell: "_JsonSpeller", batch: int = 2000, first: bool = True):
     """The second half of :func:`iter_graph_json`: ``nodes``, ``(node,
     attrs)`` sorted by node (a graph's, or :meth:`GraphRecords.nodes`), and
-    the list of every sentence cited, in ``spell``'s numbering."""
+    the list of every sentence cited, in ``spell``'s numbering (``first``:
+    whether these are the first nodes of the list)."""
+    yield from json_nodes(nodes, spell, batch, first)
+    yield '],"sentences":' + spell.dumps(list(spell.sentences)) + "}\n"
+
+
+def json_nodes(nodes, spell: "_JsonSpeller", batch: int = 2000, first: bool = True):
+    """The items of the node list of :func:`iter_graph_json` for ``nodes``
+    (``first``: whether they begin the list)."""
     part: list[str] = []
-    first = True
     for n, d in nodes:
         part.append(spell.node(n, d))
         if len(part) >= batch:
@@ -489,7 +498,6 @@ def json_tail(nodes, spell: "_JsonSpeller", batch: int = 2000):
             first, part = False, []
     if part:
         yield ("" if first else ",") + ",".join(part)
-    yield '],"sentences":' + spell.dumps(list(spell.sentences)) + "}\n"
 
 
 def _write_pieces(path: Path, pieces, mode: str = "wb") -> None:
@@ -504,22 +512,25 @@ def write_graph_json(g: nx.MultiDiGraph, path: Path) -> None:
     _write_pieces(path, iter_graph_json(g))
 
 
-def write_json_head(g: nx.MultiDiGraph, path: Path) -> list[str]:
-    """Write :func:`json_head` of ``g`` to ``path``; return the sentences
-    it numbered, in order, for :func:`append_json_tail`."""
+def write_json_head(g: nx.MultiDiGraph, path: Path, nodes: int = 0) -> list[str]:
+    """Write :func:`json_head` of ``g`` to ``path``, and its first
+    ``nodes`` nodes; return the sentences numbered, in order, for
+    :func:`append_json_tail`."""
     spell = _JsonSpeller(_json_dumps())
-    _write_pieces(path, json_head(g, spell))
+    lead = [(n, g.nodes[n]) for n in sorted(g.nodes)[:nodes]]
+    _write_pieces(path, chain(json_head(g, spell), json_nodes(lead, spell)))
     return list(spell.sentences)
 
 
-def append_json_tail(nodes, sentences: list[str], path: Path) -> None:
+def append_json_tail(nodes, sentences: list[str], path: Path, first: bool = True) -> None:
     """Append :func:`json_tail` of ``nodes`` to the head at ``path``, the
     sentences numbered as the head's writer numbered them (``sentences``,
-    from :func:`write_json_head`): the same bytes as :func:`write_graph_json`
-    of the graph whose nodes these are."""
+    from :func:`write_json_head`; ``first``: whether it wrote no node): the
+    same bytes as :func:`write_graph_json` of the graph whose nodes these
+    are."""
     spell = _JsonSpeller(_json_dumps())
     spell.sentences = dict(zip(sentences, range(len(sentences))))
-    _write_pieces(path, json_tail(nodes, spell), "ab")
+    _write_pieces(path, json_tail(nodes, spell, first=first), "ab")
 
 
 def graph_to_graphml(g: nx.MultiDiGraph) -> bytes:

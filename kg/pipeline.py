@@ -679,6 +679,15 @@ def write_outputs(g: nx.MultiDiGraph, out_dir: Path, jobs: int = 1) -> list[Path
     return _write_payloads(out_dir, _payloads(lambda: g, lambda: g), jobs)
 
 
+#: The share of graph.json's nodes (the first, in their order) that the
+#: main process of a 2-process export writes after the edges, before the
+#: page; the forked process writes the others after the Turtle, the longer
+#: of the two halves (at 16M characters it ended 2-5 s after this one).
+#: The first nodes (agencies, documents) carry more records than the
+#: metrics at the end: a quarter of them was a third of the work.
+LEAD_NODES = 0.15
+
+
 def _graph_and_outputs(ex: Extraction, out_dir: Path, jobs: int, built=None):
     """:func:`build_graph` and :func:`write_outputs` with several processes:
     a forked process writes the Turtle, the longest export, straight from
@@ -688,13 +697,15 @@ def _graph_and_outputs(ex: Extraction, out_dir: Path, jobs: int, built=None):
     for the graph stage (about 6 s on 16M characters).
 
     With two processes, graph.json is written by both: this one writes its
-    first half (the edges) before the page, and hands the numbering of the
-    sentences it cited to the forked process, which writes the second half
-    (the nodes, from the extraction) after the Turtle.  Each then has about
-    half of the work (at 16M characters: the graph 5 s, the edges 4.5 s and
-    the page 7.3 s here; the Turtle 12.5 s and the nodes 3.5 s there), where
-    this one used to write all of graph.json (19.9 s against 12.5 s).  With
-    more processes, each file has its own."""
+    first half (the edges, and the first nodes: :data:`LEAD_NODES`) before
+    the page, and hands the numbering of the sentences it cited to the
+    forked process, which writes the second half (the other nodes, from
+    the extraction) after the Turtle.  Each then has about half of the
+    work (at 16M characters: the graph 5 s, the edges 4.5 s, the first
+    nodes and the page 7.3 s here; the Turtle 12.5 s and the other nodes
+    there), where this one used to write all of
+    graph.json (19.9 s against 12.5 s).  With more processes, each file
+    has its own."""
     if jobs > 2:
         return _graph_and_three_outputs(ex, out_dir, jobs, built)
     from .viz import stream_html
@@ -711,7 +722,8 @@ def _graph_and_outputs(ex: Extraction, out_dir: Path, jobs: int, built=None):
                 g = build_graph(ex, consume=True)
                 if built is not None:
                     built()
-                handoff.send(write_json_head(g, data))
+                lead = int(len(g) * LEAD_NODES)
+                handoff.send((write_json_head(g, data, lead), lead))
                 synced(lambda path: stream_html(g, path, title="edukg"), page)
                 join_call(*fork)
             except BaseException:
@@ -730,8 +742,9 @@ def _records_outputs(ex: Extraction, ttl: Path, data: Path, handoff: Handoff) ->
     from .rdf import stream_rdf
     records = GraphRecords(ex)
     synced(lambda path: stream_rdf(records, path, "ttl"), ttl)
-    sentences = handoff.receive()
-    synced(lambda path: append_json_tail(records.nodes(), sentences, path), data)
+    sentences, lead = handoff.receive()
+    synced(lambda path: append_json_tail(records.nodes(lead), sentences, path, first=not lead),
+           data)
 
 
 def _graph_and_three_outputs(ex: Extraction, out_dir: Path, jobs: int, built=None):

@@ -275,22 +275,25 @@ def test_the_turtle_of_the_seeds_extraction_is_the_graph_s(tmp_path):
 
 # -- graph.json in two halves: the edges from the graph, the nodes from the records
 
-def _json_halves(ex, graph, path):
+def _json_halves(ex, graph, path, lead=0):
+    """graph.json as two processes write it: the edges and the first
+    ``lead`` nodes from the graph, the other nodes from the records."""
     from kg.graph import append_json_tail, write_json_head
-    sentences = write_json_head(graph, path)
-    append_json_tail(GraphRecords(ex).nodes(), sentences, path)
+    sentences = write_json_head(graph, path, lead)
+    append_json_tail(GraphRecords(ex).nodes(lead), sentences, path, first=not lead)
     return sentences
 
 
 @pytest.mark.parametrize("awkward", [False, True])
-def test_graph_json_from_two_halves_is_the_graph_s(tiny_extraction, awkward, tmp_path):
+@pytest.mark.parametrize("lead", [0, 1, 3])
+def test_graph_json_from_two_halves_is_the_graph_s(tiny_extraction, awkward, lead, tmp_path):
     from kg.graph import load_graph, write_graph_json
     ex = _awkward_extraction(tiny_extraction) if awkward else tiny_extraction
     # an entity no edge reaches: its sentence is numbered by the second half
     alone = Entity("school-9", "School", "永宁中学", (), (Evidence("d1", 0, 4, "只在这里。"),))
     ex = Extraction(ex.documents, [*ex.entities, alone], ex.relations, ex.metrics, ex.publishers)
     g = build_graph(ex)
-    sentences = _json_halves(ex, g, tmp_path / "halves.json")
+    sentences = _json_halves(ex, g, tmp_path / "halves.json", min(lead, len(g)))
     write_graph_json(g, tmp_path / "whole.json")
     assert (tmp_path / "halves.json").read_bytes() == (tmp_path / "whole.json").read_bytes()
     whole = json.loads((tmp_path / "whole.json").read_text("utf-8"))["sentences"]
@@ -307,6 +310,7 @@ def test_graph_json_of_the_seeds_from_two_halves_is_the_graph_s(tmp_path):
     results = [process_file(str(p), p.stem) for p in sorted(SEEDS.glob("*.txt"))]
     ex = link(results, load_gazetteer())
     g = build_graph(ex)
-    _json_halves(ex, g, tmp_path / "halves.json")
     write_graph_json(g, tmp_path / "whole.json")
-    assert (tmp_path / "halves.json").read_bytes() == (tmp_path / "whole.json").read_bytes()
+    for lead in (0, 1, len(g) // 4, len(g) - 1, len(g)):
+        _json_halves(ex, g, tmp_path / "halves.json", lead)
+        assert (tmp_path / "halves.json").read_bytes() == (tmp_path / "whole.json").read_bytes()
