@@ -354,7 +354,7 @@ class RelationPool:
 
     def add_rows(self, rows) -> None:
         """Pool ``(subject, predicate, object, evidence)`` rows (relations
-        taken apart, or decoded from a linking process)."""
+        taken apart: :data:`relation_row`)."""
         pooled = self._pooled
         for s, p, o, ev in rows:
             k = (s, p, o)
