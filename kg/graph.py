@@ -517,7 +517,7 @@ def write_json_head(g: nx.MultiDiGraph, path: Path, nodes: int = 0) -> list[str]
     ``nodes`` nodes; return the sentences numbered, in order, for
     :func:`append_json_tail`."""
     spell = _JsonSpeller(_json_dumps())
-    lead = [(n, g.nodes[n]) for n in sorted(g.nodes)[:nodes]]
+    lead = [(n, g.nodes[n]) for n in sorted(g.nodes)[:nodes]] if nodes else []
     _write_pieces(path, chain(json_head(g, spell), json_nodes(lead, spell)))
     return list(spell.sentences)
 

@@ -275,13 +275,10 @@ def resolved(docs: list[tuple[Document, DocNames]], parts: list[tuple[list, dict
              ) -> tuple[list[Entity], list[list[str]]]:
     """:func:`resolve` of the documents from :func:`merge_names` of their
     types apart, each type in one of ``parts``."""
-    if len(parts) == 1:
-        found, ids = parts[0]
-    else:
-        found = sorted((f for part, _ in parts for f in part), key=_ROOT)
-        ids = {}
-        for _, more in parts:
-            ids.update(more)
+    found = sorted((f for part, _ in parts for f in part), key=_ROOT)
+    ids = {}
+    for _, more in parts:
+        ids.update(more)
     return [e for _, e in found], [[ids[node] for node in dn.nodes] for _, dn in docs]
 
 

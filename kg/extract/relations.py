@@ -388,11 +388,16 @@ class RelationPool:
                 out[k] = (count, n, n, tuple(ev))
                 continue
             ev = by_span(ev)   # one record per span (it has one sentence)
-            if k[1] == "coMentioned":  # the weight counts the sentences; one is shown
-                out[k] = (count, n, len({(e.doc_id, e.sentence) for e in ev}), ev[:1])
-            else:
-                out[k] = (count, n, 0, ev[:_MAX_EVIDENCE])
+            # a co-mention's weight counts its sentences
+            sentences = len({(e.doc_id, e.sentence) for e in ev}) if k[1] == "coMentioned" else 0
+            out[k] = (count, n, sentences, _kept(k[1], ev))
         return out
+
+
+def _kept(predicate: str, spans: tuple[Evidence, ...]) -> tuple[Evidence, ...]:
+    """The records a relation keeps of its records ``spans`` (one per
+    span, in order): the first five, a co-mention's first only."""
+    return spans[:1] if predicate == "coMentioned" else spans[:_MAX_EVIDENCE]
 
 
 def merge_reduced(into: dict[tuple, tuple], other: dict[tuple, tuple]) -> dict[tuple, tuple]:
@@ -404,9 +409,8 @@ def merge_reduced(into: dict[tuple, tuple], other: dict[tuple, tuple]) -> dict[t
         if mine is None:
             into[k] = entry
             continue
-        ev = by_span(mine[3] + entry[3])
         into[k] = (mine[0] + entry[0], mine[1] + entry[1], mine[2] + entry[2],
-                   ev[:1] if k[1] == "coMentioned" else ev[:_MAX_EVIDENCE])
+                   _kept(k[1], by_span(mine[3] + entry[3])))
     return into
 
 
