@@ -189,3 +189,33 @@ _MIXED = st.text(alphabet=st.sampled_from(
 def test_cut_is_jiebas_on_any_text(pipeline_tokenizer, text):
     tk = pipeline_tokenizer.tokenizer
     assert cut(tk, text) == list(tk.cut(text, HMM=True))
+
+
+def test_the_dictionary_read_from_jiebas_cache_is_jiebas(tmp_path, monkeypatch):
+    """The pipeline reads jieba's cached prefix dictionary itself (four
+    times faster than jieba's own read); the dictionary is jieba's, and a
+    cache that is missing or broken is built again by jieba."""
+    import jieba
+
+    from kg.segment import _Tokenizer
+
+    def fresh(ours: bool):
+        tk = _Tokenizer() if ours else jieba.Tokenizer()
+        tk.tmp_dir = str(tmp_path)
+        tk.initialize()
+        return tk
+
+    theirs = fresh(False)                    # jieba builds and writes the cache
+    cache = tmp_path / "jieba.cache"
+    assert cache.is_file()
+    with monkeypatch.context() as m:         # not through jieba's slow read
+        m.setattr(jieba.marshal, "load", None)
+        m.setattr(jieba.Tokenizer, "gen_pfdict", None)
+        ours = fresh(True)
+    assert (ours.FREQ, ours.total) == (theirs.FREQ, theirs.total)
+    assert cut(ours, SAMPLES[2]) == list(theirs.cut(SAMPLES[2], HMM=True))
+    for broken in (b"", b"not marshal", cache.read_bytes()[:1000]):
+        cache.write_bytes(broken)
+        again = fresh(True)
+        assert (again.FREQ, again.total) == (theirs.FREQ, theirs.total)
+        assert cache.stat().st_size > 1000     # jieba wrote it anew
