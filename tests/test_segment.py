@@ -219,3 +219,14 @@ def test_the_dictionary_read_from_jiebas_cache_is_jiebas(tmp_path, monkeypatch):
         again = fresh(True)
         assert (again.FREQ, again.total) == (theirs.FREQ, theirs.total)
         assert cache.stat().st_size > 1000     # jieba wrote it anew
+
+
+def test_a_word_with_an_empty_tag_is_tagged_as_a_word_the_dictionary_lacks():
+    """A dictionary line ``word freq`` with an empty tag gives the word no
+    tag of its own: it is tagged like a word the dictionary lacks."""
+    from kg.segment import TaggedTokenizer, tokens
+    base = tokenizer((("甲乙丙丁", "nz"), ("戊己庚辛", "nz")))
+    table = dict(base.word_tag_tab, 戊己庚辛="")
+    pt = TaggedTokenizer(base.tokenizer, table)
+    tags = {t.word: t.pos for t in tokens("甲乙丙丁戊己庚辛,2023", 0, pt)}
+    assert tags == {"甲乙丙丁": "nz", "戊己庚辛": "nr", ",": "x", "2023": "m"}
