@@ -18,7 +18,7 @@ __all__ = ["as_created", "fingerprint",
            "SUFFIXES", "MAGIC", "RawDocument", "Listing", "list_documents", "iter_paths",
            "collector_paused", "decode", "html_to_text", "read_document", "write_atomic", "write_all_atomic",
            "folder_lock", "split_large", "LARGE_BYTES", "fork_call", "join_call", "stop_call",
-           "die_with_parent", "replacing", "synced", "Handoff", "remove_stale_temporaries"]
+           "die_with_parent", "replacing", "synced", "syncing", "Handoff", "remove_stale_temporaries"]
 
 #: File endings read as documents.
 SUFFIXES = (".txt", ".text", ".html", ".htm")
@@ -361,23 +361,30 @@ def write_all_atomic(files: dict, jobs: int = 1) -> None:
     given (for outputs streamed to disk).  With ``jobs`` > 1 the first
     ``jobs - 1`` functions run in forked processes while this one writes
     the rest; an error in one of them is raised here."""
-    forked = []
+    forked, syncs = [], []
     with replacing(files) as staged:
         try:
+            here = []
             for path, data in files.items():
                 tmp = staged[Path(path)]
-                if not callable(data):
-                    synced(partial(_write_bytes, data), tmp)
-                elif len(forked) < jobs - 1 and hasattr(os, "fork"):
+                if callable(data) and len(forked) < jobs - 1 and hasattr(os, "fork"):
                     forked.append(fork_call(partial(synced, data, tmp)))
                 else:
-                    synced(data, tmp)
+                    here.append((data, tmp))
+            # every fork started: each file written here is synced in a
+            # thread while the next is written
+            for data, tmp in here:
+                (data if callable(data) else partial(_write_bytes, data))(tmp)
+                syncs.append(syncing(tmp))
             while forked:
                 join_call(*forked.pop(0))
         except BaseException:
             for pid, fd in forked:
                 stop_call(pid, fd)
             raise
+        finally:
+            for wait in syncs:   # (no file is renamed before it is on disk)
+                wait()
 
 
 def _write_bytes(data: bytes, path: Path) -> None:
@@ -529,9 +536,40 @@ def join_call(pid: int, fd: int):
 def synced(write, path: Path) -> None:
     """``write(path)``, then the file synced to disk."""
     write(path)
+    _fsync(path)
+
+
+def _fsync(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
-    os.fsync(fd)
-    os.close(fd)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def syncing(path: Path):
+    """Start syncing the written file ``path`` to disk in a thread, and
+    return the function that waits for it (raising its error).  ``fsync``
+    releases the interpreter's lock: the disk takes the file (0.3-0.4 s
+    for the 378 MB Turtle of 1,000 documents) while this process writes
+    the next one.  Not before a fork: start the forks first."""
+    import threading
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            _fsync(path)
+        except BaseException as exc:  # raised by the waiter
+            errors.append(exc)
+
+    thread = threading.Thread(target=run, name=f"fsync {Path(path).name}", daemon=True)
+    thread.start()
+
+    def wait() -> None:
+        thread.join()
+        if errors:
+            raise errors[0]
+    return wait
 
 
 def stop_call(pid: int, fd: int) -> None:

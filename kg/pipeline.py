@@ -32,7 +32,8 @@ from .graph import (RELATION_ORDER, GraphRecords, append_json_tail, build_graph,
                     write_graph_json, write_json_head)
 from .io import (LARGE_BYTES, Handoff, collector_paused, die_with_parent, folder_lock,
                  fork_call, join_call, list_documents, read_document, remove_stale_temporaries,
-                 replacing, split_large, stop_call, synced, write_all_atomic)
+                 replacing, split_large, stop_call, synced, syncing,
+                 write_all_atomic)
 from .lexicon import Lexicon, load_lexicon
 from .meta import read_meta
 from .model import Document, Entity, Evidence, Extraction, Mention, Metric, Relation
@@ -724,8 +725,12 @@ def _graph_and_outputs(ex: Extraction, out_dir: Path, jobs: int, built=None):
                     built()
                 lead = int(len(g) * LEAD_NODES)
                 handoff.send((write_json_head(g, data, lead), lead))
-                synced(lambda path: stream_html(g, path, title="edukg"), page)
-                join_call(*fork)
+                stream_html(g, page, title="edukg")
+                wait = syncing(page)
+                try:
+                    join_call(*fork)
+                finally:
+                    wait()
             except BaseException:
                 stop_call(*fork)
                 raise
@@ -741,10 +746,12 @@ def _records_outputs(ex: Extraction, ttl: Path, data: Path, handoff: Handoff) ->
     nodes appended to it."""
     from .rdf import stream_rdf
     records = GraphRecords(ex)
-    synced(lambda path: stream_rdf(records, path, "ttl"), ttl)
+    stream_rdf(records, ttl, "ttl")
+    wait = syncing(ttl)   # the disk takes the Turtle while the nodes are written
     sentences, lead = handoff.receive()
     synced(lambda path: append_json_tail(records.nodes(lead), sentences, path, first=not lead),
            data)
+    wait()
 
 
 def _graph_and_three_outputs(ex: Extraction, out_dir: Path, jobs: int, built=None):

@@ -1,3 +1,6 @@
+import os
+from pathlib import Path
+
 import pytest
 
 from kg.errors import InputError
@@ -80,6 +83,47 @@ def test_an_error_in_a_forked_writer_is_raised_and_nothing_is_replaced(tmp_path)
     with pytest.raises(InputError, match="cannot write the Turtle"):
         write_all_atomic({tmp_path / "b.txt": fail,
                           tmp_path / "a.txt": lambda p: p.write_text("new", "utf-8")}, jobs=2)
+    assert (tmp_path / "a.txt").read_text("utf-8") == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
+
+
+def test_every_file_is_on_disk_before_any_is_renamed(tmp_path, monkeypatch):
+    """Each file written here is synced in a thread while the next is
+    written; none is renamed over its previous copy before all are synced."""
+    from kg.io import write_all_atomic
+    events, fsync, replace = [], os.fsync, os.replace
+
+    def synced(fd):
+        fsync(fd)
+        events.append(("synced", Path(os.readlink(f"/proc/self/fd/{fd}")).name))
+
+    def renamed(src, dst):
+        replace(src, dst)
+        events.append(("renamed", Path(src).name))
+    monkeypatch.setattr(os, "fsync", synced)
+    monkeypatch.setattr(os, "replace", renamed)
+    write_all_atomic({tmp_path / "a.txt": lambda p: p.write_text("甲" * 100_000, "utf-8"),
+                      tmp_path / "b.txt": b"b",
+                      tmp_path / "c.txt": lambda p: p.write_text("丙", "utf-8")})
+    assert [(tmp_path / f).read_text("utf-8") for f in ("b.txt", "c.txt")] == ["b", "丙"]
+    assert [kind for kind, _ in events] == ["synced"] * 3 + ["renamed"] * 3
+    assert sorted(name for _, name in events[:3]) == sorted(name for _, name in events[3:])
+
+
+def test_a_file_that_cannot_be_synced_is_an_error_and_nothing_is_replaced(tmp_path,
+                                                                          monkeypatch):
+    from kg.io import write_all_atomic
+    (tmp_path / "a.txt").write_text("old", "utf-8")
+    fsync = os.fsync
+
+    def failing(fd):
+        if "b.txt" in os.readlink(f"/proc/self/fd/{fd}"):
+            raise OSError(5, "Input/output error")
+        fsync(fd)
+    monkeypatch.setattr(os, "fsync", failing)
+    with pytest.raises(OSError, match="Input/output error"):
+        write_all_atomic({tmp_path / "a.txt": lambda p: p.write_text("new", "utf-8"),
+                          tmp_path / "b.txt": lambda p: p.write_text("乙", "utf-8")})
     assert (tmp_path / "a.txt").read_text("utf-8") == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
 
