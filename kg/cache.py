@@ -5,10 +5,18 @@ version: a hash of the package's code and data files and of the user's
 lexicon folder, so a change of code or lexicon invalidates exactly what it
 must.  Entries are pickles written atomically; an unreadable entry is
 treated as missing.
+
+Beside the entries, the record of the last build into the folder
+(:data:`RECORD`): a digest of everything its outputs were made from (the
+documents' paths and bytes, the pipeline's version, the versions of the
+libraries that shape the outputs) and the size and time of each output
+as it left them.  A build whose inputs have that digest while the outputs
+are as recorded has nothing to do (:func:`last_build`).
 """
 from __future__ import annotations
 
 import hashlib
+import json
 import pickle
 from functools import lru_cache
 from pathlib import Path
@@ -17,9 +25,14 @@ from . import __version__
 from .io import write_atomic
 
 __all__ = ["pipeline_version", "entry_key", "entry_bytes", "load_entry", "store_entry", "store_pickled",
-           "CACHE_DIR"]
+           "CACHE_DIR", "RECORD", "inputs_digest", "last_build", "record_build"]
 
 CACHE_DIR = ".cache"
+#: The record of the last build, in :data:`CACHE_DIR`
+RECORD = "last-build.json"
+#: The installed libraries whose versions can change the outputs' bytes
+#: (segmentation, the graph's order, the page, the RDF terms)
+_LIBRARIES = ("jieba", "rjieba", "networkx", "pyvis", "rdflib")
 
 
 def _hash_tree(h, root: Path, patterns=("*.py", "*.txt", "*.tsv", "*.jsonl", "*.json")) -> None:
@@ -71,3 +84,87 @@ def store_entry(cache_dir: Path, key: str, value) -> None:
 def store_pickled(cache_dir: Path, key: str, data: bytes) -> None:
     """Store under ``key`` a value already pickled by :func:`entry_bytes`."""
     write_atomic(Path(cache_dir) / key[:2] / f"{key}.pickle", data, durable=False)
+
+
+def _library_versions() -> str:
+    from importlib import metadata
+    out = []
+    for name in _LIBRARIES:
+        try:
+            out.append(f"{name}={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            out.append(f"{name}=-")
+    return ";".join(out)
+
+
+def inputs_digest(files, problems, version: str, settings: str = "") -> str:
+    """A digest of what a build's outputs are made of: every document file
+    (its path and bytes, or why it cannot be read), the paths that could
+    not be listed, the pipeline's ``version``, the libraries' versions and
+    the build's ``settings``."""
+    h = hashlib.sha1(f"edukg-build-1\0{version}\0{_library_versions()}\0{settings}".encode("utf-8"))
+    for f in files:
+        h.update(str(f).encode("utf-8", "surrogateescape") + b"\0")
+        try:
+            h.update(hashlib.sha1(Path(f).read_bytes()).digest())
+        except OSError as exc:
+            h.update(f"unreadable: {exc.strerror}".encode("utf-8"))
+    for path, reason in problems:
+        h.update(f"\0{path}\0{reason}".encode("utf-8", "surrogateescape"))
+    return h.hexdigest()
+
+
+def _outputs_state(out_dir: Path, names) -> dict[str, list[int]] | None:
+    """Each output's size and modification time (ns), None if one is missing."""
+    state = {}
+    for name in names:
+        try:
+            st = (Path(out_dir) / name).stat()
+        except OSError:
+            return None
+        state[name] = [st.st_size, st.st_mtime_ns]
+    return state
+
+
+def record_build(out_dir: Path, names, digest: str, summary: dict,
+                 skipped: list[tuple[str, str]]) -> None:
+    """Record that the outputs ``names`` now in ``out_dir`` were built from
+    inputs of ``digest``, with their ``summary`` and the files ``skipped``
+    (call it while the outputs are as the build left them: under the
+    folder's lock)."""
+    state = _outputs_state(out_dir, names)
+    if state is None:
+        return
+    record = {"inputs": digest, "outputs": state, "summary": summary,
+              "skipped": [list(s) for s in skipped]}
+    write_atomic(Path(out_dir) / CACHE_DIR / RECORD,
+                 json.dumps(record, ensure_ascii=False, sort_keys=True), durable=False)
+
+
+def last_build(out_dir: Path, names, digest: str) -> dict | None:
+    """The record of the last build into ``out_dir`` (``summary`` and
+    ``skipped``, as :func:`record_build` wrote them) when it was built from
+    inputs of ``digest`` and its outputs ``names`` are as it left them;
+    otherwise None (a record that cannot be read is no record)."""
+    try:
+        record = json.loads((Path(out_dir) / CACHE_DIR / RECORD).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or record.get("inputs") != digest \
+            or record.get("outputs") != _outputs_state(out_dir, names) \
+            or not _is_summary(record.get("summary")):
+        return None
+    skipped = record.get("skipped")
+    if not isinstance(skipped, list) or not all(isinstance(s, list) and len(s) == 2
+                                                for s in skipped):
+        return None
+    return {"summary": record["summary"], "skipped": [tuple(s) for s in skipped]}
+
+
+def _is_summary(summary) -> bool:
+    """Whether ``summary`` is what ``build_summary`` makes: documents and
+    metrics counted, entities counted by type."""
+    return isinstance(summary, dict) \
+        and all(isinstance(summary.get(k), int) for k in ("documents", "metrics")) \
+        and isinstance(summary.get("entities"), dict) \
+        and all(isinstance(v, int) for v in summary["entities"].values())

@@ -52,20 +52,28 @@ def main() -> None:
 @click.option("--scheduler", metavar="ADDRESS",
               help="Run the per-document stage on a Dask cluster (e.g. tcp://10.0.0.5:8786).")
 @click.option("--no-cache", is_flag=True,
-              help="Ignore and do not write the per-document cache in OUT/.cache.")
+              help="Ignore and do not write the per-document cache in OUT/.cache "
+                   "(and build even when nothing changed).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors (no progress bar).")
 def build(paths, out_dir, lexicon_dir, strict, workers, scheduler, no_cache, quiet):
     """Build the knowledge graph of PATHS (files or folders, recursively).
 
     Reads .txt and .html files in UTF-8, UTF-16 or GB18030/GBK.  Files that
     cannot be read are reported and skipped; the exit code is 1 when any
-    was skipped, and --strict makes the first one fatal.
+    was skipped, and --strict makes the first one fatal.  When no document,
+    lexicon or code changed since the last build into OUT, and its outputs
+    are as it left them, there is nothing to do: it says so.
     """
     import os
 
     from .io import list_documents
     from .pipeline import build as run_build
+    from .pipeline import up_to_date
     t0 = time.perf_counter()
+    last = None if no_cache else up_to_date(paths, out_dir, lexicon_dir)
+    if last is not None and not (strict and last["skipped"]):
+        _report_up_to_date(out_dir, last, quiet, time.perf_counter() - t0)
+        return
     workers = workers or os.cpu_count() or 1
     show = not quiet and sys.stderr.isatty()
     total = len(list_documents(paths, exclude=[out_dir]).files) if show else 0
@@ -91,6 +99,23 @@ def build(paths, out_dir, lexicon_dir, strict, workers, scheduler, no_cache, qui
         for p in result.written:
             click.echo(f"wrote {p}")
     if result.skipped:
+        sys.exit(1)
+
+
+def _report_up_to_date(out_dir, last: dict, quiet: bool, seconds: float) -> None:
+    """What ``kg build`` says when nothing changed since the last build into
+    ``out_dir``: the files that build skipped (the exit status is 1 again),
+    and, unless ``quiet``, that the outputs stand, with their counts."""
+    for _, reason in last["skipped"]:
+        click.echo(f"skipped: {reason}", err=True)
+    if not quiet:
+        s = last["summary"]
+        entities = s.get("entities") or {}
+        click.echo(f"up to date: {out_dir} ({s.get('documents', 0)} documents, "
+                   f"{sum(entities.values())} entities, {s.get('metrics', 0)} metrics; "
+                   f"no document, lexicon or code changed since it was built) "
+                   f"in {seconds:.1f}s")
+    if last["skipped"]:
         sys.exit(1)
 
 

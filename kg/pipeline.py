@@ -19,8 +19,8 @@ from pathlib import Path
 
 import networkx as nx
 
-from .cache import (CACHE_DIR, entry_bytes, entry_key, load_entry, pipeline_version, store_entry,
-                    store_pickled)
+from .cache import (CACHE_DIR, RECORD, entry_bytes, entry_key, inputs_digest, last_build,
+                    load_entry, pipeline_version, record_build, store_entry, store_pickled)
 from .clean import clean_text
 from .errors import InputError
 from .extract.entities import extract_mentions, release_tokenizers, tokenizer_for
@@ -41,7 +41,8 @@ from .resolve import (DocNames, SentenceIndex, doc_names, entity_id, key, merge_
                       resolved, with_evidence)
 from .segment import cut, split_sentences
 
-__all__ = ["prepare", "analyse", "process_file", "link", "extract", "build", "BuildResult",
+__all__ = ["prepare", "analyse", "process_file", "link", "extract", "build", "up_to_date",
+           "build_summary", "BuildResult",
            "DocResult", "OUTPUTS"]
 
 #: The files ``kg build`` writes into its output folder.
@@ -594,6 +595,8 @@ def _build(paths, out_dir, lexicon_dir, strict, progress, workers, scheduler, ca
         raise InputError("no .txt or .html documents found in " + ", ".join(map(str, paths))
                          + (f" ({reasons})" if reasons else ""))
     skipped = list(listing.problems)
+    digest = _digest(listing, lexicon_dir, large_bytes, part_chars) \
+        if cache and out_dir is not None else None
     files = _split_large_files(files, parts_dir, large_bytes, part_chars, skipped)
     if strict and skipped:
         raise InputError(skipped[0][1])
@@ -638,17 +641,53 @@ def _build(paths, out_dir, lexicon_dir, strict, progress, workers, scheduler, ca
     del good
     lap("link")
     jobs = 1 if scheduler else workers
+    recorded = None
+    if digest is not None:   # once the outputs are replaced, under the folder's lock
+        recorded = partial(record_build, out_dir, OUTPUTS, digest, build_summary(ex),
+                           list(skipped))
     if out_dir is not None and jobs > 1 and hasattr(os, "fork"):
-        g, written = _graph_and_outputs(ex, Path(out_dir), jobs, partial(lap, "graph"))
+        g, written = _graph_and_outputs(ex, Path(out_dir), jobs, partial(lap, "graph"), recorded)
         lap("exports")
         return BuildResult(g, ex, skipped, written, timings=timings)
     g = build_graph(ex, consume=True)
     lap("graph")
     result = BuildResult(g, ex, skipped, timings=timings)
     if out_dir is not None:
-        result.written = write_outputs(g, Path(out_dir))
+        result.written = write_outputs(g, Path(out_dir), then=recorded)
         lap("exports")
     return result
+
+
+def _digest(listing, lexicon_dir, large_bytes: int, part_chars: int) -> str:
+    """:func:`~kg.cache.inputs_digest` of a build of the documents of ``listing``."""
+    return inputs_digest(listing.files, listing.problems, pipeline_version(lexicon_dir),
+                         f"large={large_bytes};part={part_chars}")
+
+
+def build_summary(ex: Extraction) -> dict:
+    """The counts a build reports: documents, entities by type, metrics."""
+    types: dict[str, int] = {}
+    for e in ex.entities:
+        types[e.type] = types.get(e.type, 0) + 1
+    return {"documents": len(ex.documents), "entities": dict(sorted(types.items())),
+            "metrics": len({m.id for m in ex.metrics})}
+
+
+def up_to_date(paths, out_dir: Path, lexicon_dir: str | None = None,
+               large_bytes: int = LARGE_BYTES, part_chars: int = 2_000_000) -> dict | None:
+    """What the last build into ``out_dir`` recorded (``summary``:
+    :func:`build_summary`; ``skipped``: the files it skipped, with why),
+    when a build of ``paths`` now would write the same outputs: the same
+    document files with the same bytes, the same pipeline and lexicon, the
+    same libraries, and its outputs still as it left them.  None otherwise,
+    or when the folder holds no record (builds without the cache keep none)."""
+    if not (Path(out_dir) / CACHE_DIR / RECORD).is_file():
+        return None   # (before reading every document)
+    listing = list_documents(paths, exclude=[out_dir])
+    if not listing.files:
+        return None
+    return last_build(Path(out_dir), OUTPUTS,
+                      _digest(listing, lexicon_dir, large_bytes, part_chars))
 
 
 def _payloads(ttl_graph, graph) -> dict:
@@ -664,20 +703,24 @@ def _payloads(ttl_graph, graph) -> dict:
             "graph.json": lambda tmp: write_graph_json(graph(), tmp)}
 
 
-def _write_payloads(out_dir: Path, payloads: dict, jobs: int) -> list[Path]:
+def _write_payloads(out_dir: Path, payloads: dict, jobs: int, then=None) -> list[Path]:
     """Write :func:`_payloads` into ``out_dir``, replacing the three files
-    together under the folder's lock (the first ``jobs - 1`` forked)."""
+    together under the folder's lock (the first ``jobs - 1`` forked), then
+    call ``then()`` still under it."""
     with folder_lock(out_dir):
         remove_stale_temporaries(out_dir, OUTPUTS)
         write_all_atomic({out_dir / name: fn for name, fn in payloads.items()}, jobs=jobs)
+        if then is not None:
+            then()
     return [out_dir / name for name in OUTPUTS]
 
 
-def write_outputs(g: nx.MultiDiGraph, out_dir: Path, jobs: int = 1) -> list[Path]:
+def write_outputs(g: nx.MultiDiGraph, out_dir: Path, jobs: int = 1, then=None) -> list[Path]:
     """Render graph.json, graph.ttl and graph.html, each streamed to a
     temporary file (the Turtle in a forked process when ``jobs`` > 1), then
-    replace the three together under the folder's lock."""
-    return _write_payloads(out_dir, _payloads(lambda: g, lambda: g), jobs)
+    replace the three together under the folder's lock (and call
+    ``then()``, when given, still under it)."""
+    return _write_payloads(out_dir, _payloads(lambda: g, lambda: g), jobs, then)
 
 
 #: The share of graph.json's nodes (the first, in their order) that the
@@ -689,7 +732,7 @@ def write_outputs(g: nx.MultiDiGraph, out_dir: Path, jobs: int = 1) -> list[Path
 LEAD_NODES = 0.15
 
 
-def _graph_and_outputs(ex: Extraction, out_dir: Path, jobs: int, built=None):
+def _graph_and_outputs(ex: Extraction, out_dir: Path, jobs: int, built=None, then=None):
     """:func:`build_graph` and :func:`write_outputs` with several processes:
     a forked process writes the Turtle, the longest export, straight from
     the extraction (:class:`~kg.graph.GraphRecords`: the same triples,
@@ -706,9 +749,10 @@ def _graph_and_outputs(ex: Extraction, out_dir: Path, jobs: int, built=None):
     nodes and the page 7.3 s here; the Turtle 12.5 s and the other nodes
     there), where this one used to write all of
     graph.json (19.9 s against 12.5 s).  With more processes, each file
-    has its own."""
+    has its own.  ``then()`` is called once the files are replaced, under
+    the folder's lock."""
     if jobs > 2:
-        return _graph_and_three_outputs(ex, out_dir, jobs, built)
+        return _graph_and_three_outputs(ex, out_dir, jobs, built, then)
     from .viz import stream_html
     paths = {name: out_dir / name for name in OUTPUTS}
     with folder_lock(out_dir):
@@ -736,6 +780,8 @@ def _graph_and_outputs(ex: Extraction, out_dir: Path, jobs: int, built=None):
                 raise
             finally:
                 handoff.discard()
+        if then is not None:
+            then()
     return g, [out_dir / name for name in OUTPUTS]
 
 
@@ -754,7 +800,7 @@ def _records_outputs(ex: Extraction, ttl: Path, data: Path, handoff: Handoff) ->
     wait()
 
 
-def _graph_and_three_outputs(ex: Extraction, out_dir: Path, jobs: int, built=None):
+def _graph_and_three_outputs(ex: Extraction, out_dir: Path, jobs: int, built=None, then=None):
     """:func:`_graph_and_outputs` with three processes or more: the Turtle
     from the extraction in one, the page in another (from its own graph),
     graph.json here."""
@@ -766,5 +812,5 @@ def _graph_and_three_outputs(ex: Extraction, out_dir: Path, jobs: int, built=Non
             if built is not None:
                 built()
         return graphs[0]
-    written = _write_payloads(out_dir, _payloads(lambda: GraphRecords(ex), graph), jobs)
+    written = _write_payloads(out_dir, _payloads(lambda: GraphRecords(ex), graph), jobs, then)
     return graph(), written

@@ -214,3 +214,93 @@ def test_html_of_one_entitys_neighbourhood(built, tmp_path):
     assert "城乡教育共同体" in page and "永宁中学" not in page
     res = CliRunner().invoke(main, ["html", "--graph", str(out), "--around", "不存在的名字"])
     assert res.exit_code == 1 and "no entity named" in res.output
+
+
+def _forget_lexicons():
+    """Forget the lexicons read so far and what was made of them, as a new
+    ``kg`` process would not have read them."""
+    from kg.cache import pipeline_version
+    from kg.extract.entities import release_tokenizers
+    from kg.lexicon import load_lexicon
+    pipeline_version.cache_clear()
+    load_lexicon.cache_clear()
+    release_tokenizers()
+
+
+def _new_lexicon(path, text):
+    path.write_text(text, "utf-8")
+    _forget_lexicons()
+
+
+def _stamps(out):
+    return {f: (out / f).stat().st_mtime_ns for f in ("graph.json", "graph.ttl", "graph.html")}
+
+
+def test_a_build_with_nothing_changed_has_nothing_to_do(tmp_path):
+    """The second build of the same documents into the same folder says the
+    outputs stand and leaves them untouched; any change of a document, of
+    the set of documents, of the lexicon or of an output builds again."""
+    docs, out, lex = tmp_path / "docs", tmp_path / "o", tmp_path / "lex"
+    docs.mkdir()
+    lex.mkdir()
+    (docs / "a.txt").write_text(DOC, "utf-8")
+    (docs / "b.txt").write_text(DOC.replace("永宁中学", "新桥中学"), "utf-8")
+    run = CliRunner().invoke
+
+    def build(*extra):
+        res = run(main, ["build", str(docs), "--out", str(out), "--lexicon", str(lex), *extra])
+        assert res.exit_code == 0, res.output
+        return res.output
+    first = build()
+    assert "stages:" in first
+    before = _stamps(out)
+    again = build()
+    assert again.startswith(f"up to date: {out} (2 documents, ")
+    assert re.search(r"\d+ entities, \d+ metrics", again)
+    assert "stages:" not in again and _stamps(out) == before
+    assert build("-q") == ""
+
+    changes = [
+        lambda: (docs / "b.txt").write_text(DOC.replace("永宁中学", "三梅中学"), "utf-8"),
+        lambda: (docs / "c.txt").write_text(DOC.replace("永宁中学", "双屿中学"), "utf-8"),
+        lambda: (docs / "a.txt").unlink(),
+        lambda: _new_lexicon(lex / "initiatives.jsonl",
+                             '{"label": "Initiative", "pattern": "初中崛起", "id": "初中崛起"}\n'),
+        lambda: (out / "graph.html").write_text("", "utf-8"),
+        lambda: (out / "graph.ttl").unlink(),
+    ]
+    try:
+        for n, change in enumerate(changes):
+            change()
+            assert "stages:" in build(), n
+            assert build().startswith("up to date:")
+        assert "stages:" in build("--no-cache")
+    finally:
+        _forget_lexicons()   # (the lexicon folder's own)
+
+
+def test_a_build_with_nothing_changed_reports_what_its_build_skipped(tmp_path):
+    (tmp_path / "good.txt").write_text(DOC, "utf-8")
+    (tmp_path / "empty.txt").write_text("", "utf-8")
+    args = ["build", str(tmp_path), "--out", str(tmp_path / "o")]
+    first = CliRunner().invoke(main, args)
+    again = CliRunner().invoke(main, args)
+    assert first.exit_code == again.exit_code == 1
+    assert "up to date:" in again.output and "skipped" in again.output \
+        and "empty.txt" in again.output
+    strict = CliRunner().invoke(main, args + ["--strict"])   # builds, and stops at the file
+    assert strict.exit_code == 1 and "up to date" not in strict.output
+
+
+def test_a_damaged_build_record_means_building_again(tmp_path):
+    (tmp_path / "a.txt").write_text(DOC, "utf-8")
+    out = tmp_path / "o"
+    args = ["build", str(tmp_path / "a.txt"), "--out", str(out)]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    record = out / ".cache" / "last-build.json"
+    good = json.loads(record.read_text("utf-8"))
+    wrong = dict(good, summary=dict(good["summary"], entities={"School": "一"}))
+    for damaged in ("", "[]", "{", '{"inputs": 1}', json.dumps(wrong)):
+        record.write_text(damaged, "utf-8")
+        res = CliRunner().invoke(main, args)
+        assert res.exit_code == 0 and "stages:" in res.output

@@ -110,7 +110,8 @@ def test_a_large_build_frees_the_tokenizer_and_the_next_build_is_the_same(tmp_pa
     """Past RELEASE_TOKENIZER_AT documents the tokenizer is dropped after the
     per-document stage; a later build in the same process makes it again."""
     from kg import pipeline
-    from kg.extract.entities import tokenizer_for
+    from kg.extract.entities import release_tokenizers, tokenizer_for
+    release_tokenizers()   # (whatever earlier tests built)
     seeds = sorted(SEEDS.glob("*.txt"))[:2]
     first = pipeline.build(seeds, tmp_path / "a", workers=1, cache=False)
     assert tokenizer_for.cache_info().currsize == 1
