@@ -108,3 +108,15 @@ def test_metric_data_from_its_values_in_field_order_is_metric_data_from_a_dict()
     assert fast.copy() == MetricData(dict(zip(MetricData.FIELDS, values))).copy()
     fast["checked_by"] = "张三"   # and it takes other attributes as any MetricData does
     assert fast["checked_by"] == "张三" and len(fast) == len(values) + 1
+
+
+def test_the_graph_counts_its_edges_and_their_weights_as_networkx_does(tiny_extraction):
+    g = build_graph(tiny_extraction)
+    g.add_edge("x", "y", key="a", weight=2)
+    g.add_edge("x", "y", key="b", weight=5)
+    g.add_edge("y", "x", weight=1)
+    plain = nx.MultiDiGraph(g)
+    assert g.number_of_edges() == g.size() == plain.number_of_edges() \
+        == len(list(g.edges(keys=True))) > 3
+    assert g.size(weight="weight") == plain.size(weight="weight")
+    assert g.number_of_edges("x", "y") == 2
