@@ -5,7 +5,7 @@ import pickle
 
 import pytest
 
-from kg.model import Document, Entity, Evidence, Mention, Metric, Relation
+from kg.model import Document, Entity, Evidence, Mention, Metric, Relation, _by_fields
 
 EV = Evidence("d1", 0, 6, "台州市教育局。")
 OBJECTS = [Document("d1", "d1.txt", "台州市教育局。", title="通知", date="2024-01-02"),
@@ -60,3 +60,14 @@ def test_slot_init_refuses_a_default_made_by_a_factory():
         items: list = dataclasses.field(default_factory=list)
     with pytest.raises(TypeError, match="plain defaults"):
         slot_init(Bag)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _OneField:
+    __reduce__ = _by_fields
+    name: str
+
+
+def test_a_value_object_of_one_field_pickles_by_it():
+    back = pickle.loads(pickle.dumps(_OneField("甲")))
+    assert back == _OneField("甲") and type(back) is _OneField
