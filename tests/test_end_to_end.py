@@ -221,3 +221,39 @@ def test_the_per_document_stage_hands_link_its_sentences():
     for r in results:
         again = pickle.loads(pickle.dumps(r))
         assert again.index().sentences == split_sentences(r.doc.text)
+
+
+def test_with_workers_this_process_shares_the_documents_and_keeps_their_order(tmp_path):
+    """With several workers this process takes documents from the end while
+    the forked ones take chunks from the start: every document is done
+    once, counted once, and the results are those of one process, in file
+    order, unreadable files included."""
+    import os
+
+    from kg import pipeline
+    texts = [path.read_text("utf-8") for path in sorted(SEEDS.glob("*.txt"))]
+    for i in range(23):
+        (tmp_path / f"d{i:02}.txt").write_text(texts[i % len(texts)][: 3000 + 97 * i], "utf-8")
+    (tmp_path / "d07.txt").write_text("", "utf-8")        # read nowhere: skipped
+    files = sorted(tmp_path.glob("*.txt"))
+    here, me = [], os.getpid()
+    real = pipeline.process_file
+
+    def noted(path, doc_id, lexicon_dir=None):   # (the forked processes note in their copy)
+        if os.getpid() == me:
+            here.append(doc_id)
+        return real(path, doc_id, lexicon_dir)
+    counts = []
+    pipeline.process_file = noted
+    try:
+        shared = pipeline.build(files, workers=3, cache=False, progress=counts.append)
+    finally:
+        pipeline.process_file = real
+    alone = pipeline.build(files, workers=1, cache=False)
+    assert sum(counts) == len(files)
+    assert 0 < len(here) < len(files) and len(set(here)) == len(here)   # a share, each once
+    assert here == sorted(here, reverse=True)             # from the end
+    assert [d.doc_id for d in shared.extraction.documents] == \
+        [d.doc_id for d in alone.extraction.documents]
+    assert shared.extraction == alone.extraction and shared.skipped == alone.skipped
+    assert [p for p, _ in shared.skipped] == [str(tmp_path / "d07.txt")]
