@@ -32,8 +32,7 @@ from .graph import (RELATION_ORDER, GraphRecords, append_json_tail, build_graph,
                     write_graph_json, write_json_head)
 from .io import (LARGE_BYTES, Handoff, collector_paused, die_with_parent, folder_lock,
                  fork_call, join_call, list_documents, read_document, remove_stale_temporaries,
-                 replacing, split_large, stop_call, synced, syncing,
-                 write_all_atomic)
+                 replacing, split_large, stop_call, synced, syncing, write_all_atomic)
 from .lexicon import Lexicon, load_lexicon
 from .meta import read_meta
 from .model import Document, Entity, Evidence, Extraction, Mention, Metric, Relation
@@ -531,9 +530,9 @@ def _run_here_and_forked(todo: list[tuple[str, str, str | None]], lexicon_dir, w
     """:func:`_run` with ``workers`` processes, this one among them: the
     ``workers - 1`` forked ones take chunks of documents from the start of
     ``todo``, this one takes documents one by one from its end, until they
-    meet.  A result made here is neither pickled nor loaded (4 ms a
-    document, a twentieth of its making), and no third process competes for
-    the cores.  The chunks shrink as the documents left do, so that neither
+    meet.  A result made here is neither pickled nor loaded (about 4 ms a
+    document, a thirteenth of its making), and no third process competes
+    for the cores.  The chunks shrink as the documents left do, so that neither
     side waits long for the other at the end."""
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
