@@ -67,8 +67,7 @@ def build(paths, out_dir, lexicon_dir, strict, workers, scheduler, no_cache, qui
     import os
 
     from .io import list_documents
-    from .pipeline import build as run_build
-    from .pipeline import up_to_date
+    from .pipeline import build as run_build, up_to_date
     t0 = time.perf_counter()
     last = None if no_cache else up_to_date(paths, out_dir, lexicon_dir)
     if last is not None and not (strict and last["skipped"]):

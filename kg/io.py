@@ -17,7 +17,7 @@ from .errors import InputError
 __all__ = ["as_created", "fingerprint",
            "SUFFIXES", "MAGIC", "RawDocument", "Listing", "list_documents", "iter_paths",
            "collector_paused", "decode", "html_to_text", "read_document", "write_atomic", "write_all_atomic",
-           "folder_lock", "split_large", "LARGE_BYTES", "fork_call", "join_call", "stop_call",
+           "folder_lock", "split_large", "LARGE_BYTES", "PART_CHARS", "fork_call", "join_call", "stop_call",
            "die_with_parent", "replacing", "synced", "syncing", "Handoff", "remove_stale_temporaries"]
 
 #: File endings read as documents.
@@ -260,9 +260,11 @@ def read_document(path: Path) -> RawDocument:
 
 #: Files larger than this are split into parts (see :func:`split_large`).
 LARGE_BYTES = 8 << 20
+#: The characters of each part a large file is split into.
+PART_CHARS = 2_000_000
 
 
-def split_large(path: Path, dest: Path, part_chars: int = 2_000_000) -> list[Path]:
+def split_large(path: Path, dest: Path, part_chars: int = PART_CHARS) -> list[Path]:
     """Stream a large text file into UTF-8 parts of about ``part_chars``
     characters, cut at line ends, in ``dest``: ``<stem>#1.txt``, ``#2`` …
 

@@ -30,9 +30,10 @@ from .extract.relations import (RelationPool, document_relations, mention_relati
 from .gazetteer import Division, Gazetteer, load_gazetteer
 from .graph import (RELATION_ORDER, GraphRecords, append_json_tail, build_graph,
                     write_graph_json, write_json_head)
-from .io import (LARGE_BYTES, Handoff, collector_paused, die_with_parent, folder_lock,
-                 fork_call, join_call, list_documents, read_document, remove_stale_temporaries,
-                 replacing, split_large, stop_call, synced, syncing, write_all_atomic)
+from .io import (LARGE_BYTES, PART_CHARS, Handoff, collector_paused, die_with_parent,
+                 folder_lock, fork_call, join_call, list_documents, read_document,
+                 remove_stale_temporaries, replacing, split_large, stop_call, synced, syncing,
+                 write_all_atomic)
 from .lexicon import Lexicon, load_lexicon
 from .meta import read_meta
 from .model import Document, Entity, Evidence, Extraction, Mention, Metric, Relation
@@ -586,7 +587,7 @@ def _process_chunk(items: list[tuple[str, str, str | None]], lexicon_dir: str | 
 def build(paths, out_dir: Path | None = None, lexicon_dir: str | None = None,
           strict: bool = False, progress=None, workers: int = 1,
           scheduler: str | None = None, cache: bool = True,
-          large_bytes: int = LARGE_BYTES, part_chars: int = 2_000_000) -> BuildResult:
+          large_bytes: int = LARGE_BYTES, part_chars: int = PART_CHARS) -> BuildResult:
     """Build the graph of the documents under ``paths``; when ``out_dir``
     is given, write ``graph.json``, ``graph.ttl`` and ``graph.html`` there.
 
@@ -715,7 +716,7 @@ def build_summary(ex: Extraction) -> dict:
 
 
 def up_to_date(paths, out_dir: Path, lexicon_dir: str | None = None,
-               large_bytes: int = LARGE_BYTES, part_chars: int = 2_000_000) -> dict | None:
+               large_bytes: int = LARGE_BYTES, part_chars: int = PART_CHARS) -> dict | None:
     """What the last build into ``out_dir`` recorded (``summary``:
     :func:`build_summary`; ``skipped``: the files it skipped, with why),
     when a build of ``paths`` now would write the same outputs: the same
