@@ -11,7 +11,10 @@ Beside the entries, the record of the last build into the folder
 documents' paths and bytes, the pipeline's version, the versions of the
 libraries that shape the outputs) and the size and time of each output
 as it left them.  A build whose inputs have that digest while the outputs
-are as recorded has nothing to do (:func:`last_build`).
+are as recorded has nothing to do (:func:`last_build`).  The record also
+keeps the entry key of each document read, so that a build whose files
+changed can tell whether what was read from them did
+(:func:`last_documents`).
 """
 from __future__ import annotations
 
@@ -25,7 +28,8 @@ from . import __version__
 from .io import write_atomic
 
 __all__ = ["pipeline_version", "entry_key", "entry_bytes", "load_entry", "store_entry", "store_pickled",
-           "CACHE_DIR", "RECORD", "inputs_digest", "last_build", "record_build"]
+           "CACHE_DIR", "RECORD", "build_key", "inputs_digest", "last_build", "last_documents",
+           "record_build"]
 
 CACHE_DIR = ".cache"
 #: The record of the last build, in :data:`CACHE_DIR`
@@ -97,12 +101,19 @@ def _library_versions() -> str:
     return ";".join(out)
 
 
+def build_key(version: str, settings: str = "") -> str:
+    """What, besides the documents, shapes a build's outputs: the
+    pipeline's ``version``, the libraries' versions and the build's
+    ``settings``."""
+    return hashlib.sha1(f"{version}\0{_library_versions()}\0{settings}".encode("utf-8")).hexdigest()
+
+
 def inputs_digest(files, problems, version: str, settings: str = "") -> str:
     """A digest of what a build's outputs are made of: every document file
     (its path and bytes, or why it cannot be read), the paths that could
     not be listed, the pipeline's ``version``, the libraries' versions and
     the build's ``settings``."""
-    h = hashlib.sha1(f"edukg-build-1\0{version}\0{_library_versions()}\0{settings}".encode("utf-8"))
+    h = hashlib.sha1(f"edukg-build-1\0{build_key(version, settings)}".encode("utf-8"))
     for f in files:
         h.update(str(f).encode("utf-8", "surrogateescape") + b"\0")
         try:
@@ -127,16 +138,20 @@ def _outputs_state(out_dir: Path, names) -> dict[str, list[int]] | None:
 
 
 def record_build(out_dir: Path, names, digest: str, summary: dict,
-                 skipped: list[tuple[str, str]]) -> None:
+                 skipped: list[tuple[str, str]], documents=(), key: str = "") -> None:
     """Record that the outputs ``names`` now in ``out_dir`` were built from
     inputs of ``digest``, with their ``summary`` and the files ``skipped``
     (call it while the outputs are as the build left them: under the
-    folder's lock)."""
+    folder's lock); ``documents``, the ``(document id, entry key, path)``
+    of each document read, in order, and ``key``, the :func:`build_key`,
+    tell a later build which documents it must compare
+    (:func:`last_documents`)."""
     state = _outputs_state(out_dir, names)
     if state is None:
         return
     record = {"inputs": digest, "outputs": state, "summary": summary,
-              "skipped": [list(s) for s in skipped]}
+              "skipped": [list(s) for s in skipped], "build": key,
+              "documents": [list(d) for d in documents]}
     write_atomic(Path(out_dir) / CACHE_DIR / RECORD,
                  json.dumps(record, ensure_ascii=False, sort_keys=True), durable=False)
 
@@ -146,19 +161,44 @@ def last_build(out_dir: Path, names, digest: str) -> dict | None:
     ``skipped``, as :func:`record_build` wrote them) when it was built from
     inputs of ``digest`` and its outputs ``names`` are as it left them;
     otherwise None (a record that cannot be read is no record)."""
+    record = _record(out_dir, names)
+    if record is None or record.get("inputs") != digest:
+        return None
+    return {"summary": record["summary"], "skipped": [tuple(s) for s in record["skipped"]]}
+
+
+def last_documents(out_dir: Path, names, key: str) -> dict | None:
+    """What the last build into ``out_dir`` recorded of its documents, when
+    it was made with the build key ``key`` (:func:`build_key`) and its
+    outputs ``names`` are as it left them: ``documents``, the ``(document
+    id, entry key, path)`` of each document it read, in order, and its
+    ``summary``; None otherwise."""
+    record = _record(out_dir, names)
+    if record is None or record.get("build") != key:
+        return None
+    documents = record.get("documents")
+    if not isinstance(documents, list) or not all(
+            isinstance(d, list) and len(d) == 3 and all(isinstance(x, str) for x in d)
+            for d in documents):
+        return None
+    return {"summary": record["summary"], "documents": [tuple(d) for d in documents]}
+
+
+def _record(out_dir: Path, names) -> dict | None:
+    """The record of the last build into ``out_dir`` when it is readable and
+    its outputs ``names`` are as it left them, else None."""
     try:
         record = json.loads((Path(out_dir) / CACHE_DIR / RECORD).read_text("utf-8"))
     except (OSError, ValueError):
         return None
-    if not isinstance(record, dict) or record.get("inputs") != digest \
-            or record.get("outputs") != _outputs_state(out_dir, names) \
+    if not isinstance(record, dict) or record.get("outputs") != _outputs_state(out_dir, names) \
             or not _is_summary(record.get("summary")):
         return None
     skipped = record.get("skipped")
     if not isinstance(skipped, list) or not all(isinstance(s, list) and len(s) == 2
                                                 for s in skipped):
         return None
-    return {"summary": record["summary"], "skipped": [tuple(s) for s in skipped]}
+    return record
 
 
 def _is_summary(summary) -> bool:

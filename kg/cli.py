@@ -62,18 +62,29 @@ def build(paths, out_dir, lexicon_dir, strict, workers, scheduler, no_cache, qui
     cannot be read are reported and skipped; the exit code is 1 when any
     was skipped, and --strict makes the first one fatal.  When no document,
     lexicon or code changed since the last build into OUT, and its outputs
-    are as it left them, there is nothing to do: it says so.
+    are as it left them, there is nothing to do: it says so.  The same when
+    files changed but not the text read from them (an HTML page's menus or
+    scripts, a file saved in another encoding): only those are read again.
     """
     import os
 
     from .io import list_documents
-    from .pipeline import build as run_build, up_to_date
+    from .pipeline import build as run_build, same_content, up_to_date
     t0 = time.perf_counter()
     last = None if no_cache else up_to_date(paths, out_dir, lexicon_dir)
     if last is not None and not (strict and last["skipped"]):
-        _report_up_to_date(out_dir, last, quiet, time.perf_counter() - t0)
+        _report_up_to_date(out_dir, last, quiet, time.perf_counter() - t0,
+                           "no document, lexicon or code changed since it was built")
         return
     workers = workers or os.cpu_count() or 1
+    same = None if no_cache else same_content(paths, out_dir, lexicon_dir, workers, scheduler,
+                                              strict)
+    if same is not None:
+        n = same["changed"]
+        _report_up_to_date(out_dir, same, quiet, time.perf_counter() - t0,
+                           f"{n} changed file{'s' if n != 1 else ''} read again: "
+                           "the same text as when it was built")
+        return
     show = not quiet and sys.stderr.isatty()
     total = len(list_documents(paths, exclude=[out_dir]).files) if show else 0
     with click.progressbar(length=total, label="reading", file=sys.stderr,
@@ -101,10 +112,10 @@ def build(paths, out_dir, lexicon_dir, strict, workers, scheduler, no_cache, qui
         sys.exit(1)
 
 
-def _report_up_to_date(out_dir, last: dict, quiet: bool, seconds: float) -> None:
-    """What ``kg build`` says when nothing changed since the last build into
-    ``out_dir``: the files that build skipped (the exit status is 1 again),
-    and, unless ``quiet``, that the outputs stand, with their counts."""
+def _report_up_to_date(out_dir, last: dict, quiet: bool, seconds: float, why: str) -> None:
+    """What ``kg build`` says when its outputs in ``out_dir`` stand as the
+    last build left them (``why``): the files skipped (the exit status is 1
+    again), and, unless ``quiet``, that the outputs stand, with their counts."""
     for _, reason in last["skipped"]:
         click.echo(f"skipped: {reason}", err=True)
     if not quiet:
@@ -112,8 +123,7 @@ def _report_up_to_date(out_dir, last: dict, quiet: bool, seconds: float) -> None
         entities = s.get("entities") or {}
         click.echo(f"up to date: {out_dir} ({s.get('documents', 0)} documents, "
                    f"{sum(entities.values())} entities, {s.get('metrics', 0)} metrics; "
-                   f"no document, lexicon or code changed since it was built) "
-                   f"in {seconds:.1f}s")
+                   f"{why}) in {seconds:.1f}s")
     if last["skipped"]:
         sys.exit(1)
 

@@ -19,8 +19,9 @@ from pathlib import Path
 
 import networkx as nx
 
-from .cache import (CACHE_DIR, RECORD, entry_bytes, entry_key, inputs_digest, last_build,
-                    load_entry, pipeline_version, record_build, store_entry, store_pickled)
+from .cache import (CACHE_DIR, RECORD, build_key, entry_bytes, entry_key, inputs_digest,
+                    last_build, last_documents, load_entry, pipeline_version, record_build,
+                    store_entry, store_pickled)
 from .clean import clean_text
 from .errors import InputError
 from .extract.entities import extract_mentions, release_tokenizers, tokenizer_for
@@ -42,6 +43,7 @@ from .resolve import (DocNames, SentenceIndex, doc_names, entity_id, key, merge_
 from .segment import cut, split_sentences
 
 __all__ = ["prepare", "analyse", "process_file", "link", "extract", "build", "up_to_date",
+           "same_content",
            "build_summary", "BuildResult",
            "DocResult", "OUTPUTS"]
 
@@ -644,16 +646,11 @@ def _build(paths, out_dir, lexicon_dir, strict, progress, workers, scheduler, ca
         raise InputError(skipped[0][1])
     ids = _doc_ids(files)
     cache_dir = Path(out_dir) / CACHE_DIR if (cache and out_dir is not None) else None
-    version = pipeline_version(lexicon_dir) if cache_dir else ""
+    keys = _entry_keys(files, ids, lexicon_dir) if cache_dir else [None] * len(files)
     results: list[DocResult | str | None] = [None] * len(files)
-    keys: list[str | None] = [None] * len(files)
     todo = []
     for i, (f, doc_id) in enumerate(zip(files, ids)):
         if cache_dir is not None:
-            try:
-                keys[i] = entry_key(doc_id, f.read_bytes(), version)
-            except OSError:
-                keys[i] = None
             hit = load_entry(cache_dir, keys[i]) if keys[i] else None
             if isinstance(hit, DocResult) and hit.doc.path == str(f):
                 results[i] = hit
@@ -665,10 +662,11 @@ def _build(paths, out_dir, lexicon_dir, strict, progress, workers, scheduler, ca
                 cache_dir)
     for (i, _, _), r in zip(todo, done):
         results[i] = r
-    good = []
-    for f, r in zip(files, results):
+    good, read = [], []
+    for f, r, k in zip(files, results, keys):
         if isinstance(r, DocResult):
             good.append(r)
+            read.append((r.doc.doc_id, k or "", r.doc.path))
         else:
             if strict:
                 raise InputError(r)
@@ -686,7 +684,7 @@ def _build(paths, out_dir, lexicon_dir, strict, progress, workers, scheduler, ca
     recorded = None
     if digest is not None:   # once the outputs are replaced, under the folder's lock
         recorded = partial(record_build, out_dir, OUTPUTS, digest, build_summary(ex),
-                           list(skipped))
+                           list(skipped), read, _build_key(lexicon_dir, large_bytes, part_chars))
     if out_dir is not None and jobs > 1 and hasattr(os, "fork"):
         g, written = _graph_and_outputs(ex, Path(out_dir), jobs, partial(lap, "graph"), recorded)
         lap("exports")
@@ -700,10 +698,31 @@ def _build(paths, out_dir, lexicon_dir, strict, progress, workers, scheduler, ca
     return result
 
 
+def _entry_keys(files: list[Path], ids: list[str], lexicon_dir) -> list[str | None]:
+    """The cache key of each file (None for a file that cannot be read)."""
+    version = pipeline_version(lexicon_dir)
+    keys: list[str | None] = []
+    for f, doc_id in zip(files, ids):
+        try:
+            keys.append(entry_key(doc_id, f.read_bytes(), version))
+        except OSError:
+            keys.append(None)
+    return keys
+
+
+def _settings(large_bytes: int, part_chars: int) -> str:
+    return f"large={large_bytes};part={part_chars}"
+
+
 def _digest(listing, lexicon_dir, large_bytes: int, part_chars: int) -> str:
     """:func:`~kg.cache.inputs_digest` of a build of the documents of ``listing``."""
     return inputs_digest(listing.files, listing.problems, pipeline_version(lexicon_dir),
-                         f"large={large_bytes};part={part_chars}")
+                         _settings(large_bytes, part_chars))
+
+
+def _build_key(lexicon_dir, large_bytes: int, part_chars: int) -> str:
+    """:func:`~kg.cache.build_key` of a build with these settings."""
+    return build_key(pipeline_version(lexicon_dir), _settings(large_bytes, part_chars))
 
 
 def build_summary(ex: Extraction) -> dict:
@@ -730,6 +749,75 @@ def up_to_date(paths, out_dir: Path, lexicon_dir: str | None = None,
         return None
     return last_build(Path(out_dir), OUTPUTS,
                       _digest(listing, lexicon_dir, large_bytes, part_chars))
+
+
+def same_content(paths, out_dir: Path, lexicon_dir: str | None = None, workers: int = 1,
+                 scheduler: str | None = None, strict: bool = False,
+                 large_bytes: int = LARGE_BYTES, part_chars: int = PART_CHARS) -> dict | None:
+    """When document files changed since the last build into ``out_dir``,
+    but what is read from them did not (an HTML page whose menus, scripts or
+    counters changed around the same text, a file saved again in another
+    encoding), its outputs are those a build would write: then record the
+    files as built and return what that build recorded (``summary``:
+    :func:`build_summary`), with the files skipped now (``skipped``) and how
+    many files were read again (``changed``).  None when a build would
+    write other outputs, or cannot be compared: no record (a build without
+    the cache keeps none), another pipeline, lexicon or library, outputs
+    changed since, a document added, removed, moved or read differently.
+
+    The changed files are read as a build reads them (in ``workers``
+    processes, or on the cluster at ``scheduler``) and cached, so a build
+    that follows finds them done."""
+    out_dir = Path(out_dir)
+    key = _build_key(lexicon_dir, large_bytes, part_chars)
+    last = last_documents(out_dir, OUTPUTS, key)
+    if last is None:
+        return None
+    listing = list_documents(paths, exclude=[out_dir])
+    skipped = list(listing.problems)
+    if not listing.files or (strict and skipped):
+        return None
+    before = {d: (k, path) for d, k, path in last["documents"]}
+    with collector_paused():
+        files = _split_large_files(listing.files, out_dir / ".parts", large_bytes, part_chars,
+                                   skipped)
+        ids = _doc_ids(files)
+        if [d for d in ids if d in before] != [d for d, _, _ in last["documents"]]:
+            return None   # a document removed, or the order changed
+        keys = _entry_keys(files, ids, lexicon_dir)
+        todo = [(i, str(f), d) for i, (f, d, k) in enumerate(zip(files, ids, keys))
+                if k is None or before.get(d) != (k, str(f))]
+        cache_dir = out_dir / CACHE_DIR
+        # (before reading: a file moved keeps its key, and its entry is replaced)
+        was = {d: load_entry(cache_dir, before[d][0]) for _, _, d in todo if d in before}
+        done = _run([(p, d, keys[i]) for i, p, d in todo], lexicon_dir, workers, scheduler,
+                    None, cache_dir)
+    results = dict(zip((i for i, _, _ in todo), done))
+    for (i, f, d), r in zip(todo, done):
+        if isinstance(r, DocResult):
+            if d not in was or not _read_alike(was[d], r):
+                return None
+        elif d in before:
+            return None   # read last time, skipped now
+        elif strict:
+            return None
+        else:
+            skipped.append((f, r))
+    read = [(d, k or "", str(f)) for i, (f, d, k) in enumerate(zip(files, ids, keys))
+            if not isinstance(results.get(i), str)]   # (unchanged files are not in results)
+    with folder_lock(out_dir):
+        if last_documents(out_dir, OUTPUTS, key) != last:
+            return None   # another build came in between
+        record_build(out_dir, OUTPUTS, _digest(listing, lexicon_dir, large_bytes, part_chars),
+                     last["summary"], skipped, read, key)
+    return {"summary": last["summary"], "skipped": skipped, "changed": len(todo)}
+
+
+def _read_alike(old, new: DocResult) -> bool:
+    """Whether ``old`` (a cache entry) is what was read of ``new``'s
+    document, but for the file's encoding, which no output holds."""
+    return isinstance(old, DocResult) \
+        and old == replace(new, doc=replace(new.doc, encoding=old.doc.encoding))
 
 
 def _payloads(ttl_graph, graph) -> dict:

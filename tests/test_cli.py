@@ -279,6 +279,87 @@ def test_a_build_with_nothing_changed_has_nothing_to_do(tmp_path):
         _forget_lexicons()   # (the lexicon folder's own)
 
 
+def _page(visits: int) -> str:
+    """DOC as a web page whose visit counter (in a script, the menu and the
+    footer) changes at each download."""
+    body = "".join(f"<p>{line}</p>" for line in DOC.splitlines())
+    return (f"<html><head><title>台州市教育局2020年工作要点</title>"
+            f"<script>var visits={visits};</script></head><body><nav><a href='/'>首页</a> "
+            f"浏览次数:{visits}</nav>{body}<footer>访问量 {visits}</footer></body></html>")
+
+
+def test_files_changed_around_the_same_text_rewrite_nothing(tmp_path):
+    """A page downloaded again with another visit counter, a file saved
+    again in GB18030, an empty file added: the text read is the same, so
+    the outputs stand, untouched, and are byte for byte those a build from
+    nothing writes of the files as they are now."""
+    docs, out, fresh = tmp_path / "docs", tmp_path / "o", tmp_path / "fresh"
+    docs.mkdir()
+    (docs / "a.txt").write_text(DOC.replace("永宁中学", "新桥中学"), "utf-8")
+    (docs / "b.html").write_text(_page(12), "utf-8")
+    run = CliRunner().invoke
+
+    def build(folder=out, *extra, code=0):
+        res = run(main, ["build", str(docs), "--out", str(folder), *extra])
+        assert res.exit_code == code, res.output
+        return res.output
+    assert "stages:" in build()
+    before = _stamps(out)
+    (docs / "b.html").write_text(_page(9999), "utf-8")
+    said = build()
+    assert said.startswith(f"up to date: {out} (2 documents, ") \
+        and "1 changed file read again: the same text as when it was built" in said
+    assert _stamps(out) == before
+    assert "no document, lexicon or code changed" in build()   # recorded as built
+    (docs / "a.txt").write_bytes((docs / "a.txt").read_text("utf-8").encode("gb18030"))
+    (docs / "b.html").write_text(_page(10000), "utf-8")
+    (docs / "empty.txt").write_text("", "utf-8")
+    said = build(code=1)   # the empty file is skipped, as a build would
+    assert "3 changed files read again" in said and "empty.txt" in said
+    assert _stamps(out) == before
+    build(fresh, "--no-cache", code=1)
+    for name in before:
+        assert (out / name).read_bytes() == (fresh / name).read_bytes(), name
+
+
+def test_a_file_read_otherwise_is_built_again(tmp_path):
+    """Whatever changes what is read of the files builds again: other
+    words, a document moved (its path is in the graph), one removed, one
+    added, one that can no longer be read; so does a record without the
+    documents it read."""
+    docs, out = tmp_path / "docs", tmp_path / "o"
+    for sub in ("one", "two"):
+        (docs / sub).mkdir(parents=True)
+    (docs / "one" / "a.txt").write_text(DOC, "utf-8")
+    (docs / "z.html").write_text(_page(12), "utf-8")
+    args = ["build", str(docs), "--out", str(out)]
+
+    def build(code=0):
+        res = CliRunner().invoke(main, args)
+        assert res.exit_code == code, res.output
+        return res.output
+    build()
+    changes = [
+        lambda: (docs / "z.html").write_text(_page(13).replace("永宁中学", "三梅中学"), "utf-8"),
+        lambda: (docs / "one" / "a.txt").rename(docs / "two" / "a.txt"),   # still read last
+        lambda: (docs / "c.txt").write_text(DOC.replace("永宁中学", "双屿中学"), "utf-8"),
+        lambda: (docs / "c.txt").unlink(),
+    ]
+    for n, change in enumerate(changes):
+        change()
+        assert "stages:" in build(), n
+    (docs / "two" / "a.txt").write_text("", "utf-8")   # read before, skipped now
+    assert "stages:" in build(code=1)
+    (docs / "two" / "a.txt").write_text(DOC, "utf-8")
+    build()
+    record = out / ".cache" / "last-build.json"
+    data = json.loads(record.read_text("utf-8"))
+    for damaged in ({**data, "documents": [["a", "b"]]}, {**data, "build": "another"}):
+        record.write_text(json.dumps(damaged), "utf-8")
+        (docs / "z.html").write_text(_page(len(str(damaged))), "utf-8")
+        assert "stages:" in build()
+
+
 def test_a_build_with_nothing_changed_reports_what_its_build_skipped(tmp_path):
     (tmp_path / "good.txt").write_text(DOC, "utf-8")
     (tmp_path / "empty.txt").write_text("", "utf-8")
