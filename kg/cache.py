@@ -12,8 +12,8 @@ documents' paths and bytes, the pipeline's version, the versions of the
 libraries that shape the outputs) and the size and time of each output
 as it left them.  A build whose inputs have that digest while the outputs
 are as recorded has nothing to do (:func:`last_build`).  The record also
-keeps the entry key of each document read, so that a build whose files
-changed can tell whether what was read from them did
+keeps the id, entry key and path of each document read, so that a build
+whose files changed can tell whether what was read from them did
 (:func:`last_documents`).
 """
 from __future__ import annotations

@@ -80,10 +80,11 @@ def build(paths, out_dir, lexicon_dir, strict, workers, scheduler, no_cache, qui
     same = None if no_cache else same_content(paths, out_dir, lexicon_dir, workers, scheduler,
                                               strict)
     if same is not None:
-        n = same["changed"]
+        n = same["changed"]   # none: only a path that cannot be listed changed
         _report_up_to_date(out_dir, same, quiet, time.perf_counter() - t0,
                            f"{n} changed file{'s' if n != 1 else ''} read again: "
-                           "the same text as when it was built")
+                           "the same text as when it was built" if n
+                           else "no document read changed since it was built")
         return
     show = not quiet and sys.stderr.isatty()
     total = len(list_documents(paths, exclude=[out_dir]).files) if show else 0

@@ -322,6 +322,22 @@ def test_files_changed_around_the_same_text_rewrite_nothing(tmp_path):
         assert (out / name).read_bytes() == (fresh / name).read_bytes(), name
 
 
+def test_a_build_whose_documents_stand_says_so_when_only_a_missing_path_changed(tmp_path):
+    (tmp_path / "a.txt").write_text(DOC, "utf-8")
+    out = tmp_path / "o"
+
+    def build(missing):
+        res = CliRunner().invoke(main, ["build", str(tmp_path / "a.txt"),
+                                        str(tmp_path / missing), "--out", str(out)])
+        assert res.exit_code == 1, res.output   # the missing path is reported
+        return res.output
+    assert "stages:" in build("gone.txt")
+    before = _stamps(out)
+    said = build("lost.txt")
+    assert "lost.txt" in said and "no document read changed since it was built" in said
+    assert _stamps(out) == before
+
+
 def test_a_file_read_otherwise_is_built_again(tmp_path):
     """Whatever changes what is read of the files builds again: other
     words, a document moved (its path is in the graph), one removed, one
