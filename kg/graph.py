@@ -17,8 +17,10 @@ for the evidence records):
   (entity id) and ``evidence`` (a one-item list).
 
 In ``graph.json`` (:func:`iter_graph_json`) an evidence record's
-``sentence`` is the index of its text in a top-level ``sentences`` list, so
-each sentence is written once; :func:`load_graph` puts the texts back.
+``sentence`` is the index of its text in its document's list of the
+top-level ``sentences`` (document id -> texts), so each sentence is written
+once and a change to one document renumbers the sentences of that document
+alone; :func:`load_graph` puts the texts back.
 
 Edges are keyed by their predicate (``edge key == attrs["predicate"]``) and
 carry ``evidence`` (list as above) and ``weight``.  Predicates are those of
@@ -46,11 +48,13 @@ __all__ = ["FORMAT", "doc_node", "build_graph", "graph_to_json", "iter_graph_jso
            "save_graph", "load_graph", "entity_nodes", "plain_record", "GraphRecords",
            "RELATION_ORDER"]
 
-FORMAT = "edukg-graph/2"
+FORMAT = "edukg-graph/3"
 
 #: Formats :func:`load_graph` reads: 1 held each evidence sentence inline on
-#: every record citing it, 2 holds it once in ``sentences``, cited by index.
-READABLE_FORMATS = ("edukg-graph/1", FORMAT)
+#: every record citing it, 2 held it once in a ``sentences`` list, cited by
+#: its index there, 3 holds it once in its document's list of
+#: ``sentences``, cited by its index there.
+READABLE_FORMATS = ("edukg-graph/1", "edukg-graph/2", FORMAT)
 
 
 def doc_node(doc_id: str) -> str:
@@ -305,16 +309,30 @@ def graph_to_json(g: nx.MultiDiGraph) -> str:
     return "".join(iter_graph_json(g))
 
 
+def _number(sentences: dict, doc: str, text: str) -> int:
+    """The index of ``text`` among the sentences of document ``doc`` in
+    ``sentences`` (document -> text -> index, each document's in order of
+    first citation), handing out the next when it has none."""
+    table = sentences.get(doc)
+    if table is None:
+        table = sentences[doc] = {}
+    index = table.get(text)
+    if index is None:
+        index = table[text] = len(table)
+    return index
+
+
 def _evidence_stub(evidence: list, sentences: dict) -> list:
-    """``evidence`` with each sentence's text replaced by its index in
-    ``sentences`` (text -> index, in order of first citation)."""
+    """``evidence`` with each sentence's text replaced by its index among
+    its document's in ``sentences`` (:func:`_number`); a record without a
+    document id keeps its text."""
     out = []
     for ev in evidence:
         if isinstance(ev, Evidence):
             ev = ev.to_dict()
-        text = ev.get("sentence") if isinstance(ev, dict) else None
-        if isinstance(text, str):
-            ev = {**ev, "sentence": sentences.setdefault(text, len(sentences))}
+        if isinstance(ev, dict) and isinstance(ev.get("sentence"), str) \
+                and isinstance(ev.get("doc"), str):
+            ev = {**ev, "sentence": _number(sentences, ev["doc"], ev["sentence"])}
         out.append(ev)
     return out
 
@@ -345,7 +363,7 @@ class _JsonSpeller:
 
     def __init__(self, dumps) -> None:
         self.dumps = dumps
-        self.sentences: dict = {}   # sentence text -> index
+        self.sentences: dict = {}   # document -> sentence text -> index
         self._strings: dict = {}    # document and node ids, predicates -> JSON
 
     def string(self, text: str) -> str:
@@ -365,7 +383,7 @@ class _JsonSpeller:
         else:
             return self.dumps(_evidence_stub([ev], self.sentences)[0])
         if type(doc) is str and type(start) is int and type(end) is int and type(text) is str:
-            index = self.sentences.setdefault(text, len(self.sentences))
+            index = _number(self.sentences, doc, text)
             return f'{{"doc":{self.string(doc)},"end":{end},"sentence":{index},"start":{start}}}'
         return self.dumps(_evidence_stub([ev], self.sentences)[0])
 
@@ -393,9 +411,12 @@ class _JsonSpeller:
                 doc, start, end, text = ev.doc_id, ev.start, ev.end, ev.sentence
                 if type(doc) is str and type(start) is int and type(end) is int \
                         and type(text) is str:
-                    index = sentences.get(text)
+                    table = sentences.get(doc)
+                    if table is None:
+                        table = sentences[doc] = {}
+                    index = table.get(text)
                     if index is None:
-                        index = sentences[text] = len(sentences)
+                        index = table[text] = len(table)
                     spelt.append(f'{{"doc":{strings.get(doc) or self.string(doc)},"end":{end},'
                                  f'"sentence":{index},"start":{start}}}')
                     continue
@@ -442,10 +463,14 @@ def iter_graph_json(g: nx.MultiDiGraph, batch: int = 2000):
 
     It is networkx node-link data (keys sorted, nodes by id, edges by
     (source, key, target)) with one change: the ``sentence`` of an evidence
-    record is a number, the index of its text in a top-level ``sentences``
-    list, where each sentence is written once however many records cite it
-    (a sentence is cited by about ten nodes and edges: the file is about
-    three times smaller).  :func:`load_graph` puts the texts back.
+    record is a number, the index of its text in its document's list of a
+    top-level ``sentences`` object (document id -> texts, each document's
+    in order of first citation), where each sentence is written once
+    however many records cite it (a sentence is cited by about ten nodes
+    and edges: the file is about three times smaller).  Numbered by
+    document, a change to one document renumbers no other document's
+    sentences, so the records citing them stay as they were.
+    :func:`load_graph` puts the texts back.
 
     The text comes in two halves, which two processes can write:
     :func:`json_head` (up to the nodes) and :func:`json_tail` (the nodes and
@@ -474,17 +499,25 @@ def json_head(g: nx.MultiDiGraph, spell: "_JsonSpeller", batch: int = 2000):
             first, part = False, []
     if part:
         yield ("" if first else ",") + ",".join(part)
-    yield ('],"graph":' + dumps(g.graph) + ',"multigraph":' + dumps(g.is_multigraph())
+    # the format this writer spells, whatever graph it was given
+    yield ('],"graph":' + dumps({**g.graph, "format": FORMAT}) + ',"multigraph":'
+           + dumps(g.is_multigraph())
            + ',"nodes":[')
 
 
 def json_tail(nodes, spell: "_JsonSpeller", batch: int = 2000, first: bool = True):
     """The second half of :func:`iter_graph_json`: ``nodes``, ``(node,
     attrs)`` sorted by node (a graph's, or :meth:`GraphRecords.nodes`), and
-    the list of every sentence cited, in ``spell``'s numbering (``first``:
+    every sentence cited, by document, in ``spell``'s numbering (``first``:
     whether these are the first nodes of the list)."""
     yield from json_nodes(nodes, spell, batch, first)
-    yield '],"sentences":' + spell.dumps(list(spell.sentences)) + "}\n"
+    yield '],"sentences":' + spell.dumps(_sentence_lists(spell.sentences)) + "}\n"
+
+
+def _sentence_lists(sentences: dict) -> dict[str, list[str]]:
+    """Document -> its sentences' texts in their numbering, of
+    :func:`_number`'s ``sentences``."""
+    return {doc: list(table) for doc, table in sentences.items()}
 
 
 def json_nodes(nodes, spell: "_JsonSpeller", batch: int = 2000, first: bool = True):
@@ -512,24 +545,26 @@ def write_graph_json(g: nx.MultiDiGraph, path: Path) -> None:
     _write_pieces(path, iter_graph_json(g))
 
 
-def write_json_head(g: nx.MultiDiGraph, path: Path, nodes: int = 0) -> list[str]:
+def write_json_head(g: nx.MultiDiGraph, path: Path, nodes: int = 0) -> dict[str, list[str]]:
     """Write :func:`json_head` of ``g`` to ``path``, and its first
-    ``nodes`` nodes; return the sentences numbered, in order, for
-    :func:`append_json_tail`."""
+    ``nodes`` nodes; return the sentences numbered (document -> texts, in
+    order), for :func:`append_json_tail`."""
     spell = _JsonSpeller(_json_dumps())
     lead = [(n, g.nodes[n]) for n in sorted(g.nodes)[:nodes]] if nodes else []
     _write_pieces(path, chain(json_head(g, spell), json_nodes(lead, spell)))
-    return list(spell.sentences)
+    return _sentence_lists(spell.sentences)
 
 
-def append_json_tail(nodes, sentences: list[str], path: Path, first: bool = True) -> None:
+def append_json_tail(nodes, sentences: dict[str, list[str]], path: Path,
+                     first: bool = True) -> None:
     """Append :func:`json_tail` of ``nodes`` to the head at ``path``, the
     sentences numbered as the head's writer numbered them (``sentences``,
     from :func:`write_json_head`; ``first``: whether it wrote no node): the
     same bytes as :func:`write_graph_json` of the graph whose nodes these
     are."""
     spell = _JsonSpeller(_json_dumps())
-    spell.sentences = dict(zip(sentences, range(len(sentences))))
+    spell.sentences = {doc: dict(zip(texts, range(len(texts))))
+                       for doc, texts in sentences.items()}
     _write_pieces(path, json_tail(nodes, spell, first=first), "ab")
 
 
@@ -613,12 +648,14 @@ def plain_record(value):
 
 def _restore_sentences(data: dict) -> None:
     """Put the texts of ``data["sentences"]`` back on the evidence records
-    citing them by index, in place; equal records become one
+    citing them by index (among their document's sentences, or in format
+    2 among all), in place; equal records become one
     :class:`~kg.model.Evidence` (a record of another shape stays a
     dictionary, for the validators to report)."""
     texts = data.pop("sentences", None)
     if texts is None:   # format 1: the texts are inline
         return
+    by_doc = data["graph"].get("format") != "edukg-graph/2"
     records: dict = {}
     for item in (*data["nodes"], *data["edges"]):
         evidence = item.get("evidence")
@@ -630,11 +667,12 @@ def _restore_sentences(data: dict) -> None:
             span = (ev.get("doc"), ev.get("start"), ev.get("end"), ev["sentence"])
             record = records.get(span)
             if record is None:
-                doc, start, end = span[:3]
+                doc, start, end, number = span
+                text = texts[doc][number] if by_doc else texts[number]
                 if ev.keys() == _RECORD_KEYS and type(doc) is str and type(start) is int \
                         and type(end) is int:
-                    record = Evidence(doc, start, end, texts[ev["sentence"]])
+                    record = Evidence(doc, start, end, text)
                 else:
-                    record = {**ev, "sentence": texts[ev["sentence"]]}
+                    record = {**ev, "sentence": text}
                 records[span] = record
             evidence[i] = record

@@ -5,7 +5,7 @@ The index is an SQLite file beside ``graph.json`` (``.graph.json.index``),
 made from it at the first look-up and used until graph.json changes (its
 size, modification time and inode are kept in the index).  It holds every
 node's and edge's record as graph.json has it (evidence sentences by
-number, the texts in their own table) and every entity's names in
+document and number, the texts in their own table) and every entity's names in
 comparison form; a look-up reads an entity's own records, its edges and its
 neighbours' into a small graph and describes it there, so it answers
 exactly what the whole graph would (``tests/test_index.py``).
@@ -29,7 +29,7 @@ from .resolve import key
 __all__ = ["GraphIndex", "index_path"]
 
 #: Changed whenever what the index holds changes: an older index is made anew.
-INDEX_VERSION = "1"
+INDEX_VERSION = "2"
 
 #: The size of graph.json from which making its index is worth a notice
 #: (about 300 documents: several seconds).
@@ -39,7 +39,7 @@ _SCHEMA = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE nodes (id TEXT PRIMARY KEY, rank INTEGER, record TEXT);
 CREATE TABLE edges (rank INTEGER PRIMARY KEY, source TEXT, target TEXT, record TEXT);
-CREATE TABLE sentences (id INTEGER PRIMARY KEY, text TEXT);
+CREATE TABLE sentences (doc TEXT, n INTEGER, text TEXT, PRIMARY KEY (doc, n)) WITHOUT ROWID;
 CREATE TABLE names (key TEXT, form TEXT, node TEXT, rank INTEGER, is_label INTEGER);
 """
 _INDEXES = """
@@ -68,6 +68,10 @@ def _make(graph_json: Path, target: Path, stamp: str) -> bool:
         nodes = sorted(data["nodes"], key=lambda d: d["id"])
         edges = data["edges"]
         sentences = data.get("sentences") or []
+        # format 3: each document's list; format 2: one list (document "")
+        rows = [(doc, n, text) for doc, texts in sentences.items()
+                for n, text in enumerate(texts)] if isinstance(sentences, dict) \
+            else [("", n, text) for n, text in enumerate(sentences)]
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError):
         return False
     db = sqlite3.connect(target)
@@ -76,12 +80,13 @@ def _make(graph_json: Path, target: Path, stamp: str) -> bool:
         db.executemany("INSERT INTO meta VALUES (?, ?)",
                        [("version", INDEX_VERSION), ("graph", stamp),
                         ("attrs", _dumps(data["graph"])),
-                        ("inline", "1" if "sentences" not in data else "0")])
+                        ("inline", "1" if "sentences" not in data else "0"),
+                        ("by_doc", "1" if isinstance(sentences, dict) else "0")])
         db.executemany("INSERT INTO nodes VALUES (?, ?, ?)",
                        ((d["id"], i, _dumps(d)) for i, d in enumerate(nodes)))
         db.executemany("INSERT INTO edges VALUES (?, ?, ?, ?)",
                        ((i, d["source"], d["target"], _dumps(d)) for i, d in enumerate(edges)))
-        db.executemany("INSERT INTO sentences VALUES (?, ?)", enumerate(sentences))
+        db.executemany("INSERT INTO sentences VALUES (?, ?, ?)", rows)
         db.executemany("INSERT INTO names VALUES (?, ?, ?, ?, ?)", _names(nodes))
         db.executescript(_INDEXES)
         db.commit()
@@ -111,6 +116,7 @@ class GraphIndex:
         meta = dict(db.execute("SELECT name, value FROM meta"))
         self.attrs = json.loads(meta["attrs"])
         self.inline = meta.get("inline") == "1"
+        self.by_doc = meta.get("by_doc") == "1"
 
     @classmethod
     def open(cls, graph: Path, notice=None) -> "GraphIndex | None":
@@ -204,19 +210,30 @@ class GraphIndex:
                                                todo):
             records[nid] = (rank, json.loads(record))
 
-    def _rows_in(self, select: str, values: list):
-        """The rows of ``select … IN (values)``, asked 500 values at a time
-        (SQLite caps the parameters of one statement)."""
+    def _rows_in(self, select: str, values: list, first: tuple = ()):
+        """The rows of ``select … IN (values)`` (after the parameters
+        ``first``), asked 500 values at a time (SQLite caps the parameters
+        of one statement)."""
         for i in range(0, len(values), 500):
             part = values[i:i + 500]
-            yield from self.db.execute(f"{select} IN ({','.join('?' * len(part))})", part)
+            yield from self.db.execute(f"{select} IN ({','.join('?' * len(part))})",
+                                       (*first, *part))
 
-    def _sentences(self, data: dict) -> dict[int, str]:
-        """The texts of the sentences the records of ``data`` cite, by number."""
-        cited = {ev["sentence"] for item in (*data["nodes"], *data["edges"])
-                 for ev in (item.get("evidence") or ())
-                 if isinstance(ev, dict) and type(ev.get("sentence")) is int}
-        return dict(self._rows_in("SELECT id, text FROM sentences WHERE id", sorted(cited)))
+    def _sentences(self, data: dict) -> dict:
+        """The texts of the sentences the records of ``data`` cite, as
+        graph.json holds them: by document, then number (format 2: by
+        number)."""
+        cited: dict = {}
+        for item in (*data["nodes"], *data["edges"]):
+            for ev in item.get("evidence") or ():
+                if isinstance(ev, dict) and type(ev.get("sentence")) is int:
+                    doc = ev.get("doc") if self.by_doc else ""
+                    if isinstance(doc, str):
+                        cited.setdefault(doc, set()).add(ev["sentence"])
+        texts = {doc: dict(self._rows_in("SELECT n, text FROM sentences WHERE doc = ? AND n",
+                                         sorted(numbers), (doc,)))
+                 for doc, numbers in sorted(cited.items())}
+        return texts if self.by_doc else texts.get("", {})
 
 
 def _open_current(target: Path, stamp: str) -> sqlite3.Connection | None:

@@ -560,7 +560,7 @@ class _Sentences:
             self.forms[str(n)] = forms
             self.form_sets[str(n)] = frozenset(forms)
         self.start = self._starts(g)
-        self.table: dict[tuple[str, str], int] = {}
+        self.table: dict[str, dict[str, int]] = {}   # document -> sentence -> number
 
     def _starts(self, g: nx.MultiDiGraph) -> dict[tuple[str, str], int]:
         exact: dict[tuple[str, str], int] = {}
@@ -622,8 +622,10 @@ class _Sentences:
         return out
 
     def item(self, ev: dict, names: list[str], span: bool = True) -> list:
-        """``[sentence index, a1, b1, a2, b2, ...]``: the marks are
-        sentence offsets, sorted and disjoint."""
+        """``[document, sentence number, a1, b1, a2, b2, ...]``: the
+        sentence's number among its document's (in order of first use, so
+        a change to one document renumbers no other's), the marks sentence
+        offsets, sorted and disjoint."""
         if ev.__class__ is Evidence:
             doc, start, end, sentence = ev.doc_id, ev.start, ev.end, ev.sentence
         else:
@@ -632,10 +634,12 @@ class _Sentences:
         if doc.__class__ is not str or sentence.__class__ is not str:
             doc, sentence = str(doc), str(sentence)
         key = (doc, sentence)
-        table = self.table
-        index = table.get(key)
+        table = self.table.get(doc)
+        if table is None:
+            table = self.table[doc] = {}
+        index = table.get(sentence)
         if index is None:
-            index = table[key] = len(table)
+            index = table[sentence] = len(table)
         marks: list[tuple[int, int]] = []
         s0 = self.start.get(key)
         if (span and s0 is not None and isinstance(start, int) and isinstance(end, int)
@@ -660,12 +664,13 @@ class _Sentences:
                     marks.append((hit, hit + len(form)))
                     break
         if len(marks) == 1:
-            return [index, *marks[0]]
-        return [index] + [x for m in sorted(marks) for x in m]
+            return [doc, index, *marks[0]]
+        return [doc, index] + [x for m in sorted(marks) for x in m]
 
-    def rows(self) -> list[tuple[str, str]]:
-        """The sentence table, in the order of the indices handed out."""
-        return [pair for pair, _ in sorted(self.table.items(), key=lambda t: t[1])]
+    def rows(self) -> dict[str, list[str]]:
+        """The sentence table: each document's sentences in the order of
+        the numbers handed out, the documents sorted."""
+        return {doc: list(self.table[doc]) for doc in sorted(self.table)}
 
 
 def _starts_of(sentence: str, start: int, forms) -> set[int]:

@@ -63,7 +63,7 @@ def test_export_of_a_missing_build_is_a_clear_error(tmp_path):
 
 def test_graph_json_in_pieces_is_node_link_json(tmp_path):
     import json
-    from kg.graph import graph_to_json, iter_graph_json, write_graph_json
+    from kg.graph import FORMAT, graph_to_json, iter_graph_json, write_graph_json
     g = nx.MultiDiGraph(format="edukg-graph/1")
     g.add_node("b", kind="entity", label="乙<&>", aliases=["\u2028"])
     g.add_node("a", kind="document", id="ignored")
@@ -72,7 +72,8 @@ def test_graph_json_in_pieces_is_node_link_json(tmp_path):
     data = nx.node_link_data(g, edges="edges")
     data["nodes"].sort(key=lambda n: n["id"])
     data["edges"].sort(key=lambda e: (e["source"], e["key"], e["target"]))
-    data["sentences"] = []   # no evidence, no sentence texts
+    data["sentences"] = {}   # no evidence, no sentence texts
+    data["graph"]["format"] = FORMAT   # the format written, whatever the graph says
     expected = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n"
     assert graph_to_json(g) == expected
     assert "".join(iter_graph_json(g, batch=1)) == expected
@@ -98,9 +99,34 @@ def test_graph_json_writes_each_sentence_once(tmp_path):
     text = (tmp_path / "g.json").read_text("utf-8")
     assert text.count("实施教共体") == 1 and text.count("双减") == 1
     data = json.loads(text)
-    assert data["sentences"] == ["实施教共体", "“双减”"]   # in order of first citation
+    # by document, in order of first citation
+    assert data["sentences"] == {"d1": ["实施教共体", "“双减”"]}
     assert data["edges"][0]["evidence"] == [{"doc": "d1", "end": 5, "sentence": 0, "start": 0}]
     assert [ev["sentence"] for ev in data["nodes"][0]["evidence"]] == [0, 1]
+
+
+def test_a_change_to_one_document_renumbers_no_other_documents_sentences(tmp_path):
+    """Two builds whose documents differ only in one have the same records
+    for every other document's sentences: a diff of graph.json shows what
+    changed, not every sentence cited after it."""
+    import json
+    from kg.graph import write_graph_json
+
+    def written(first_sentence: str):
+        g = nx.MultiDiGraph(format="edukg-graph/3")
+        g.add_node("a", kind="entity", label="甲",
+                   evidence=[Evidence("d1", 0, 2, first_sentence), Evidence("d2", 0, 2, "乙句")])
+        g.add_node("b", kind="entity", label="乙",
+                   evidence=[Evidence("d2", 3, 5, "丙句"), Evidence("d1", 9, 12, "丁句")])
+        write_graph_json(g, tmp_path / "g.json")
+        return json.loads((tmp_path / "g.json").read_text("utf-8"))
+    before, after = written("甲句"), written("改过的甲句")
+    assert before["sentences"]["d2"] == after["sentences"]["d2"] == ["乙句", "丙句"]
+    assert before["sentences"]["d1"] == ["甲句", "丁句"]
+    assert after["sentences"]["d1"] == ["改过的甲句", "丁句"]
+    for b, a in zip(before["nodes"], after["nodes"]):
+        assert [ev for ev in b["evidence"] if ev["doc"] == "d2"] == \
+            [ev for ev in a["evidence"] if ev["doc"] == "d2"]
 
 
 def test_load_graph_puts_the_sentences_back(tmp_path):
@@ -135,12 +161,32 @@ def test_load_graph_reads_format_1(tmp_path):
     assert h.graph["format"] == FORMAT
 
 
+def test_load_graph_reads_format_2(tmp_path):
+    """Builds written with one sentence list for all documents still load."""
+    import json
+    from kg.graph import FORMAT, load_graph
+    data = {"directed": True, "multigraph": True, "graph": {"format": "edukg-graph/2"},
+            "nodes": [{"id": "a", "kind": "entity", "label": "甲",
+                       "evidence": [{"doc": "d2", "start": 0, "end": 2, "sentence": 1},
+                                    {"doc": "d1", "start": 4, "end": 6, "sentence": 0}]}],
+            "edges": [], "sentences": ["实施教共体", "“双减”"]}
+    (tmp_path / "graph.json").write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    h = load_graph(tmp_path)
+    assert h.nodes["a"]["evidence"] == [Evidence("d2", 0, 2, "“双减”"),
+                                        Evidence("d1", 4, 6, "实施教共体")]
+    assert h.graph["format"] == FORMAT
+
+
 def test_graph_json_citing_a_missing_sentence_is_a_clear_error(tmp_path):
     import json
     from kg.graph import load_graph, write_graph_json
     write_graph_json(_evidence_graph(), tmp_path / "graph.json")
     data = json.loads((tmp_path / "graph.json").read_text("utf-8"))
-    data["sentences"] = data["sentences"][:1]
+    data["sentences"]["d1"] = data["sentences"]["d1"][:1]
+    (tmp_path / "graph.json").write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    with pytest.raises(GraphError, match="damaged"):
+        load_graph(tmp_path)
+    data["sentences"] = {}   # no sentence of the document at all
     (tmp_path / "graph.json").write_text(json.dumps(data, ensure_ascii=False), "utf-8")
     with pytest.raises(GraphError, match="damaged"):
         load_graph(tmp_path)
@@ -162,8 +208,9 @@ def test_graph_json_keeps_evidence_of_other_shapes(tmp_path):
 
 
 def test_graph_json_spells_node_records_of_every_shape_beside_any_text(tmp_path):
-    """A node's records, however made, are numbered in order of citation;
-    a name spelt like the writer's own marker changes nothing."""
+    """A node's records, however made, are numbered in order of citation
+    within their document; a name spelt like the writer's own marker
+    changes nothing."""
     import json
     from kg.graph import load_graph, write_graph_json
     marker = "\x00evidence\x00"
@@ -174,9 +221,9 @@ def test_graph_json_spells_node_records_of_every_shape_beside_any_text(tmp_path)
     g.add_node("d", kind="entity", label=marker, aliases=[marker], evidence=list(records))
     write_graph_json(g, tmp_path / "graph.json")
     data = json.loads((tmp_path / "graph.json").read_text("utf-8"))
-    assert data["sentences"] == ["实施教共体", "“双减”", "新句"]
+    assert data["sentences"] == {"d1": ["实施教共体", "“双减”"], "d3": ["新句"]}
     spelt = [{"doc": "d1", "end": 5, "sentence": 0, "start": 0}, {"doc": "d2"}, "一句话",
-             {"doc": "d3", "end": 2, "sentence": 2, "start": 1}]
+             {"doc": "d3", "end": 2, "sentence": 0, "start": 1}]
     nodes = {n["id"]: n for n in data["nodes"]}
     assert nodes["c"] == {"evidence": spelt, "id": "c", "kind": "entity", "label": "丙"}
     assert nodes["d"] == {"aliases": [marker], "evidence": spelt, "id": "d", "kind": "entity",

@@ -141,3 +141,33 @@ def test_a_damaged_index_is_made_anew(tmp_path):
     res = CliRunner().invoke(main, ["lookup", "城乡教育共同体", "--graph", str(out)])
     assert res.exit_code == 0 and res.output.startswith("城乡教育共同体  [Initiative]")
     assert index_path(out / "graph.json").read_bytes().startswith(b"SQLite format 3")
+
+
+def _as_format_2(data: dict) -> dict:
+    """graph.json ``data`` as the previous format wrote it: one list of
+    sentences for all documents."""
+    texts, number = [], {}
+    for doc, sentences in sorted(data["sentences"].items()):
+        for k, text in enumerate(sentences):
+            number[(doc, k)] = len(texts)
+            texts.append(text)
+    for item in (*data["nodes"], *data["edges"]):
+        for ev in item.get("evidence") or ():
+            ev["sentence"] = number[(ev["doc"], ev["sentence"])]
+    return {**data, "graph": {**data["graph"], "format": "edukg-graph/2"}, "sentences": texts}
+
+
+def test_a_graph_of_the_previous_format_is_described_alike_through_its_index(seeds_build,
+                                                                             tmp_path):
+    data = json.loads((seeds_build / "graph.json").read_text("utf-8"))
+    (tmp_path / "graph.json").write_text(json.dumps(_as_format_2(data), ensure_ascii=False),
+                                         "utf-8")
+    g, old = load_graph(seeds_build), load_graph(tmp_path)
+    index = GraphIndex.open(tmp_path)
+    try:
+        entities = [n for n, a in g.nodes(data=True) if a.get("kind") == "entity"]
+        for n in entities:
+            assert describe(old, n) == describe(g, n)
+            assert describe(index.around(n), n) == describe(g, n)
+    finally:
+        index.close()

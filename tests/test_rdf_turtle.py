@@ -297,7 +297,8 @@ def test_graph_json_from_two_halves_is_the_graph_s(tiny_extraction, awkward, lea
     write_graph_json(g, tmp_path / "whole.json")
     assert (tmp_path / "halves.json").read_bytes() == (tmp_path / "whole.json").read_bytes()
     whole = json.loads((tmp_path / "whole.json").read_text("utf-8"))["sentences"]
-    assert sentences and whole[:len(sentences)] == sentences and whole[-1] == "只在这里。"
+    assert sentences and all(whole[doc][:len(texts)] == texts for doc, texts in sentences.items())
+    assert whole["d1"][-1] == "只在这里。"
     back = load_graph(tmp_path / "halves.json")
     assert sorted(back.nodes) == sorted(g.nodes)
     assert back.number_of_edges() == g.number_of_edges()

@@ -235,8 +235,8 @@ def test_inline_scripts_are_valid_javascript(tmp_path):
 
 def marked(data: dict, item: list) -> list[str]:
     """The texts an evidence item of the page marks in its sentence."""
-    text = data["sentences"][item[0]][1]
-    return [text[a:b] for a, b in zip(item[1::2], item[2::2])]
+    text = data["sentences"][item[0]][item[1]]
+    return [text[a:b] for a, b in zip(item[2::2], item[3::2])]
 
 
 def test_legend_filters_every_type_and_offers_document_and_year_filters(tiny_graph):
@@ -276,8 +276,8 @@ def test_evidence_marks_the_mention_inside_its_sentence(tiny_graph):
     assert marked(data, info["initiative-1"]["ev"][0]) == ["城乡教育共同体"]
     assert marked(data, info["agency-1"]["ev"][0]) == ["台州市教育局"]
     assert marked(data, info["metric-1"]["ev"][0]) == ["67所"]
-    doc, sentence = data["sentences"][info["initiative-1"]["ev"][0][0]]
-    assert doc == "d1" and sentence.startswith("实施城乡教育共同体")
+    doc, number = info["initiative-1"]["ev"][0][:2]
+    assert doc == "d1" and data["sentences"][doc][number].startswith("实施城乡教育共同体")
     edges = {e["predicate"]: e for e in data["edges"]}
     co = edges["coMentioned"]                    # whole sentence: both names marked
     assert co["evn"] == 1 and co["weight"] == 2
@@ -297,13 +297,33 @@ def test_marks_are_exact_when_a_name_occurs_twice_in_a_sentence():
                                            "sentence": sentence}]
     data = page_data(render_html(g))
     item = data["info"]["agency-1"]["ev"][0]
-    assert item[1:] == [second, second + 6]        # the second occurrence, not the first
+    assert item[2:] == [second, second + 6]        # the second occurrence, not the first
 
 
 def test_every_evidence_sentence_is_stored_once(tiny_graph):
     data = page_data(render_html(tiny_graph))
-    rows = [tuple(r) for r in data["sentences"]]
+    rows = [(doc, text) for doc, texts in data["sentences"].items() for text in texts]
     assert len(rows) == len(set(rows)) == 2
+
+
+def test_a_change_to_one_document_leaves_the_page_entries_of_the_others():
+    """Sentences are numbered by document in the page too: a sentence
+    added to one document changes no entry citing only another."""
+    def page(first: str) -> dict:
+        g = nx.MultiDiGraph()
+        for d in ("d1", "d2"):
+            g.add_node(f"doc:{d}", kind="document", doc_id=d, title=d)
+        g.add_node("a", kind="entity", type="Agency", label="教育局", aliases=[],
+                   evidence=[{"doc": "d1", "start": 0, "end": 3, "sentence": first}])
+        g.add_node("b", kind="entity", type="Initiative", label="教共体", aliases=[],
+                   evidence=[{"doc": "d2", "start": 5, "end": 8, "sentence": "推进教共体。"},
+                             {"doc": "d1", "start": 20, "end": 23, "sentence": "深化教共体。"}])
+        return page_data(render_html(g))
+    before, after = page("教育局部署。"), page("教育局另行部署。")
+    assert before["info"]["b"] == after["info"]["b"]
+    assert before["sentences"]["d2"] == after["sentences"]["d2"] == ["推进教共体。"]
+    assert after["sentences"]["d1"] == ["教育局另行部署。", "深化教共体。"]
+    assert marked(after, after["info"]["b"]["ev"][1]) == ["教共体"]
 
 
 def test_hostile_texts_stay_data_in_the_panel_and_escape_templates():
@@ -316,7 +336,7 @@ def test_hostile_texts_stay_data_in_the_panel_and_escape_templates():
     assert data["info"]["agency-1"]["name"] == IMG_XSS
     assert data["info"]["programme-1"]["name"] == "{{ constructor }}"
     assert data["docs"]["d1"]["title"] == f"{SCRIPT_XSS}通知"
-    assert IMG_XSS in data["sentences"][0][1]
+    assert IMG_XSS in data["sentences"]["d1"][0]
     script = re.findall(r"<script>(.*?)</script>", page, re.S)[-1]
     assert ".innerHTML = escapedHtml" in script and script.count("innerHTML") == 1
 

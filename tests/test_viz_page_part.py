@@ -92,9 +92,9 @@ def test_marks_of_names_sharing_a_sentence():
     import json
     import re
     data = json.loads(re.search(r'id="kg-data">(.*?)</script>', page, re.S).group(1))
-    assert data["info"]["a"]["ev"] == [[0, 0, 5], [0, 14, 19]]
-    assert data["info"]["b"]["ev"] == [[0, 6, 13]]
-    assert data["edges"][0]["ev"] == [[0, 0, 5, 6, 13]]
+    assert data["info"]["a"]["ev"] == [["d", 0, 0, 5], ["d", 0, 14, 19]]
+    assert data["info"]["b"]["ev"] == [["d", 0, 6, 13]]
+    assert data["edges"][0]["ev"] == [["d", 0, 0, 5, 6, 13]]
 
 
 def test_squared_lengths_are_the_floats_numpy_summed():

@@ -72,7 +72,7 @@
       div.appendChild(document.createTextNode(row[0] + "：" + row[1]));
     });
     if (e.ev && e.ev.length) {
-      var text = sentences[e.ev[0][0]][1];
+      var text = sentences[e.ev[0][0]][e.ev[0][1]];
       div.appendChild(el("div", "kg-ev", "例句：" + (text.length > 160 ? text.slice(0, 159) + "…" : text)));
     }
     edges.update({id: e.id, title: div});
@@ -333,8 +333,8 @@
     return p;
   }
   function sentenceEl(item) {
-    var text = sentences[item[0]][1], p = el("p", "kg-sent"), pos = 0;
-    for (var k = 1; k + 1 < item.length; k += 2) {
+    var text = sentences[item[0]][item[1]], p = el("p", "kg-sent"), pos = 0;
+    for (var k = 2; k + 1 < item.length; k += 2) {
       var a = item[k], b = item[k + 1];
       if (a < pos || b > text.length) { continue; }
       p.appendChild(document.createTextNode(text.slice(pos, a)));
@@ -350,7 +350,7 @@
       wrap.textContent = "";
       items.slice(0, n).forEach(function (item) {
         var box = el("div", "kg-evi");
-        box.appendChild(docLine(sentences[item[0]][0]));
+        box.appendChild(docLine(item[0]));
         box.appendChild(sentenceEl(item));
         wrap.appendChild(box);
       });
