@@ -511,7 +511,20 @@ def json_tail(nodes, spell: "_JsonSpeller", batch: int = 2000, first: bool = Tru
     every sentence cited, by document, in ``spell``'s numbering (``first``:
     whether these are the first nodes of the list)."""
     yield from json_nodes(nodes, spell, batch, first)
-    yield '],"sentences":' + spell.dumps(_sentence_lists(spell.sentences)) + "}\n"
+    # a few documents' sentences at a time: the texts whole would be one
+    # string of 60 MB at 16M characters, its bytes as much again
+    yield '],"sentences":{'
+    dumps, sentences = spell.dumps, spell.sentences
+    part: list[str] = []
+    sep = ""
+    for doc in sorted(sentences):
+        part.append(f"{dumps(doc)}:{dumps(list(sentences[doc]))}")
+        if len(part) >= 64:
+            yield sep + ",".join(part)
+            sep, part = ",", []
+    if part:
+        yield sep + ",".join(part)
+    yield "}}\n"
 
 
 def _sentence_lists(sentences: dict) -> dict[str, list[str]]:

@@ -25,7 +25,8 @@ from .model import Document, Entity, Evidence, Mention, _by_fields, by_span, slo
 from .segment import Sentence
 
 __all__ = ["key", "entity_id", "complete_name", "aliases_of", "abbreviations",
-           "SentenceIndex", "DocNames", "doc_names", "resolve", "with_evidence"]
+           "SentenceIndex", "DocNames", "doc_names", "resolve", "merge_names",
+           "preferred_name", "with_evidence"]
 
 _QUOTE_CHARS = re.compile(r"[“”\"《》「」『』‘’'\s]")
 _DASHES = re.compile(r"[—–―-]+")
@@ -343,8 +344,7 @@ def merge_names(docs: list[tuple[Document, DocNames]], types=None, other: bool =
         said = names[members[0]] if len(members) == 1 else [nm for n in members for nm in names[n]]
         canonical = said[0]
         if said.count(canonical) != len(said):   # (most entities are named one way)
-            counts = Counter(said)
-            canonical = max(counts, key=lambda nm: (counts[nm], nm not in extended, len(nm), nm))
+            canonical = preferred_name(Counter(said), extended)
         code = next((notation[n] for n in members if notation.get(n)), "")
         eid = entity_id(etype, canonical, code)
         all_forms = set().union(*(forms[n] for n in members)) - {canonical}
@@ -352,6 +352,16 @@ def merge_names(docs: list[tuple[Document, DocNames]], types=None, other: bool =
         for n in members:
             ids[n] = eid
     return found, ids
+
+
+def preferred_name(counts: Counter, extended) -> str:
+    """The canonical name of a group whose mentions said ``counts``
+    (name -> mentions): the one said most, then one that took no words
+    before its quotes (``extended``), then the longest, then the last in
+    code-point order."""
+    if len(counts) == 1:
+        return next(iter(counts))
+    return max(counts, key=lambda nm: (counts[nm], nm not in extended, len(nm), nm))
 
 
 def with_evidence(entities, eids: list[list[str]], evidence: list[list[Evidence]]

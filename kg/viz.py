@@ -207,6 +207,12 @@ def _spell(value) -> str:
     return _dumps(value)
 
 
+#: About how many characters of a large dictionary of the page data are
+#: spelt at a time (each document's sentences are one item, about 15,000
+#: characters at 16M characters of text).
+PIECE_CHARS = 1 << 20
+
+
 def _script_json_pieces(data, batch: int = 2000, depth: int = 2):
     """:func:`_script_json` of ``data`` in pieces: a dictionary or list down
     to ``depth`` levels is spelt ``batch`` items at a time, so the page's
@@ -215,16 +221,21 @@ def _script_json_pieces(data, batch: int = 2000, depth: int = 2):
     if depth and isinstance(data, dict) and data and all(type(k) is str for k in data):
         keys = sorted(data)
         yield "{"
-        for i in range(0, len(keys), batch):
-            if i:
-                yield ","
-            if depth > 1:
-                for j, k in enumerate(keys[i:i + batch]):
-                    yield ("," if j else "") + _escape_script(_dumps(k)) + ":"
-                    yield from _script_json_pieces(data[k], batch, depth - 1)
-            else:
-                yield _escape_script(",".join(_dumps(k) + ":" + _spell(data[k])
-                                              for k in keys[i:i + batch]))
+        if depth > 1:
+            for j, k in enumerate(keys):
+                yield ("," if j else "") + _escape_script(_dumps(k)) + ":"
+                yield from _script_json_pieces(data[k], batch, depth - 1)
+        else:   # at most ``batch`` items, and about PIECE_CHARS, a piece
+            part: list[str] = []
+            size, sep = 0, ""
+            for k in keys:
+                part.append(_dumps(k) + ":" + _spell(data[k]))
+                size += len(part[-1])
+                if len(part) >= batch or size >= PIECE_CHARS:
+                    yield sep + _escape_script(",".join(part))
+                    part, size, sep = [], 0, ","
+            if part:
+                yield sep + _escape_script(",".join(part))
         yield "}"
     elif depth and isinstance(data, list) and data:
         yield "["

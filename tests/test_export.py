@@ -81,6 +81,20 @@ def test_graph_json_in_pieces_is_node_link_json(tmp_path):
     assert (tmp_path / "g.json").read_text("utf-8") == expected
 
 
+def test_graph_json_writes_the_sentences_of_a_few_documents_at_a_time():
+    """The sentences come in pieces of some documents each, never as one
+    string (at 16M characters of text they are 60 MB)."""
+    import json
+    from kg.graph import iter_graph_json
+    g = nx.MultiDiGraph()
+    g.add_node("a", kind="entity", label="甲",
+               evidence=[Evidence(f"d{i:03d}", 0, 2, f"第{i}号文件的一句。") for i in range(300)])
+    pieces = list(iter_graph_json(g))
+    texts = json.loads("".join(pieces))["sentences"]
+    assert len(texts) == 300 and texts["d299"] == ["第299号文件的一句。"]
+    assert max(p.count("号文件的一句") for p in pieces) < 300 - 64
+
+
 def _evidence_graph():
     ev = {"doc": "d1", "start": 0, "end": 5, "sentence": "实施教共体"}
     other = {"doc": "d1", "start": 6, "end": 9, "sentence": "“双减”"}

@@ -63,3 +63,17 @@ def test_the_page_data_written_in_small_pieces_is_the_same_text():
         data = {random_text(rng): random_data(rng) for _ in range(rng.randrange(0, 5))}
         for batch, depth in ((1, 2), (2, 1), (3, 3)):
             assert "".join(_script_json_pieces(data, batch, depth)) == reference(data)
+
+
+def test_a_large_table_of_the_page_data_is_spelt_a_megabyte_at_a_time(monkeypatch):
+    """Each document's sentences are one item of the page's sentence table:
+    the table comes in pieces of about PIECE_CHARS, not whole (at 16M
+    characters of text it is tens of megabytes)."""
+    import kg.viz
+    from kg.viz import _script_json_pieces
+    monkeypatch.setattr(kg.viz, "PIECE_CHARS", 1000)
+    table = {f"doc{i:03d}": [f"第{i}号文件的第{k}句。" * 5 for k in range(10)] for i in range(100)}
+    data = {"sentences": table}
+    pieces = list(_script_json_pieces(data))
+    assert "".join(pieces) == reference(data)
+    assert len(pieces) > 50 and max(map(len, pieces)) < 2000
