@@ -70,7 +70,8 @@ class NameState:
             if doc_id in state.order:
                 raise ValueError(f"two documents have the id {doc_id!r}")
             state.order[doc_id] = i
-            touched |= state._add(doc_id, dn, 1)
+            parts, quoted = _parts(dn)
+            touched |= state._add(doc_id, parts.items(), quoted, 1)
         state._merge(touched)
         return state
 
@@ -90,61 +91,54 @@ class NameState:
             self.order[doc_id] = max(self.order.values(), default=-1) + 1
         elif doc_id not in self.order:
             raise ValueError(f"document {doc_id!r} is not in")
-        touched: set[Node] = set()
-        if old is not None:
-            touched |= self._add(doc_id, old, -1)
-        if new is not None:
-            touched |= self._add(doc_id, new, 1)
-        else:
+        before, quoted_before = _parts(old) if old is not None else ({}, frozenset())
+        after, quoted_after = _parts(new) if new is not None else ({}, frozenset())
+        if new is None:
             del self.order[doc_id]
+        # a node the document names as before is left alone
+        changed = [n for n in before.keys() | after.keys() if before.get(n) != after.get(n)]
+        touched = self._add(doc_id, [(n, before[n]) for n in changed if n in before],
+                            quoted_before - quoted_after, -1)
+        touched |= self._add(doc_id, [(n, after[n]) for n in changed if n in after],
+                             quoted_after - quoted_before, 1)
         return self._merge(touched)
 
     # ------------------------------------------------------------ sums
 
-    def _add(self, doc_id: str, dn: DocNames, sign: int) -> set[Node]:
-        """Add (``sign`` 1) or take out (-1) one document's part; the
-        nodes whose sums changed."""
+    def _add(self, doc_id: str, parts, quoted, sign: int) -> set[Node]:
+        """Add (``sign`` 1) or take out (-1) one document's ``parts``
+        (:func:`_parts`) and names quoted with words before
+        (``quoted``); the nodes whose sums changed."""
         sums = self.sums
         touched: set[Node] = set()
-        for node, name in zip(dn.nodes, dn.names):
+        for node, (said, forms, relative, code) in parts:
             s = sums.get(node)
             if s is None:
                 s = sums[node] = _Sums()
-            s.said[name] += sign
-            touched.add(node)
-        for node, forms in dn.forms.items():
-            s = sums.get(node)
-            if s is None:
-                s = sums[node] = _Sums()
+            for name, n in said:
+                s.said[name] += sign * n
             for f in forms:
                 s.forms[f] += sign
-            s.docs[doc_id] += sign
-            touched.add(node)
-        for node, forms in dn.local_only.items():
-            s = sums[node]
-            for f in forms:
+            for f in relative:
                 s.relative[f] += sign
-        for node, code in dn.notation.items():
-            s = sums[node]
-            if sign > 0:
-                s.notation[doc_id] = code
-            else:
-                s.notation.pop(doc_id, None)
-        for name in dn.extended:
-            before = self.extended[name] > 0
-            self.extended[name] += sign
-            if (self.extended[name] > 0) != before:
-                # the canonical name of any group saying it may change: a
-                # node's names all have its key
-                k = key(name)
-                touched.update(n for n in ((t, k) for t in ENTITY_TYPES) if n in sums)
-        for node in touched:
-            s = sums[node]
+            s.docs[doc_id] += sign
+            if code is not None:
+                if sign > 0:
+                    s.notation[doc_id] = code
+                else:
+                    s.notation.pop(doc_id, None)
             for counter in (s.said, s.forms, s.relative, s.docs):
                 for k in [k for k, v in counter.items() if v <= 0]:
                     del counter[k]
-        for name in [n for n, v in self.extended.items() if v <= 0]:
-            del self.extended[name]
+            touched.add(node)
+        for name in quoted:
+            self.extended[name] += sign
+            if self.extended[name] <= 0:
+                del self.extended[name]
+            # the canonical name of any group saying it may change (a
+            # node's names all have its key)
+            k = key(name)
+            touched.update(n for n in ((t, k) for t in ENTITY_TYPES) if n in sums)
         return touched
 
     def _node_keys(self, node: Node) -> frozenset:
@@ -261,3 +255,22 @@ class NameState:
                     break
         return Entity(entity_id(root[0], canonical, code), root[0], canonical,
                       tuple(sorted(forms - {canonical})), (), code)
+
+
+def _parts(dn: DocNames) -> tuple[dict[Node, tuple], frozenset[str]]:
+    """One document's part of each node it names, ``node -> (names said
+    with their counts, forms, relative forms, division code or None)``,
+    and the names it quoted with words before them."""
+    said: dict[Node, Counter] = {}
+    for node, name in zip(dn.nodes, dn.names):
+        c = said.get(node)
+        if c is None:
+            c = said[node] = Counter()
+        c[name] += 1
+    empty: frozenset = frozenset()
+    parts = {}
+    for node in said.keys() | dn.forms.keys():
+        parts[node] = (tuple(sorted(said.get(node, {}).items())),
+                       frozenset(dn.forms.get(node, empty)),
+                       frozenset(dn.local_only.get(node, empty)), dn.notation.get(node))
+    return parts, frozenset(dn.extended)
