@@ -36,6 +36,7 @@ from .io import (LARGE_BYTES, PART_CHARS, Handoff, collector_paused, die_with_pa
                  remove_stale_temporaries, replacing, split_large, stop_call, synced, syncing,
                  write_all_atomic)
 from .lexicon import Lexicon, load_lexicon
+from .links import DocLinks, doc_links
 from .meta import read_meta
 from .model import Document, Entity, Evidence, Extraction, Mention, Metric, Relation
 from .resolve import (DocNames, SentenceIndex, doc_names, entity_id, key, merge_names, resolve,
@@ -365,16 +366,9 @@ def link(results: list[DocResult], gaz: Gazetteer, workers: int = 1) -> Extracti
     document is staged (its sentences, its mentions' evidence records) by
     the process that links it, and this process gives the entities their
     records while the forked processes link their share."""
-    entity_list, eids = _resolve(results, workers)
+    entities, eids, publishers, ctx = _context(results, gaz, workers)
     staged = _Staged(results, eids, gaz)
-    entities = {e.id: e for e in entity_list}
     ex = Extraction(documents=[r.doc for r in results])
-    types = {e.id: e.type for e in entities.values()}
-    agencies = _agency_keys(entities)
-    # every publisher first: no document's relations depend on the order
-    publishers = [_publisher_entity(r.doc, entities, agencies) for r in results]
-    ctx = _Linking(gaz, entities, types=types,
-                   places={e.name: e.id for e in entities.values() if e.type == "Place"})
     found: dict = {}   # here, while forked processes link
 
     def meanwhile() -> None:
@@ -391,6 +385,37 @@ def link(results: list[DocResult], gaz: Gazetteer, workers: int = 1) -> Extracti
     # two sorted runs
     ex.relations = sorted(relations_of(reduced) + found["mentions"], key=RELATION_ORDER)
     return ex
+
+
+def _context(results: list[DocResult], gaz: Gazetteer, workers: int = 1
+             ) -> tuple[dict[str, Entity], list[list[str]], list[str], _Linking]:
+    """What linking the documents reads: the entities (resolved, and the
+    publishers the texts never name), each mention's entity id, each
+    document's publisher, and the tables made once for all documents."""
+    entity_list, eids = _resolve(results, workers)
+    entities = {e.id: e for e in entity_list}
+    types = {e.id: e.type for e in entities.values()}
+    agencies = _agency_keys(entities)
+    # every publisher first: no document's relations depend on the order
+    publishers = [_publisher_entity(r.doc, entities, agencies) for r in results]
+    ctx = _Linking(gaz, entities, types=types,
+                   places={e.name: e.id for e in entities.values() if e.type == "Place"})
+    return entities, eids, publishers, ctx
+
+
+def link_parts(results: list[DocResult], gaz: Gazetteer
+               ) -> tuple[dict[str, Entity], list[tuple[Document, DocLinks]]]:
+    """:func:`link` of the documents as each document's part
+    (:class:`~kg.links.DocLinks`, for a :class:`~kg.links.LinkState`),
+    with the entities they were linked against."""
+    entities, eids, publishers, ctx = _context(results, gaz)
+    staged = _Staged(results, eids, gaz)
+    parts = []
+    for i, r in enumerate(results):
+        s = staged[i]
+        rels, metrics = _link_document(r, s, publishers[i], ctx)
+        parts.append((r.doc, doc_links(r.doc.doc_id, publishers[i], rels, metrics, s[5], s[4])))
+    return entities, parts
 
 
 #: The entity types whose names a forked process merges while this one

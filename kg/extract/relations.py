@@ -39,7 +39,8 @@ from ..resolve import SentenceIndex
 from ..structure import RESULT, mode_at, mode_marks
 
 __all__ = ["load_cues", "document_relations", "mention_relations", "place_relations",
-           "RelationPool", "merge_reduced", "relation_row", "relations_of"]
+           "RelationPool", "merge_reduced", "merge_entries", "records_kept", "relation_row",
+           "relations_of"]
 
 _NATIONAL = ("国家", "全国", "中国", "中共中央", "国务院", "教育部", "联合国")
 _MAX_EVIDENCE = 5
@@ -397,7 +398,12 @@ class RelationPool:
 def _kept(predicate: str, spans: tuple[Evidence, ...]) -> tuple[Evidence, ...]:
     """The records a relation keeps of its records ``spans`` (one per
     span, in order): the first five, a co-mention's first only."""
-    return spans[:1] if predicate == "coMentioned" else spans[:_MAX_EVIDENCE]
+    return spans[:records_kept(predicate)]
+
+
+def records_kept(predicate: str) -> int:
+    """How many records (the first spans) a relation of ``predicate`` keeps."""
+    return 1 if predicate == "coMentioned" else _MAX_EVIDENCE
 
 
 def merge_reduced(into: dict[tuple, tuple], other: dict[tuple, tuple]) -> dict[tuple, tuple]:
@@ -412,6 +418,17 @@ def merge_reduced(into: dict[tuple, tuple], other: dict[tuple, tuple]) -> dict[t
         into[k] = (mine[0] + entry[0], mine[1] + entry[1], mine[2] + entry[2],
                    _kept(k[1], by_span(mine[3] + entry[3])))
     return into
+
+
+def merge_entries(predicate: str, entries: list[tuple]) -> tuple:
+    """One relation's entries in :meth:`RelationPool.reduced` pools of
+    documents apart, merged at once: what :func:`merge_reduced` makes of
+    them one pool after another (the records kept are the first spans of
+    all, however they are cut)."""
+    if len(entries) == 1:
+        return entries[0]
+    return (sum(e[0] for e in entries), sum(e[1] for e in entries), sum(e[2] for e in entries),
+            _kept(predicate, by_span([ev for e in entries for ev in e[3]])))
 
 
 def relations_of(reduced: dict[tuple, tuple]) -> list[Relation]:

@@ -1,0 +1,200 @@
+"""Linking kept up to date as documents change, for a rebuild that links
+again only the documents a change reaches.
+
+:func:`kg.pipeline.link` finds every document's relations, pools them by
+(subject, predicate, object), and merges them.  A pool of one document,
+reduced (:meth:`~kg.extract.relations.RelationPool.reduced`), merges with
+the others' exactly (:func:`~kg.extract.relations.merge_entries`: counts
+add up, the records kept are the first spans of all), so :class:`LinkState`
+keeps each document's part (:class:`DocLinks`) and the merged relations,
+and :meth:`LinkState.update` merges again only the relations and entity
+records the changed documents' parts hold.  Its :meth:`~LinkState.extraction`
+is the :class:`~kg.model.Extraction` :func:`~kg.pipeline.link` makes of the
+documents as they now are (``tests/test_links.py``).
+
+Which documents to link again is the caller's: those that changed, those
+naming an entity whose name, aliases or id changed
+(:class:`kg.names.Changes`), and those whose linking read a place or
+agency name that changed.
+"""
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
+from dataclasses import dataclass
+from operator import attrgetter
+
+from .extract.relations import (RelationPool, mention_relations, merge_entries,
+                                place_relations, records_kept, relations_of)
+from .gazetteer import Gazetteer
+from .graph import RELATION_ORDER
+from .model import Document, Entity, Evidence, Extraction, Metric, Relation, by_span
+
+__all__ = ["DocLinks", "LinkState", "doc_links"]
+
+_DOC = attrgetter("doc_id")
+
+#: The part of the place entities' own relations (partOf, from the
+#: gazetteer), kept as one more document's.
+PLACES = "\0places"
+
+
+@dataclass(frozen=True)
+class DocLinks:
+    """One document's part of linking: its relations pooled and reduced,
+    its metrics, its ``mentions``, its mentions' evidence records by
+    entity, and its publisher's entity id."""
+    doc_id: str
+    publisher: str
+    reduced: dict
+    metrics: tuple[Metric, ...]
+    mentions: tuple[Relation, ...]
+    records: dict
+
+
+def doc_links(doc_id: str, publisher: str, relations: list[Relation], metrics: list[Metric],
+              eids: list[str], evidence: list[Evidence]) -> DocLinks:
+    """A document's :class:`DocLinks` from what linking found in it (its
+    relations and metrics) and its mentions' entity ids and records."""
+    pool = RelationPool()
+    pool.add(relations)
+    records: dict[str, list[Evidence]] = defaultdict(list)
+    for eid, ev in zip(eids, evidence):
+        records[eid].append(ev)
+    return DocLinks(doc_id, publisher, pool.reduced(), tuple(metrics),
+                    tuple(mention_relations(doc_id, eids, evidence)),
+                    {eid: tuple(evs) for eid, evs in records.items()})
+
+
+class LinkState:
+    """Every document's :class:`DocLinks`, in build order, and what they
+    merge to: the relations by key and each entity's records."""
+
+    def __init__(self, gaz: Gazetteer) -> None:
+        self.gaz = gaz
+        self.parts: dict[str, DocLinks] = {}
+        self.documents: dict[str, Document] = {}
+        self.entities: dict[str, Entity] = {}
+        self.by_key: dict[tuple, set[str]] = defaultdict(set)     # key -> documents
+        self.merged: dict[tuple, tuple] = {}
+        self.evidence: dict[str, tuple[Evidence, ...]] = {}
+
+    @classmethod
+    def of(cls, gaz: Gazetteer, entities: dict[str, Entity],
+           parts: list[tuple[Document, DocLinks]]) -> "LinkState":
+        """The state of documents linked against ``entities`` (resolved,
+        with the publishers' own), each with its part, in build order."""
+        state = cls(gaz)
+        state.update(entities, parts)
+        return state
+
+    def update(self, entities: dict[str, Entity], parts: list[tuple[Document, DocLinks]],
+               removed=()) -> None:
+        """The entities as they now are, the new parts of the documents
+        linked again (a document not yet in goes after the others), and
+        the documents ``removed``; the relations and records they touch
+        merged again."""
+        changed_places = self._places_changed(entities)
+        self.entities = dict(entities)
+        if changed_places:
+            parts = [*parts, (None, self._place_part())]
+        for doc_id in removed:
+            self._swap(doc_id, None)
+            self.documents.pop(doc_id, None)
+        for doc, part in parts:
+            self._swap(part.doc_id, part)
+            if doc is not None:
+                self.documents[part.doc_id] = doc
+
+    def _swap(self, doc_id: str, new: DocLinks | None) -> None:
+        """Document ``doc_id``'s part replaced by ``new`` (None: taken
+        out), and the relations and records it held or holds merged
+        again."""
+        old = self.parts.pop(doc_id, None)
+        if new is not None:
+            self.parts[doc_id] = new
+        before = old.reduced if old is not None else {}
+        after = new.reduced if new is not None else {}
+        for k in before.keys() | after.keys():
+            self._swap_key(k, doc_id, before.get(k), after.get(k))
+        had = old.records if old is not None else {}
+        has = new.records if new is not None else {}
+        for eid in had.keys() | has.keys():
+            self._swap_records(eid, doc_id, has.get(eid))
+
+    def _swap_key(self, k: tuple, doc_id: str, old: tuple | None, new: tuple | None) -> None:
+        """Relation ``k`` with one document's entry ``old`` replaced by
+        ``new``: its counts moved by the difference when neither entry has
+        a record among (or before) the records kept, else merged again from
+        every document's entry."""
+        docs = self.by_key[k]
+        if new is None:
+            docs.discard(doc_id)
+        else:
+            docs.add(doc_id)
+        if not docs:
+            del self.by_key[k]
+            self.merged.pop(k, None)
+            return
+        cur = self.merged.get(k)
+        if cur is not None and _after_kept(k[1], cur, old) and _after_kept(k[1], cur, new):
+            less = old or (0, 0, 0)
+            more = new or (0, 0, 0)
+            self.merged[k] = (cur[0] - less[0] + more[0], cur[1] - less[1] + more[1],
+                              cur[2] - less[2] + more[2], cur[3])
+            return
+        self.merged[k] = merge_entries(k[1], [self.parts[d].reduced[k] for d in sorted(docs)])
+
+    def _swap_records(self, eid: str, doc_id: str, new: tuple | None) -> None:
+        """Entity ``eid``'s records (by span, so a document's are together)
+        with those of ``doc_id`` replaced by ``new``."""
+        cur = self.evidence.get(eid, ())
+        lo = bisect_left(cur, doc_id, key=_DOC)
+        hi = bisect_right(cur, doc_id, lo, key=_DOC)
+        out = cur[:lo] + (by_span(new) if new else ()) + cur[hi:]
+        if out:
+            self.evidence[eid] = out
+        else:
+            self.evidence.pop(eid, None)
+
+    def _places_changed(self, entities: dict[str, Entity]) -> bool:
+        """Whether the place entities differ from those last linked."""
+        def places(table):
+            return {i: e for i, e in table.items() if e.type == "Place"}
+        return PLACES not in self.parts or places(entities) != places(self.entities)
+
+    def _place_part(self) -> DocLinks:
+        pool = RelationPool()
+        pool.add(place_relations(self.entities, self.gaz))
+        return DocLinks(PLACES, "", pool.reduced(), (), (), {})
+
+    def extraction(self) -> Extraction:
+        """What :func:`kg.pipeline.link` makes of the documents as they now
+        are."""
+        ex = Extraction(documents=list(self.documents.values()))
+        entities = []
+        for e in self.entities.values():
+            found = self.evidence.get(e.id)
+            entities.append(Entity(e.id, e.type, e.name, e.aliases, found, e.notation)
+                            if found else e)
+        ex.entities = sorted(entities, key=lambda e: e.id)
+        mentions = [r for d in self.documents for r in self.parts[d].mentions]
+        ex.relations = sorted(relations_of(self.merged) + mentions, key=RELATION_ORDER)
+        for d in self.documents:
+            ex.publishers[d] = self.parts[d].publisher
+            ex.metrics += self.parts[d].metrics
+        return ex
+
+
+def _after_kept(predicate: str, merged: tuple, entry: tuple | None) -> bool:
+    """Whether one document's ``entry`` of a relation leaves the records
+    its ``merged`` entry keeps as they are, were it in or out: the records
+    kept are all there may be, and the entry's first span comes after
+    the last of them."""
+    if entry is None or not entry[3]:
+        return True
+    kept = merged[3]
+    if len(kept) < records_kept(predicate):
+        return False
+    last, first = kept[-1], entry[3][0]
+    return (first.doc_id, first.start, first.end) > (last.doc_id, last.start, last.end)

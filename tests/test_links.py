@@ -1,0 +1,109 @@
+"""Linking kept up to date (kg.links.LinkState) is linking from scratch
+(kg.pipeline.link) of the documents as they now are."""
+from dataclasses import replace
+
+import pytest
+
+from kg.gazetteer import load_gazetteer
+from kg.links import LinkState
+from kg.pipeline import link, link_parts, process_file
+from tests.conftest import SEEDS
+
+
+@pytest.fixture(scope="module")
+def seed_results(tmp_path_factory):
+    """The seeds' results, and each seed's second half's under the same
+    document id (the document after an edit)."""
+    halves = tmp_path_factory.mktemp("halves")
+    whole, half = [], []
+    for path in sorted(SEEDS.glob("*.txt")):
+        whole.append(process_file(str(path), path.stem))
+        lines = path.read_text("utf-8").splitlines()
+        (halves / path.name).write_text("\n".join(lines[:2] + lines[len(lines) // 2:]), "utf-8")
+        half.append(process_file(str(halves / path.name), path.stem))
+    return whole, half
+
+
+def _same(a, b) -> None:
+    assert a.documents == b.documents
+    assert a.entities == b.entities
+    assert a.relations == b.relations
+    assert a.metrics == b.metrics
+    assert a.publishers == b.publishers
+
+
+def _state(results, gaz):
+    entities, parts = link_parts(results, gaz)
+    return LinkState.of(gaz, entities, parts)
+
+
+def test_the_state_of_the_seeds_is_their_linking(seed_results):
+    gaz = load_gazetteer()
+    whole, _ = seed_results
+    _same(_state(whole, gaz).extraction(), link(whole, gaz))
+
+
+@pytest.mark.parametrize("i", range(5))
+def test_a_document_changed_merges_again_to_the_linking_of_the_documents_now(seed_results, i):
+    """Document i becomes its second half: the parts that changed (the
+    document's own, and any other's its new entities reach) are put in,
+    the others left as they were, and the state is the linking of the
+    documents as they now are."""
+    gaz = load_gazetteer()
+    whole, half = seed_results
+    state = _state(whole, gaz)
+    _, before = link_parts(whole, gaz)
+    now = [*whole[:i], half[i], *whole[i + 1:]]
+    entities, parts = link_parts(now, gaz)
+    changed = [p for p, old in zip(parts, before) if p != old]
+    assert now[i].doc.doc_id in {part.doc_id for _, part in changed}
+    state.update(entities, changed)
+    _same(state.extraction(), link(now, gaz))
+
+
+def test_documents_added_and_removed(seed_results):
+    gaz = load_gazetteer()
+    whole, half = seed_results
+    state = _state(whole[:3], gaz)
+    now = whole[:2] + whole[3:]
+    entities, parts = link_parts(now, gaz)
+    state.update(entities, parts, removed=[whole[2].doc.doc_id])
+    _same(state.extraction(), link(now, gaz))
+    # a second copy of a document, under another id, doubles its counts
+    copy = replace(half[0], doc=replace(half[0].doc, doc_id="copy"))
+    now = now + [copy]
+    entities, parts = link_parts(now, gaz)
+    state.update(entities, parts)
+    _same(state.extraction(), link(now, gaz))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_any_sequence_of_changes_links_as_link_does(seed_results, seed):
+    """Documents become others (under their own ids), are added and
+    removed; the parts that changed are put in after each step, and the
+    state is the linking of the documents as they now are."""
+    import random
+    rng = random.Random(seed)
+    gaz = load_gazetteer()
+    whole, half = seed_results
+    pool = whole + half
+    now = list(whole[:3])
+    state = _state(now, gaz)
+    _, parts = link_parts(now, gaz)
+    for step in range(8):
+        ids = [r.doc.doc_id for r in now]
+        choice, removed = rng.random(), []
+        if choice < 0.2 and len(now) > 1:
+            removed = [now.pop(rng.randrange(len(now))).doc.doc_id]
+        else:
+            doc_id = f"n{step}" if choice < 0.4 else rng.choice(ids)
+            source = rng.choice(pool)
+            other = replace(source, doc=replace(source.doc, doc_id=doc_id))
+            if doc_id in ids:
+                now[ids.index(doc_id)] = other
+            else:
+                now.append(other)
+        before = {p.doc_id: p for _, p in parts}
+        entities, parts = link_parts(now, gaz)
+        state.update(entities, [(d, p) for d, p in parts if before.get(p.doc_id) != p], removed)
+        _same(state.extraction(), link(now, gaz))
