@@ -14,9 +14,13 @@ would give for the documents as they now are (``tests/test_names.py``).
 """
 from __future__ import annotations
 
+import os
+import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from .lazy import LazyTable, save_table
 from .model import ENTITY_TYPES, Entity
 from .resolve import DocNames, entity_id, key, preferred_name
 
@@ -60,6 +64,8 @@ class NameState:
         self.root: dict[Node, Node] = {}                 # node -> its group's root
         self.groups: dict[Node, tuple[list[Node], Entity]] = {}  # root -> members, entity
         self.ids: dict[Node, str] = {}                   # node -> its entity's id
+        self.db = None            # the file the tables are read from (open())
+        self._keyed: set[Node] = set()   # opened: the nodes whose keys are known
 
     @classmethod
     def of(cls, docs: list[tuple[str, DocNames]]) -> "NameState":
@@ -74,6 +80,49 @@ class NameState:
             touched |= state._add(doc_id, parts.items(), quoted, 1)
         state._merge(touched)
         return state
+
+    _TABLES = ("sums", "by_key", "root", "groups", "ids")
+
+    def save(self, path: Path) -> None:
+        """Write the state to the SQLite file ``path`` (replacing it whole,
+        through a temporary file), for :meth:`open`."""
+        path = Path(path)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.unlink(missing_ok=True)
+        db = sqlite3.connect(tmp)
+        try:
+            for name in self._TABLES:
+                save_table(db, name, getattr(self, name).items())
+            save_table(db, "meta", [("order", self.order), ("extended", self.extended)])
+            db.commit()
+        finally:
+            db.close()
+        os.replace(tmp, path)
+
+    @classmethod
+    def open(cls, path: Path) -> "NameState":
+        """The state :meth:`save` wrote to ``path``, its tables read a row
+        at a time as :meth:`replace` needs them; :meth:`flush` writes back
+        what changed."""
+        state = cls()
+        state.db = sqlite3.connect(path)
+        for name in cls._TABLES:
+            setattr(state, name, LazyTable(state.db, name))
+        meta = LazyTable(state.db, "meta")
+        state.order, state.extended = meta["order"], meta["extended"]
+        return state
+
+    def flush(self) -> None:
+        """Write what :meth:`replace` changed back to the opened file."""
+        for name in self._TABLES:
+            getattr(self, name).flush()
+        save_table(self.db, "meta", [("order", self.order), ("extended", self.extended)])
+        self.db.commit()
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
 
     def result(self) -> tuple[list[tuple[Node, Entity]], dict[Node, str]]:
         """What :func:`~kg.resolve.merge_names` returns: each entity after
@@ -112,6 +161,7 @@ class NameState:
         sums = self.sums
         touched: set[Node] = set()
         for node, (said, forms, relative, code) in parts:
+            self._keys_of(node)   # as the key index has them, before the sums change
             s = sums.get(node)
             if s is None:
                 s = sums[node] = _Sums()
@@ -204,10 +254,20 @@ class NameState:
         return Changes(frozenset(before.keys() - now),
                        tuple(e for e in made if before.get(e.id) != e), frozenset(moved))
 
+    def _keys_of(self, node: Node) -> frozenset:
+        """The keys ``node`` has in the key index (an opened state works
+        them out from the node's sums the first time it is asked)."""
+        if self.db is not None and node not in self._keyed:
+            self._keyed.add(node)
+            keys = self._node_keys(node)
+            if keys:
+                self.keys[node] = keys
+        return self.keys.get(node, frozenset())
+
     def _rekey(self, node: Node) -> None:
         """Bring the keys ``node`` joins by up to date in the key index."""
+        old = self._keys_of(node)
         keys = self._node_keys(node)
-        old = self.keys.get(node, frozenset())
         for k in old - keys:
             nodes = self.by_key[k]
             nodes.discard(node)
@@ -229,7 +289,7 @@ class NameState:
         out, todo = {start}, [start]
         while todo:
             n = todo.pop()
-            for k in self.keys.get(n, ()):
+            for k in self._keys_of(n):
                 for m in self.by_key[k]:
                     if m not in out:
                         out.add(m)

@@ -156,3 +156,33 @@ def test_a_document_taken_out_must_be_in():
         state.replace("b", _names(("Agency", "教育局", set())), None)
     with pytest.raises(ValueError, match="already in"):
         state.replace("a", None, _names(("Agency", "教育局", set())))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_saved_state_opened_a_row_at_a_time_changes_as_the_whole_one(seed_names, seed,
+                                                                       tmp_path):
+    """Saved, then opened anew for each change (as each rebuild would),
+    read a row at a time and flushed: the same changes and the same merged
+    names as the state held whole, and as merging afresh."""
+    rng = random.Random(seed)
+    pool = list(seed_names)
+    docs = {f"d{i}": dn for i, dn in enumerate(pool[:4])}
+    whole = NameState.of(list(docs.items()))
+    path = tmp_path / "names.sqlite"
+    whole.save(path)
+    for step in range(8):
+        doc_id = rng.choice(sorted(docs))
+        new = rng.choice(pool)
+        opened = NameState.open(path)
+        try:
+            assert opened.replace(doc_id, docs[doc_id], new) == \
+                whole.replace(doc_id, docs[doc_id], new), f"step {step}"
+            opened.flush()
+        finally:
+            opened.close()
+        docs[doc_id] = new
+    opened = NameState.open(path)
+    try:
+        assert opened.result() == whole.result() == _from_scratch(docs)
+    finally:
+        opened.close()
