@@ -19,15 +19,19 @@ agency name that changed.
 """
 from __future__ import annotations
 
+import os
+import sqlite3
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from operator import attrgetter
+from pathlib import Path
 
 from .extract.relations import (RelationPool, mention_relations, merge_entries,
                                 place_relations, records_kept, relations_of)
 from .gazetteer import Gazetteer
 from .graph import RELATION_ORDER
+from .lazy import LazyTable, save_table
 from .model import Document, Entity, Evidence, Extraction, Metric, Relation, by_span
 
 __all__ = ["DocLinks", "LinkState", "doc_links"]
@@ -67,17 +71,24 @@ def doc_links(doc_id: str, publisher: str, relations: list[Relation], metrics: l
 
 
 class LinkState:
-    """Every document's :class:`DocLinks`, in build order, and what they
-    merge to: the relations by key and each entity's records."""
+    """Every document's :class:`DocLinks` (its relations' entries kept by
+    relation), in build order, and what they merge to: the relations by
+    key and each entity's records.  Held whole (:meth:`of`), or opened
+    from the file :meth:`save` wrote and read a row at a time
+    (:meth:`open`: for :meth:`update`, not :meth:`extraction`)."""
+
+    _TABLES = ("parts", "doc_keys", "entries", "merged", "evidence")
 
     def __init__(self, gaz: Gazetteer) -> None:
         self.gaz = gaz
-        self.parts: dict[str, DocLinks] = {}
-        self.documents: dict[str, Document] = {}
-        self.entities: dict[str, Entity] = {}
-        self.by_key: dict[tuple, set[str]] = defaultdict(set)     # key -> documents
+        self.parts: dict[str, DocLinks] = {}           # without their relations
+        self.doc_keys: dict[str, tuple] = {}           # document -> its relations' keys
+        self.entries: dict[tuple, dict] = {}           # key -> document -> entry
         self.merged: dict[tuple, tuple] = {}
         self.evidence: dict[str, tuple[Evidence, ...]] = {}
+        self.documents: dict[str, Document | None] = {}
+        self.entities: dict[str, Entity] = {}
+        self.db = None
 
     @classmethod
     def of(cls, gaz: Gazetteer, entities: dict[str, Entity],
@@ -88,12 +99,57 @@ class LinkState:
         state.update(entities, parts)
         return state
 
+    def save(self, path: Path) -> None:
+        """Write the state to the SQLite file ``path`` (whole, through a
+        temporary file), for :meth:`open`."""
+        path = Path(path)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.unlink(missing_ok=True)
+        db = sqlite3.connect(tmp)
+        try:
+            for name in self._TABLES:
+                save_table(db, name, getattr(self, name).items())
+            save_table(db, "meta", self._meta())
+            db.commit()
+        finally:
+            db.close()
+        os.replace(tmp, path)
+
+    def _meta(self) -> list[tuple[str, object]]:
+        return [("documents", list(self.documents)),
+                ("places", {i: e for i, e in self.entities.items() if e.type == "Place"})]
+
+    @classmethod
+    def open(cls, gaz: Gazetteer, path: Path) -> "LinkState":
+        """The state :meth:`save` wrote to ``path``, its tables read a row
+        at a time; :meth:`flush` writes back what :meth:`update` changed."""
+        state = cls(gaz)
+        state.db = sqlite3.connect(path)
+        for name in cls._TABLES:
+            setattr(state, name, LazyTable(state.db, name))
+        meta = LazyTable(state.db, "meta")
+        state.documents = dict.fromkeys(meta["documents"])
+        state.entities = meta["places"]
+        return state
+
+    def flush(self) -> None:
+        """Write what :meth:`update` changed back to the opened file."""
+        for name in self._TABLES:
+            getattr(self, name).flush()
+        save_table(self.db, "meta", self._meta())
+        self.db.commit()
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+
     def update(self, entities: dict[str, Entity], parts: list[tuple[Document, DocLinks]],
                removed=()) -> None:
-        """The entities as they now are, the new parts of the documents
-        linked again (a document not yet in goes after the others), and
-        the documents ``removed``; the relations and records they touch
-        merged again."""
+        """The entities as they now are (an opened state reads the place
+        entities only), the new parts of the documents linked again (a
+        document not yet in goes after the others), and the documents
+        ``removed``; the relations and records they touch merged again."""
         changed_places = self._places_changed(entities)
         self.entities = dict(entities)
         if changed_places:
@@ -111,29 +167,31 @@ class LinkState:
         out), and the relations and records it held or holds merged
         again."""
         old = self.parts.pop(doc_id, None)
-        if new is not None:
-            self.parts[doc_id] = new
-        before = old.reduced if old is not None else {}
+        old_keys = self.doc_keys.pop(doc_id, ())
         after = new.reduced if new is not None else {}
-        for k in before.keys() | after.keys():
-            self._swap_key(k, doc_id, before.get(k), after.get(k))
+        if new is not None:
+            self.parts[doc_id] = replace(new, reduced={})
+            self.doc_keys[doc_id] = tuple(after)
+        for k in set(old_keys).union(after):
+            self._swap_key(k, doc_id, after.get(k))
         had = old.records if old is not None else {}
         has = new.records if new is not None else {}
         for eid in had.keys() | has.keys():
             self._swap_records(eid, doc_id, has.get(eid))
 
-    def _swap_key(self, k: tuple, doc_id: str, old: tuple | None, new: tuple | None) -> None:
-        """Relation ``k`` with one document's entry ``old`` replaced by
-        ``new``: its counts moved by the difference when neither entry has
-        a record among (or before) the records kept, else merged again from
-        every document's entry."""
-        docs = self.by_key[k]
-        if new is None:
-            docs.discard(doc_id)
-        else:
-            docs.add(doc_id)
-        if not docs:
-            del self.by_key[k]
+    def _swap_key(self, k: tuple, doc_id: str, new: tuple | None) -> None:
+        """Relation ``k`` with document ``doc_id``'s entry replaced by
+        ``new``: its counts moved by the difference when neither the old
+        entry nor the new has a record among (or before) the records kept,
+        else merged again from every document's entry."""
+        row = self.entries.get(k)
+        if row is None:
+            row = self.entries[k] = {}
+        old = row.pop(doc_id, None)
+        if new is not None:
+            row[doc_id] = new
+        if not row:
+            del self.entries[k]
             self.merged.pop(k, None)
             return
         cur = self.merged.get(k)
@@ -143,7 +201,7 @@ class LinkState:
             self.merged[k] = (cur[0] - less[0] + more[0], cur[1] - less[1] + more[1],
                               cur[2] - less[2] + more[2], cur[3])
             return
-        self.merged[k] = merge_entries(k[1], [self.parts[d].reduced[k] for d in sorted(docs)])
+        self.merged[k] = merge_entries(k[1], [row[d] for d in sorted(row)])
 
     def _swap_records(self, eid: str, doc_id: str, new: tuple | None) -> None:
         """Entity ``eid``'s records (by span, so a document's are together)
@@ -170,7 +228,9 @@ class LinkState:
 
     def extraction(self) -> Extraction:
         """What :func:`kg.pipeline.link` makes of the documents as they now
-        are."""
+        are (of a state held whole)."""
+        if self.db is not None:
+            raise RuntimeError("an opened LinkState holds no documents nor entities whole")
         ex = Extraction(documents=list(self.documents.values()))
         entities = []
         for e in self.entities.values():

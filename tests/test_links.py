@@ -107,3 +107,42 @@ def test_any_sequence_of_changes_links_as_link_does(seed_results, seed):
         entities, parts = link_parts(now, gaz)
         state.update(entities, [(d, p) for d, p in parts if before.get(p.doc_id) != p], removed)
         _same(state.extraction(), link(now, gaz))
+
+
+def test_a_saved_state_opened_a_row_at_a_time_updates_as_the_whole_one(seed_results, tmp_path):
+    """Saved, then opened anew for each change (as each rebuild would),
+    read a row at a time and flushed: every table ends as in the state
+    held whole, whose extraction is the linking of the documents now."""
+    import random
+    rng = random.Random(3)
+    gaz = load_gazetteer()
+    whole, half = seed_results
+    now = list(whole)
+    state = _state(now, gaz)
+    path = tmp_path / "links.sqlite"
+    state.save(path)
+    _, parts = link_parts(now, gaz)
+    for step in range(6):
+        i = rng.randrange(len(now))
+        source = rng.choice(whole + half)
+        now[i] = replace(source, doc=replace(source.doc, doc_id=now[i].doc.doc_id))
+        before = {p.doc_id: p for _, p in parts}
+        entities, parts = link_parts(now, gaz)
+        changed = [(d, p) for d, p in parts if before.get(p.doc_id) != p]
+        state.update(entities, changed)
+        opened = LinkState.open(gaz, path)
+        try:
+            opened.update(entities, changed)
+            opened.flush()
+        finally:
+            opened.close()
+    _same(state.extraction(), link(now, gaz))
+    opened = LinkState.open(gaz, path)
+    try:
+        for name in LinkState._TABLES:
+            assert dict(getattr(opened, name)) == dict(getattr(state, name)), name
+        assert list(opened.documents) == list(state.documents)
+        with pytest.raises(RuntimeError):
+            opened.extraction()
+    finally:
+        opened.close()
