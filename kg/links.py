@@ -31,7 +31,7 @@ from .extract.relations import (RelationPool, mention_relations, merge_entries,
                                 place_relations, records_kept, relations_of)
 from .gazetteer import Gazetteer
 from .graph import RELATION_ORDER
-from .lazy import LazyTable, save_table
+from .lazy import LazyTable, save_table, spans_only
 from .model import Document, Entity, Evidence, Extraction, Metric, Relation, by_span
 
 __all__ = ["DocLinks", "LinkState", "doc_links"]
@@ -77,15 +77,18 @@ class LinkState:
     from the file :meth:`save` wrote and read a row at a time
     (:meth:`open`: for :meth:`update`, not :meth:`extraction`)."""
 
-    _TABLES = ("parts", "doc_keys", "entries", "merged", "evidence")
+    #: What :meth:`save` writes, each record as its span alone: an entity's
+    #: records are its documents' parts' (``records``), not saved again.
+    _TABLES = ("parts", "doc_keys", "entries", "merged")
 
     def __init__(self, gaz: Gazetteer) -> None:
         self.gaz = gaz
         self.parts: dict[str, DocLinks] = {}           # without their relations
         self.doc_keys: dict[str, tuple] = {}           # document -> its relations' keys
-        self.entries: dict[tuple, dict] = {}           # key -> document -> entry
+        self.entries: dict[tuple, tuple] = {}          # (*key, document) -> entry
+        self.by_key: dict[tuple, set[str]] = defaultdict(set)   # held whole: key -> documents
         self.merged: dict[tuple, tuple] = {}
-        self.evidence: dict[str, tuple[Evidence, ...]] = {}
+        self.evidence: dict[str, tuple[Evidence, ...]] | None = {}   # held whole
         self.documents: dict[str, Document | None] = {}
         self.entities: dict[str, Entity] = {}
         self.db = None
@@ -108,8 +111,8 @@ class LinkState:
         db = sqlite3.connect(tmp)
         try:
             for name in self._TABLES:
-                save_table(db, name, getattr(self, name).items())
-            save_table(db, "meta", self._meta())
+                save_table(db, name, getattr(self, name).items(), spans_only)
+            save_table(db, "meta", self._meta(), spans_only)
             db.commit()
         finally:
             db.close()
@@ -126,7 +129,8 @@ class LinkState:
         state = cls(gaz)
         state.db = sqlite3.connect(path)
         for name in cls._TABLES:
-            setattr(state, name, LazyTable(state.db, name))
+            setattr(state, name, LazyTable(state.db, name, spans_only))
+        state.by_key = state.evidence = None
         meta = LazyTable(state.db, "meta")
         state.documents = dict.fromkeys(meta["documents"])
         state.entities = meta["places"]
@@ -136,7 +140,7 @@ class LinkState:
         """Write what :meth:`update` changed back to the opened file."""
         for name in self._TABLES:
             getattr(self, name).flush()
-        save_table(self.db, "meta", self._meta())
+        save_table(self.db, "meta", self._meta(), spans_only)
         self.db.commit()
 
     def close(self) -> None:
@@ -169,11 +173,17 @@ class LinkState:
         old = self.parts.pop(doc_id, None)
         old_keys = self.doc_keys.pop(doc_id, ())
         after = new.reduced if new is not None else {}
+        if self.db is not None:   # the rows this swap reads, asked for together
+            keys = set(old_keys).union(after)
+            self.entries.load([(*k, doc_id) for k in keys])
+            self.merged.load(keys)
         if new is not None:
             self.parts[doc_id] = replace(new, reduced={})
             self.doc_keys[doc_id] = tuple(after)
         for k in set(old_keys).union(after):
             self._swap_key(k, doc_id, after.get(k))
+        if self.evidence is None:   # opened: the records stay in the parts
+            return
         had = old.records if old is not None else {}
         has = new.records if new is not None else {}
         for eid in had.keys() | has.keys():
@@ -184,24 +194,35 @@ class LinkState:
         ``new``: its counts moved by the difference when neither the old
         entry nor the new has a record among (or before) the records kept,
         else merged again from every document's entry."""
-        row = self.entries.get(k)
-        if row is None:
-            row = self.entries[k] = {}
-        old = row.pop(doc_id, None)
+        own = (*k, doc_id)
+        old = self.entries.pop(own, None)
         if new is not None:
-            row[doc_id] = new
-        if not row:
-            del self.entries[k]
+            self.entries[own] = new
+        if self.by_key is not None:
+            docs = self.by_key[k]
+            if new is None:
+                docs.discard(doc_id)
+            else:
+                docs.add(doc_id)
+            if not docs:
+                del self.by_key[k]
+        cur = self.merged.get(k)
+        if new is None and (cur is None or cur[0] == old[0]):   # (a count is 1 or more)
             self.merged.pop(k, None)
             return
-        cur = self.merged.get(k)
         if cur is not None and _after_kept(k[1], cur, old) and _after_kept(k[1], cur, new):
             less = old or (0, 0, 0)
             more = new or (0, 0, 0)
             self.merged[k] = (cur[0] - less[0] + more[0], cur[1] - less[1] + more[1],
                               cur[2] - less[2] + more[2], cur[3])
             return
-        self.merged[k] = merge_entries(k[1], [row[d] for d in sorted(row)])
+        self.merged[k] = merge_entries(k[1], [e for _, e in sorted(self._entries_of(k))])
+
+    def _entries_of(self, k: tuple) -> list[tuple[str, tuple]]:
+        """``(document, entry)`` of every document holding relation ``k``."""
+        if self.by_key is not None:
+            return [(d, self.entries[(*k, d)]) for d in self.by_key.get(k, ())]
+        return [(full[-1], e) for full, e in self.entries.prefix(k).items()]
 
     def _swap_records(self, eid: str, doc_id: str, new: tuple | None) -> None:
         """Entity ``eid``'s records (by span, so a document's are together)

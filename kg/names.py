@@ -180,6 +180,7 @@ class NameState:
             for counter in (s.said, s.forms, s.relative, s.docs):
                 for k in [k for k, v in counter.items() if v <= 0]:
                     del counter[k]
+            sums[node] = s   # (set again: an opened state writes what is set)
             touched.add(node)
         for name in quoted:
             self.extended[name] += sign
@@ -271,10 +272,14 @@ class NameState:
         for k in old - keys:
             nodes = self.by_key[k]
             nodes.discard(node)
-            if not nodes:
+            if nodes:
+                self.by_key[k] = nodes
+            else:
                 del self.by_key[k]
         for k in keys - old:
-            self.by_key.setdefault(k, set()).add(node)
+            nodes = self.by_key.get(k) or set()
+            nodes.add(node)
+            self.by_key[k] = nodes
         if keys:
             self.keys[node] = keys
         else:
