@@ -13,13 +13,15 @@ write it.
 from __future__ import annotations
 
 import io
+import os
 import pickle
 import sqlite3
 from collections.abc import MutableMapping
+from pathlib import Path
 
 from .model import Evidence
 
-__all__ = ["LazyTable", "save_table", "spans_only"]
+__all__ = ["LazyTable", "save_table", "spans_only", "write_tables"]
 
 _SEP = "\x1f"
 _LAST = "\U0010ffff"  # after every character a key holds
@@ -61,6 +63,22 @@ def save_table(db: sqlite3.Connection, name: str, items, dumps=_plain) -> None:
     db.execute(f'CREATE TABLE "{name}" (k TEXT PRIMARY KEY, v BLOB) WITHOUT ROWID')
     db.executemany(f'INSERT INTO "{name}" VALUES (?, ?)',
                    ((_spell(k), dumps(v)) for k, v in items))
+
+
+def write_tables(path: Path, tables, dumps=_plain) -> None:
+    """Write a new SQLite file at ``path`` (through a temporary file, so a
+    reader never finds half of one) with ``tables``: ``(name, items)``."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.unlink(missing_ok=True)
+    db = sqlite3.connect(tmp)
+    try:
+        for name, items in tables:
+            save_table(db, name, items, dumps)
+        db.commit()
+    finally:
+        db.close()
+    os.replace(tmp, path)
 
 
 class LazyTable(MutableMapping):

@@ -19,7 +19,6 @@ agency name that changed.
 """
 from __future__ import annotations
 
-import os
 import sqlite3
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
@@ -31,7 +30,7 @@ from .extract.relations import (RelationPool, mention_relations, merge_entries,
                                 place_relations, records_kept, relations_of)
 from .gazetteer import Gazetteer
 from .graph import RELATION_ORDER
-from .lazy import LazyTable, save_table, spans_only
+from .lazy import LazyTable, save_table, write_tables, spans_only
 from .model import Document, Entity, Evidence, Extraction, Metric, Relation, by_span
 
 __all__ = ["DocLinks", "LinkState", "doc_links"]
@@ -105,18 +104,8 @@ class LinkState:
     def save(self, path: Path) -> None:
         """Write the state to the SQLite file ``path`` (whole, through a
         temporary file), for :meth:`open`."""
-        path = Path(path)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.unlink(missing_ok=True)
-        db = sqlite3.connect(tmp)
-        try:
-            for name in self._TABLES:
-                save_table(db, name, getattr(self, name).items(), spans_only)
-            save_table(db, "meta", self._meta(), spans_only)
-            db.commit()
-        finally:
-            db.close()
-        os.replace(tmp, path)
+        write_tables(path, [*((name, getattr(self, name).items()) for name in self._TABLES),
+                            ("meta", self._meta())], spans_only)
 
     def _meta(self) -> list[tuple[str, object]]:
         return [("documents", list(self.documents)),

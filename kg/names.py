@@ -14,13 +14,12 @@ would give for the documents as they now are (``tests/test_names.py``).
 """
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .lazy import LazyTable, save_table
+from .lazy import LazyTable, save_table, write_tables
 from .model import ENTITY_TYPES, Entity
 from .resolve import DocNames, entity_id, key, preferred_name
 
@@ -86,18 +85,8 @@ class NameState:
     def save(self, path: Path) -> None:
         """Write the state to the SQLite file ``path`` (replacing it whole,
         through a temporary file), for :meth:`open`."""
-        path = Path(path)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.unlink(missing_ok=True)
-        db = sqlite3.connect(tmp)
-        try:
-            for name in self._TABLES:
-                save_table(db, name, getattr(self, name).items())
-            save_table(db, "meta", [("order", self.order), ("extended", self.extended)])
-            db.commit()
-        finally:
-            db.close()
-        os.replace(tmp, path)
+        write_tables(path, [*((name, getattr(self, name).items()) for name in self._TABLES),
+                            ("meta", [("order", self.order), ("extended", self.extended)])])
 
     @classmethod
     def open(cls, path: Path) -> "NameState":
