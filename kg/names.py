@@ -240,8 +240,8 @@ class NameState:
                 self.sums.pop(n, None)
                 if self.ids.pop(n, None) is not None:
                     moved.add(n)
-        now = {e.id for e in made}
-        return Changes(frozenset(before.keys() - now),
+        made_ids = {e.id for e in made}
+        return Changes(frozenset(before.keys() - made_ids),
                        tuple(e for e in made if before.get(e.id) != e), frozenset(moved))
 
     def _keys_of(self, node: Node) -> frozenset:
