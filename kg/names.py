@@ -154,21 +154,15 @@ class NameState:
             s = sums.get(node)
             if s is None:
                 s = sums[node] = _Sums()
-            for name, n in said:
-                s.said[name] += sign * n
-            for f in forms:
-                s.forms[f] += sign
-            for f in relative:
-                s.relative[f] += sign
-            s.docs[doc_id] += sign
+            _count(s.said, said, sign)
+            _count(s.forms, ((f, 1) for f in forms), sign)
+            _count(s.relative, ((f, 1) for f in relative), sign)
+            _count(s.docs, ((doc_id, 1),), sign)
             if code is not None:
                 if sign > 0:
                     s.notation[doc_id] = code
                 else:
                     s.notation.pop(doc_id, None)
-            for counter in (s.said, s.forms, s.relative, s.docs):
-                for k in [k for k, v in counter.items() if v <= 0]:
-                    del counter[k]
             sums[node] = s   # (set again: an opened state writes what is set)
             touched.add(node)
         for name in quoted:
@@ -309,6 +303,21 @@ class NameState:
                     break
         return Entity(entity_id(root[0], canonical, code), root[0], canonical,
                       tuple(sorted(forms - {canonical})), (), code)
+
+
+def _count(counter: Counter, items, sign: int) -> None:
+    """Add (``sign`` 1) or take out (-1) ``(key, n)`` counts, dropping a
+    key whose count falls to nothing (only a key taken out can)."""
+    if sign > 0:
+        for k, n in items:
+            counter[k] += n
+        return
+    for k, n in items:
+        left = counter[k] - n
+        if left > 0:
+            counter[k] = left
+        else:
+            del counter[k]
 
 
 def _parts(dn: DocNames) -> tuple[dict[Node, tuple], frozenset[str]]:
