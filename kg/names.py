@@ -70,14 +70,29 @@ class NameState:
     def of(cls, docs: list[tuple[str, DocNames]]) -> "NameState":
         """The state of ``docs`` (``(doc_id, names)``, in build order)."""
         state = cls()
-        touched: set[Node] = set()
-        for i, (doc_id, dn) in enumerate(docs):
+        sums = state.sums
+        for i, (doc_id, dn) in enumerate(docs):   # _add of each document's _parts, in bulk
             if doc_id in state.order:
                 raise ValueError(f"two documents have the id {doc_id!r}")
             state.order[doc_id] = i
-            parts, quoted = _parts(dn)
-            touched |= state._add(doc_id, parts.items(), quoted, 1)
-        state._merge(touched)
+            for node, name in zip(dn.nodes, dn.names):
+                s = sums.get(node)
+                if s is None:
+                    s = sums[node] = _Sums()
+                s.said[name] += 1
+            present = dn.forms.keys() | set(dn.nodes)
+            for node in present:
+                s = sums.get(node)
+                if s is None:
+                    s = sums[node] = _Sums()
+                s.forms.update(dn.forms.get(node, ()))
+                s.relative.update(dn.local_only.get(node, ()))
+                s.docs[doc_id] += 1
+                code = dn.notation.get(node)
+                if code is not None:
+                    s.notation[doc_id] = code
+            state.extended.update(dn.extended)
+        state._merge(set(sums))
         return state
 
     _TABLES = ("sums", "by_key", "root", "groups", "ids")
