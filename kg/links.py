@@ -30,7 +30,7 @@ from .extract.relations import (RelationPool, mention_relations, merge_entries,
                                 place_relations, records_kept, relations_of)
 from .gazetteer import Gazetteer
 from .graph import RELATION_ORDER
-from .lazy import LazyTable, save_table, write_tables, spans_only
+from .lazy import LazyTable, save_table, spans_only, write_tables
 from .model import Document, Entity, Evidence, Extraction, Metric, Relation, by_span
 
 __all__ = ["DocLinks", "LinkState", "doc_links"]
