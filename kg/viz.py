@@ -36,8 +36,9 @@ Safety of text read from documents:
 * the legend and the heading are escaped HTML.
 
 The same graph always gives the same bytes: nodes and edges are sorted,
-edge ids are their rank, positions are rounded and the page holds no time
-stamp.
+positions are rounded and the page holds no time stamp.  An edge's id is
+made by the page from its ends and predicate, so a graph with one edge
+more gives a page whose other edges are written as they were.
 
 Examples
 --------
@@ -362,11 +363,13 @@ def _edge_width(predicate: str, weight) -> float:
     return round(min(5.0, 1.0 + math.log2(w)), 2)
 
 
-def _edge(rank: int, u: str, v: str, predicate: str, attrs: dict) -> dict:
+def _edge(u: str, v: str, predicate: str, attrs: dict) -> dict:
     """A vis-network edge; its colour, label and dashes come from
     :func:`edge_styles` (applied by the page), its tooltip is built by the
-    page from the edge's data."""
-    edge = {"id": f"e{rank}", "from": u, "to": v, "predicate": predicate,
+    page from the edge's data, and its id by the page from its ends and
+    predicate (an id by rank would change with every edge sorted before
+    it: one relation more would rewrite every edge after it)."""
+    edge = {"from": u, "to": v, "predicate": predicate,
             "width": _edge_width(predicate, attrs.get("weight", 1))}
     if predicate in HIDDEN_PREDICATES:
         edge["hidden"] = True
@@ -407,11 +410,12 @@ def _edge_triples(g: nx.MultiDiGraph, drawn: set[str]) -> list[tuple[str, str, s
 
 
 def _edges_of(triples) -> list[dict]:
-    return [_edge(rank, u, v, p, attrs) for rank, (u, p, v, attrs) in enumerate(triples)]
+    return [_edge(u, v, p, attrs) for u, p, v, attrs in triples]
 
 
 def build_edges(g: nx.MultiDiGraph, drawn: set[str]) -> list[dict]:
-    """vis-network edge dicts between drawn nodes, sorted, with stable ids."""
+    """vis-network edge dicts between drawn nodes, sorted (their ids are
+    the page's: from their ends and predicate)."""
     return _edges_of(_edge_triples(g, drawn))
 
 

@@ -33,8 +33,12 @@
   });
   var drawn = {};
   data.nodes.forEach(function (n) { drawn[n.id] = true; });
+  // an edge's id: its ends and predicate (one more edge renumbers none)
   var edgeById = {}, adjacency = {};
   data.edges.forEach(function (e) {
+    var id = e.from + "\u001f" + e.predicate + "\u001f" + e.to, n = 1;
+    while (edgeById[id + (n > 1 ? "\u001f" + n : "")]) { n += 1; }
+    e.id = id + (n > 1 ? "\u001f" + n : "");
     edgeById[e.id] = e;
     (adjacency[e.from] = adjacency[e.from] || []).push(e);
     if (e.to !== e.from) { (adjacency[e.to] = adjacency[e.to] || []).push(e); }
