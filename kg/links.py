@@ -73,7 +73,7 @@ class LinkState:
     """Every document's :class:`DocLinks` (its relations' entries kept by
     relation), in build order, and what they merge to: the relations by
     key and each entity's records.  Held whole (:meth:`of`), or opened
-    from the file :meth:`save` wrote and read a row at a time
+    from the file :meth:`save` wrote and read a bucket of entries at a time
     (:meth:`open`: for :meth:`update`, not :meth:`extraction`)."""
 
     #: What :meth:`save` writes, each record as its span alone: an entity's
@@ -104,7 +104,8 @@ class LinkState:
     def save(self, path: Path) -> None:
         """Write the state to the SQLite file ``path`` (whole, through a
         temporary file), for :meth:`open`."""
-        write_tables(path, [*((name, getattr(self, name).items()) for name in self._TABLES),
+        write_tables(path, [*((name, getattr(self, name).items(), name == "entries")
+                              for name in self._TABLES),   # a relation's entries one bucket
                             ("meta", self._meta())], spans_only)
 
     def _meta(self) -> list[tuple[str, object]]:
@@ -113,7 +114,7 @@ class LinkState:
 
     @classmethod
     def open(cls, gaz: Gazetteer, path: Path) -> "LinkState":
-        """The state :meth:`save` wrote to ``path``, its tables read a row
+        """The state :meth:`save` wrote to ``path``, its tables read a bucket
         at a time; :meth:`flush` writes back what :meth:`update` changed."""
         state = cls(gaz)
         state.db = sqlite3.connect(path)

@@ -105,7 +105,7 @@ class NameState:
 
     @classmethod
     def open(cls, path: Path) -> "NameState":
-        """The state :meth:`save` wrote to ``path``, its tables read a row
+        """The state :meth:`save` wrote to ``path``, its tables read a bucket
         at a time as :meth:`replace` needs them; :meth:`flush` writes back
         what changed."""
         state = cls()

@@ -1,9 +1,9 @@
-"""kg.lazy.LazyTable: an SQLite table read a row at a time behaves as the
+"""kg.lazy.LazyTable: an SQLite table read a bucket of entries at a time behaves as the
 dictionary it was saved from, through sets, deletes and flushes."""
 import pickle
 import sqlite3
 
-from kg.lazy import LazyTable, save_table, spans_only
+from kg.lazy import BUCKET_ROWS, LazyTable, save_table, spans_only
 from kg.model import Evidence
 
 
@@ -28,3 +28,30 @@ def test_a_table_reads_sets_deletes_and_writes_back_what_changed(tmp_path):
 def test_records_are_saved_as_their_spans():
     record = Evidence("d1", 3, 5, "实施教共体。")
     assert pickle.loads(spans_only({"k": (record,)})) == {"k": (Evidence("d1", 3, 5, ""),)}
+
+
+def test_a_large_table_reads_only_the_buckets_asked_for(tmp_path):
+    """Saved in buckets of about BUCKET_ROWS entries: an entry asked for,
+    or a head's entries in a table saved by head, cost one bucket read;
+    what is set, deleted and flushed is there when the file is opened
+    again, and nothing else moved."""
+    saved = {(f"s{i // 10}", f"d{i % 10}"): i for i in range(max(1000, BUCKET_ROWS * 20))}
+    db = sqlite3.connect(tmp_path / "t.sqlite")
+    save_table(db, "t", saved.items(), by_head=True)
+    queries: list[str] = []
+    db.set_trace_callback(queries.append)
+    table = LazyTable(db, "t")
+    queries.clear()
+    assert table.prefix(("s7",)) == {k: v for k, v in saved.items() if k[0] == "s7"}
+    assert len(queries) == 1
+    assert table[("s7", "d3")] == 73 and len(queries) == 1     # the same bucket
+    table[("s7", "d3")] = -1
+    table[("new", "d0")] = "x"
+    del table[("s50", "d0")]
+    table.flush()
+    db.commit()
+    expected = {**saved, ("s7", "d3"): -1, ("new", "d0"): "x"}
+    del expected[("s50", "d0")]
+    again = LazyTable(sqlite3.connect(tmp_path / "t.sqlite"), "t")
+    assert dict(again) == expected
+    assert again.prefix(("new",)) == {("new", "d0"): "x"}

@@ -117,7 +117,7 @@ def _spans(value):
 
 def test_a_saved_state_opened_a_row_at_a_time_updates_as_the_whole_one(seed_results, tmp_path):
     """Saved, then opened anew for each change (as each rebuild would),
-    read a row at a time and flushed: every table ends as in the state
+    read a bucket at a time and flushed: every table ends as in the state
     held whole (its records as spans: their sentences are the documents'),
     whose extraction is the linking of the documents now."""
     import random

@@ -162,7 +162,7 @@ def test_a_document_taken_out_must_be_in():
 def test_a_saved_state_opened_a_row_at_a_time_changes_as_the_whole_one(seed_names, seed,
                                                                        tmp_path):
     """Saved, then opened anew for each change (as each rebuild would),
-    read a row at a time and flushed: the same changes and the same merged
+    read a bucket at a time and flushed: the same changes and the same merged
     names as the state held whole, and as merging afresh."""
     rng = random.Random(seed)
     pool = list(seed_names)
