@@ -1,0 +1,99 @@
+"""Relation entries as integer columns (kg.columns.RelationColumns) merge
+as the relations' own merge does (kg.extract.relations.merge_entries), and
+stay so as documents are put in again, taken out and added."""
+import random
+from dataclasses import replace
+
+import pytest
+
+from kg.columns import RelationColumns
+from kg.extract.relations import merge_entries
+from kg.gazetteer import load_gazetteer
+from kg.pipeline import link_parts, process_file
+from tests.conftest import SEEDS
+
+
+@pytest.fixture(scope="module")
+def seed_entries(tmp_path_factory):
+    """Each seed's reduced relations, whole and as its second half (the
+    document after an edit), linked against the seeds' entities."""
+    halves = tmp_path_factory.mktemp("halves")
+    whole, half = [], []
+    for path in sorted(SEEDS.glob("*.txt")):
+        whole.append(process_file(str(path), path.stem))
+        lines = path.read_text("utf-8").splitlines()
+        (halves / path.name).write_text("\n".join(lines[:2] + lines[len(lines) // 2:]), "utf-8")
+        half.append(process_file(str(halves / path.name), path.stem))
+    gaz = load_gazetteer()
+
+    def entries(results):
+        return {p.doc_id: p.reduced for _, p in link_parts(results, gaz)[1]}
+    return entries(whole), entries(half)
+
+
+def _expected(entries: dict) -> dict:
+    """Every relation merged by merge_entries from every document's entry,
+    its records as spans."""
+    by_key: dict = {}
+    for doc_id in sorted(entries):
+        for k, entry in entries[doc_id].items():
+            by_key.setdefault(k, []).append(entry)
+    out = {}
+    for k, found in by_key.items():
+        count, n, sentences, kept = merge_entries(k[1], found)
+        out[k] = (count, n, sentences, tuple((e.doc_id, e.start, e.end) for e in kept))
+    return out
+
+
+def test_the_columns_of_the_seeds_merge_as_their_relations_do(seed_entries):
+    whole, _ = seed_entries
+    merged = RelationColumns.of(whole.items()).merged_entries()
+    assert merged == _expected(whole)
+    # documents numbered against their ids' order: records still in span order
+    assert RelationColumns.of(reversed(whole.items())).merged_entries() == merged
+    # the seeds' relations keep several records each, and co-mentions one
+    assert any(len(v[3]) == 5 for v in merged.values())
+    assert all(len(v[3]) <= 1 for k, v in merged.items() if k[1] == "coMentioned")
+
+
+def test_documents_put_in_again_taken_out_and_added_merge_as_afresh(seed_entries):
+    """A random sequence of changes (a document becomes its half or whole
+    again, is taken out, comes back, or a copy is added under a new id):
+    after each, the merge is that of the documents as they now are."""
+    whole, half = seed_entries
+    rng = random.Random(7)
+    now = dict(whole)
+    columns = RelationColumns.of(now.items())
+    for step in range(12):
+        doc_id = rng.choice(sorted(whole))
+        move = rng.choice(["half", "whole", "out", "copy"])
+        if move == "out" and doc_id in now:
+            del now[doc_id]
+            columns.take_out([doc_id])
+        elif move == "copy":
+            copy = f"copy{step}"
+            now[copy] = {k: (*v[:3], tuple(replace(e, doc_id=copy) for e in v[3]))
+                         for k, v in half[doc_id].items()}
+            columns.put([(copy, now[copy])])
+        else:
+            now[doc_id] = (half if move == "half" else whole)[doc_id]
+            columns.put([(doc_id, now[doc_id])])
+        assert columns.merged_entries() == _expected(now), (step, move, doc_id)
+        assert sorted(columns.documents()) == sorted(d for d in now if now[d])
+
+
+def test_saved_and_loaded_the_columns_merge_the_same(seed_entries, tmp_path):
+    whole, half = seed_entries
+    columns = RelationColumns.of(whole.items())
+    columns.save(tmp_path / "links.npz")
+    assert [p.name for p in tmp_path.iterdir()] == ["links.npz"]   # no temporary file left
+    again = RelationColumns.load(tmp_path / "links.npz")
+    assert again.merged_entries() == columns.merged_entries()
+    first = sorted(whole)[0]
+    again.put([(first, half[first])])     # numbers and keys carried over
+    assert again.merged_entries() == _expected({**whole, first: half[first]})
+
+
+def test_no_documents_merge_to_nothing():
+    assert RelationColumns().merged_entries() == {}
+    assert RelationColumns.of([("d1", {})]).merged_entries() == {}
