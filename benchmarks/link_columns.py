@@ -10,10 +10,12 @@ document's result back from the cache, and links every document apart
 
   * ``kg.links.LinkState`` as it is: made (``of``) and saved (SQLite
     buckets);
-  * the same relation entries as columns (relation number, document,
-    counts, and each entry's kept records as packed spans): made from the
-    parts, merged with numpy (counts summed by relation, the first spans
-    of each relation kept), saved with ``numpy.savez`` and loaded;
+  * the same relation entries as columns (``kg.columns.RelationColumns``:
+    relation number, document, counts, and each entry's kept records as
+    spans): made from the parts, merged with numpy (counts summed by
+    relation, the first spans of each relation kept), saved and loaded;
+  * the entities' records as columns (``kg.columns.RecordColumns``), the
+    same;
   * document ``--doc`` edited (a sentence naming a new agency inserted mid-
     text): its rows replaced and everything merged again, against
     ``LinkState.update``.
@@ -46,7 +48,7 @@ def main() -> int:
     from kg.cache import CACHE_DIR, load_entry
     from kg.gazetteer import load_gazetteer
     from kg.io import list_documents
-    from kg.columns import RelationColumns
+    from kg.columns import RecordColumns, RelationColumns
     from kg.links import PLACES, LinkState
     from kg.pipeline import _doc_ids, _entry_keys, build, link_parts, process_file
 
@@ -97,6 +99,21 @@ def main() -> int:
                                                     if k in want)
     print(f"  relations differing from LinkState's: {differ(cols, state)}")
 
+    print("the entities' records as columns (kg.columns.RecordColumns):")
+    recs = timed("made from the parts", lambda: RecordColumns.of(
+        (p.doc_id, p.records) for _, p in parts))
+    timed("merged (as arrays)", recs.merged)
+    path = args.work / "records_columns_study.npz"
+    timed("saved", lambda: recs.save(path))
+    size = path.stat().st_size
+    timed("loaded", lambda: RecordColumns.load(path))
+    path.unlink()
+    want = {eid: tuple((e.doc_id, e.start, e.end) for e in evs)
+            for eid, evs in state.evidence.items()}
+    print(f"  {len(recs.cols['entity']):,} records of {len(recs.entities):,} entities; "
+          f"{size >> 20} MiB; entities differing from LinkState's: "
+          f"{len(recs.merged_records().items() ^ want.items())}")
+
     i = args.doc
     edited = Path(args.work / "link_columns_edited.txt")
     name, text = next(_edits(Path(results[i].doc.path).read_text("utf-8"), gaz, set(), None))
@@ -113,6 +130,13 @@ def main() -> int:
     timed("columns: rows replaced", lambda: cols.put([(p.doc_id, p.reduced) for _, p in changed]))
     timed("columns: all merged again (as arrays)", cols.merged)
     print(f"  relations differing from LinkState's: {differ(cols, state)}")
+    timed("records: rows replaced", lambda: recs.put([(p.doc_id, p.records)
+                                                       for _, p in changed]))
+    timed("records: all merged again (as arrays)", recs.merged)
+    want = {eid: tuple((e.doc_id, e.start, e.end) for e in evs)
+            for eid, evs in state.evidence.items()}
+    print(f"  entities differing from LinkState's: "
+          f"{len(recs.merged_records().items() ^ want.items())}")
     return 0
 
 

@@ -20,6 +20,10 @@ takes 0.1 s, against about 5 s for the same state held as Python objects
 (:class:`kg.links.LinkState`), and the columns save in 0.03 s
 (``benchmarks/link_columns.py``): a rebuild puts in the changed documents'
 rows (:meth:`~RelationColumns.put`) and merges everything again.
+
+:class:`RecordColumns` does the same for the entities' records: a row per
+entity and record of each document, merged into every entity's records
+one per span, in span order (:func:`~kg.resolve.with_evidence`).
 """
 from __future__ import annotations
 
@@ -32,7 +36,7 @@ import numpy as np
 
 from .extract.relations import records_kept
 
-__all__ = ["Merged", "RelationColumns"]
+__all__ = ["Merged", "RecordColumns", "RelationColumns"]
 
 _ROWS = ("rel", "doc", "count", "records", "sentences")
 _SPANS = ("span_row", "span_doc", "start", "end")
@@ -54,25 +58,43 @@ class Merged:
     kept_end: np.ndarray
 
 
-class RelationColumns:
-    """Documents' reduced relation entries as integer columns.  Relations
-    and documents are numbered as first met, and keep their numbers while
-    the state lives (a document put in again keeps its own)."""
+def _span_order(owner: np.ndarray, doc: np.ndarray, start: np.ndarray, end: np.ndarray,
+                rank: np.ndarray) -> np.ndarray:
+    """The order of spans by owner, then as :func:`~kg.model.by_span`
+    sorts records: document id (``rank`` of each document number), start,
+    end ((start, end) as one key: offsets fit in 31 bits, a document part
+    being a few million characters)."""
+    return np.lexsort(((start << 32) | end, rank[doc], owner))
+
+
+def _run_starts(values: np.ndarray) -> np.ndarray:
+    """Whether each of sorted ``values`` begins a run of equal ones."""
+    return np.r_[True, values[1:] != values[:-1]] if len(values) else np.zeros(0, bool)
+
+
+class _Columns:
+    """Integer columns of documents' rows, documents numbered as first met
+    (a document put in again keeps its number), saved to one ``.npz``."""
+
+    #: the columns, and the names numbered (pickled inside the file)
+    COLUMNS: tuple[str, ...] = ()
+    NAMES: tuple[str, ...] = ("docs",)
 
     def __init__(self) -> None:
-        self.keys: list[tuple] = []
-        self.key_no: dict[tuple, int] = {}
-        self.limits: list[int] = []   # relation number -> the records it keeps
         self.docs: list[str] = []
         self.doc_no: dict[str, int] = {}
-        self.cols: dict[str, np.ndarray] = {name: _EMPTY for name in _ROWS + _SPANS}
+        self.cols: dict[str, np.ndarray] = {name: _EMPTY for name in self.COLUMNS}
 
     @classmethod
-    def of(cls, entries) -> "RelationColumns":
-        """The columns of ``entries``: ``(doc_id, reduced)`` pairs."""
+    def of(cls, entries):
+        """The columns of ``entries``: ``(doc_id, what the document
+        holds)`` pairs (see :meth:`put`)."""
         state = cls()
         state.put(entries)
         return state
+
+    def put(self, entries) -> None:   # pragma: no cover - each kind's own
+        raise NotImplementedError
 
     def _number(self, doc_id: str) -> int:
         d = self.doc_no.get(doc_id)
@@ -80,6 +102,73 @@ class RelationColumns:
             d = self.doc_no[doc_id] = len(self.docs)
             self.docs.append(doc_id)
         return d
+
+    def _gone(self, doc_ids) -> np.ndarray | None:
+        """Per document number, whether it is in ``doc_ids`` (None: none is)."""
+        gone = np.zeros(len(self.docs), bool)
+        gone[[self.doc_no[d] for d in doc_ids if d in self.doc_no]] = True
+        return gone if gone.any() else None
+
+    def _append(self, rows: dict[str, list]) -> None:
+        for name, values in rows.items():
+            self.cols[name] = np.concatenate([self.cols[name], np.array(values, np.int64)])
+
+    def _rank(self) -> np.ndarray:
+        """Each document number's place in document id order."""
+        rank = np.empty(len(self.docs), np.int64)
+        rank[sorted(range(len(self.docs)), key=self.docs.__getitem__)] = np.arange(len(self.docs))
+        return rank
+
+    def documents(self) -> list[str]:
+        """The documents holding rows, by number."""
+        held = np.zeros(len(self.docs), bool)
+        held[self.cols["doc"]] = True
+        return [d for d, h in zip(self.docs, held) if h]
+
+    def save(self, path: Path) -> None:
+        """Write the columns to ``path`` (an ``.npz`` file, through a
+        temporary file), with the names they number."""
+        path = Path(path)
+        tmp = path.with_name(path.name + ".tmp")
+        names = np.frombuffer(pickle.dumps([getattr(self, n) for n in self.NAMES],
+                                           pickle.HIGHEST_PROTOCOL), np.uint8)
+        with open(tmp, "wb") as fh:
+            np.savez(fh, names=names, **self.cols)
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: Path):
+        """The columns :meth:`save` wrote to ``path``."""
+        state = cls()
+        with np.load(Path(path)) as data:
+            for name, value in zip(cls.NAMES, pickle.loads(data["names"].tobytes())):
+                setattr(state, name, value)
+            state.cols = {name: data[name] for name in cls.COLUMNS}
+        state.doc_no = {d: i for i, d in enumerate(state.docs)}
+        state._loaded()
+        return state
+
+    def _loaded(self) -> None:
+        """What :meth:`load` makes again of the names."""
+
+
+class RelationColumns(_Columns):
+    """Documents' reduced relation entries as integer columns.  Relations
+    and documents are numbered as first met, and keep their numbers while
+    the state lives (a document put in again keeps its own)."""
+
+    COLUMNS = _ROWS + _SPANS
+    NAMES = ("keys", "docs")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.keys: list[tuple] = []
+        self.key_no: dict[tuple, int] = {}
+        self.limits: list[int] = []   # relation number -> the records it keeps
+
+    def _loaded(self) -> None:
+        self.key_no = {k: i for i, k in enumerate(self.keys)}
+        self.limits = [records_kept(k[1]) for k in self.keys]
 
     def put(self, entries) -> None:
         """Each ``(doc_id, reduced)`` of ``entries`` in place of what that
@@ -110,15 +199,13 @@ class RelationColumns:
                     span_doc.append(d if ev.doc_id == doc_id else self._number(ev.doc_id))
                     start.append(ev.start)
                     end.append(ev.end)
-        for name, values in rows.items():
-            self.cols[name] = np.concatenate([self.cols[name], np.array(values, np.int64)])
+        self._append(rows)
 
     def take_out(self, doc_ids) -> None:
         """The rows of the documents ``doc_ids`` taken out (their numbers
         kept)."""
-        gone = np.zeros(len(self.docs), bool)
-        gone[[self.doc_no[d] for d in doc_ids if d in self.doc_no]] = True
-        if not gone.any():
+        gone = self._gone(doc_ids)
+        if gone is None:
             return
         cols = self.cols
         keep = ~gone[cols["doc"]]
@@ -130,31 +217,21 @@ class RelationColumns:
             cols[name] = cols[name][keep_span]
         cols["span_row"] = renumber[cols["span_row"]]
 
-    def documents(self) -> list[str]:
-        """The documents holding rows, by number."""
-        held = np.zeros(len(self.docs), bool)
-        held[self.cols["doc"]] = True
-        return [d for d, h in zip(self.docs, held) if h]
-
     def merged(self) -> Merged:
         """Every relation's entries merged (:func:`merge_entries` of all
         of them at once)."""
         cols = self.cols
         order = np.argsort(cols["rel"], kind="stable")
         rel = cols["rel"][order]
-        runs = np.flatnonzero(np.r_[True, rel[1:] != rel[:-1]]) if len(rel) else _EMPTY
+        runs = np.flatnonzero(_run_starts(rel))
         sums = [np.add.reduceat(cols[c][order], runs) if len(rel) else _EMPTY
                 for c in ("count", "records", "sentences")]
-        rank = np.empty(len(self.docs), np.int64)   # documents in id order, as by_span sorts
-        rank[sorted(range(len(self.docs)), key=self.docs.__getitem__)] = np.arange(len(self.docs))
         span_rel = cols["rel"][cols["span_row"]]
-        # (start, end) as one key: offsets fit in 31 bits (a document
-        # part is a few million characters)
-        by = np.lexsort(((cols["start"] << 32) | cols["end"], rank[cols["span_doc"]], span_rel))
+        by = _span_order(span_rel, cols["span_doc"], cols["start"], cols["end"], self._rank())
         # (a span kept by two entries of one relation would be one record:
         # entries of documents apart never share one)
         run_rel = span_rel[by]
-        first = np.r_[True, run_rel[1:] != run_rel[:-1]] if len(by) else np.zeros(0, bool)
+        first = _run_starts(run_rel)
         at = np.arange(len(by))
         place = at - np.maximum.accumulate(np.where(first, at, 0)) if len(by) else _EMPTY
         limit = np.array(self.limits, np.int64)
@@ -174,25 +251,67 @@ class RelationColumns:
                 for i, c, n, s in zip(m.rel.tolist(), m.count.tolist(), m.records.tolist(),
                                       m.sentences.tolist())}
 
-    def save(self, path: Path) -> None:
-        """Write the columns to ``path`` (an ``.npz`` file, through a
-        temporary file), with the relation keys and document ids."""
-        path = Path(path)
-        tmp = path.with_name(path.name + ".tmp")
-        names = np.frombuffer(pickle.dumps((self.keys, self.docs), pickle.HIGHEST_PROTOCOL),
-                              np.uint8)
-        with open(tmp, "wb") as fh:
-            np.savez(fh, names=names, **self.cols)
-        os.replace(tmp, path)
 
-    @classmethod
-    def load(cls, path: Path) -> "RelationColumns":
-        """The columns :meth:`save` wrote to ``path``."""
-        state = cls()
-        with np.load(Path(path)) as data:
-            state.keys, state.docs = pickle.loads(data["names"].tobytes())
-            state.cols = {name: data[name] for name in _ROWS + _SPANS}
-        state.key_no = {k: i for i, k in enumerate(state.keys)}
-        state.limits = [records_kept(k[1]) for k in state.keys]
-        state.doc_no = {d: i for i, d in enumerate(state.docs)}
-        return state
+class RecordColumns(_Columns):
+    """The entities' records of each document (its mentions' evidence
+    records, by entity) as integer columns: a row per entity and record."""
+
+    COLUMNS = ("entity", "doc", "start", "end")
+    NAMES = ("entities", "docs")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entities: list[str] = []
+        self.entity_no: dict[str, int] = {}
+
+    def _loaded(self) -> None:
+        self.entity_no = {e: i for i, e in enumerate(self.entities)}
+
+    def put(self, entries) -> None:
+        """Each ``(doc_id, records)`` of ``entries`` (``records``: entity
+        id -> that document's records of it) in place of what that document
+        held."""
+        entries = list(entries)
+        self.take_out([d for d, _ in entries if d in self.doc_no])
+        rows: dict[str, list] = {name: [] for name in self.COLUMNS}
+        entity, doc, start, end = (rows[n] for n in self.COLUMNS)
+        numbers = self.entity_no
+        for doc_id, records in entries:
+            d = self._number(doc_id)
+            for eid, found in records.items():
+                i = numbers.get(eid)
+                if i is None:
+                    i = numbers[eid] = len(self.entities)
+                    self.entities.append(eid)
+                for ev in found:
+                    entity.append(i)
+                    doc.append(d if ev.doc_id == doc_id else self._number(ev.doc_id))
+                    start.append(ev.start)
+                    end.append(ev.end)
+        self._append(rows)
+
+    def take_out(self, doc_ids) -> None:
+        """The rows of the documents ``doc_ids`` taken out."""
+        gone = self._gone(doc_ids)
+        if gone is not None:
+            keep = ~gone[self.cols["doc"]]
+            self.cols = {name: col[keep] for name, col in self.cols.items()}
+
+    def merged(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Every entity's records, one per span: ``(entity, doc, start,
+        end)`` arrays by entity, each entity's in span order."""
+        cols = self.cols
+        by = _span_order(cols["entity"], cols["doc"], cols["start"], cols["end"], self._rank())
+        rows = [cols[name][by] for name in self.COLUMNS]
+        same = ~_run_starts(rows[0])
+        for col in rows[1:]:   # a span again, of the same entity: one record
+            same &= ~_run_starts(col)
+        return tuple(col[~same] for col in rows)
+
+    def merged_records(self) -> dict[str, tuple]:
+        """:meth:`merged` by entity id: its records' spans, ``(doc_id,
+        start, end)``."""
+        out: dict[str, list] = {}
+        for i, d, s, e in zip(*(col.tolist() for col in self.merged())):
+            out.setdefault(self.entities[i], []).append((self.docs[d], s, e))
+        return {eid: tuple(spans) for eid, spans in out.items()}

@@ -6,17 +6,19 @@ from dataclasses import replace
 
 import pytest
 
-from kg.columns import RelationColumns
+from kg.columns import RecordColumns, RelationColumns
 from kg.extract.relations import merge_entries
+from kg.model import by_span
 from kg.gazetteer import load_gazetteer
 from kg.pipeline import link_parts, process_file
 from tests.conftest import SEEDS
 
 
 @pytest.fixture(scope="module")
-def seed_entries(tmp_path_factory):
-    """Each seed's reduced relations, whole and as its second half (the
-    document after an edit), linked against the seeds' entities."""
+def seed_parts(tmp_path_factory):
+    """Each seed's part of linking (its reduced relations, its mentions'
+    records by entity), whole and as its second half (the document after
+    an edit), linked against the seeds' entities."""
     halves = tmp_path_factory.mktemp("halves")
     whole, half = [], []
     for path in sorted(SEEDS.glob("*.txt")):
@@ -26,9 +28,15 @@ def seed_entries(tmp_path_factory):
         half.append(process_file(str(halves / path.name), path.stem))
     gaz = load_gazetteer()
 
-    def entries(results):
-        return {p.doc_id: p.reduced for _, p in link_parts(results, gaz)[1]}
-    return entries(whole), entries(half)
+    def parts(results):
+        return {p.doc_id: p for _, p in link_parts(results, gaz)[1]}
+    return parts(whole), parts(half)
+
+
+@pytest.fixture(scope="module")
+def seed_entries(seed_parts):
+    whole, half = seed_parts
+    return ({d: p.reduced for d, p in whole.items()}, {d: p.reduced for d, p in half.items()})
 
 
 def _expected(entries: dict) -> dict:
@@ -97,3 +105,40 @@ def test_saved_and_loaded_the_columns_merge_the_same(seed_entries, tmp_path):
 def test_no_documents_merge_to_nothing():
     assert RelationColumns().merged_entries() == {}
     assert RelationColumns.of([("d1", {})]).merged_entries() == {}
+
+
+def _records(records: dict) -> dict:
+    """Every entity's records of every document, one per span, by span."""
+    found: dict = {}
+    for doc_id in records:
+        for eid, evs in records[doc_id].items():
+            found.setdefault(eid, []).extend(evs)
+    return {eid: tuple((e.doc_id, e.start, e.end) for e in by_span(evs))
+            for eid, evs in found.items()}
+
+
+def test_the_entities_records_merge_one_per_span_in_span_order(seed_parts, tmp_path):
+    """The records each entity gets (kg.resolve.with_evidence: its
+    mentions' records of every document, one per span, by span), as
+    documents change, are taken out and come back, and once saved."""
+    whole, half = seed_parts
+    now = {d: p.records for d, p in whole.items()}
+    # numbered against the ids' order, and the first document's spans given twice
+    first = sorted(now)[0]
+    twice = {eid: evs + evs[:1] for eid, evs in now[first].items()}
+    columns = RecordColumns.of([*reversed(now.items()), (first, twice)])
+    assert columns.merged_records() == _records(now)
+    assert any(len(spans) > 20 for spans in _records(now).values())
+    rng = random.Random(3)
+    for step in range(8):
+        doc_id = rng.choice(sorted(whole))
+        move = rng.choice(["half", "whole", "out"])
+        if move == "out":
+            now.pop(doc_id, None)
+            columns.take_out([doc_id])
+        else:
+            now[doc_id] = (half if move == "half" else whole)[doc_id].records
+            columns.put([(doc_id, now[doc_id])])
+        assert columns.merged_records() == _records(now), (step, move, doc_id)
+    columns.save(tmp_path / "records.npz")
+    assert RecordColumns.load(tmp_path / "records.npz").merged_records() == _records(now)
