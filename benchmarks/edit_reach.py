@@ -128,28 +128,42 @@ def _from_files(names_file, links_file, gaz, target, new, linked2, fresh, linked
     return (t1 - t) * 1000, (t2 - t1) * 1000, rows
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def arguments(description: str) -> argparse.Namespace:
+    """The studies' options: ``--n``, ``--work``, ``--doc``."""
+    ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--n", type=int, default=1000)
     ap.add_argument("--work", type=Path, default=Path("/tmp/edukg-reach"))
     ap.add_argument("--doc", type=int, default=500)
-    args = ap.parse_args()
+    return ap.parse_args()
+
+
+def built_results(n: int, work: Path) -> list:
+    """The benchmark's corpus of ``n`` documents (made under ``work`` if
+    not there), built with the cache into ``work/out``, and each
+    document's result read back from the cache, in build order."""
     from bench_build import make_corpus
     from kg.cache import CACHE_DIR, load_entry
-    from kg.gazetteer import load_gazetteer
     from kg.io import list_documents
-    from kg.links import LinkState
-    from kg.names import NameState
-    from kg.pipeline import _doc_ids, _entry_keys, build, link_parts, process_file
+    from kg.pipeline import _doc_ids, _entry_keys, build
 
-    corpus, out = args.work / f"corpus{args.n}", args.work / "out"
+    corpus, out = work / f"corpus{n}", work / "out"
     if not corpus.is_dir():
         corpus.mkdir(parents=True)
-        make_corpus(args.n, corpus)
+        make_corpus(n, corpus)
     build([corpus], out, workers=2)
     files = list_documents([corpus], exclude=[out]).files
     keys = _entry_keys(files, _doc_ids(files), None)
-    results = [load_entry(out / CACHE_DIR, k) for k in keys]
+    return [load_entry(out / CACHE_DIR, k) for k in keys]
+
+
+def main() -> int:
+    args = arguments(__doc__.splitlines()[0])
+    from kg.gazetteer import load_gazetteer
+    from kg.links import LinkState
+    from kg.names import NameState
+    from kg.pipeline import link_parts, process_file
+
+    results = built_results(args.n, args.work)
     gaz = load_gazetteer()
     gc.disable()
     links, reads, (places, agencies, entities) = _link_each(results, gaz, record=True)

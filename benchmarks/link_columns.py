@@ -26,7 +26,6 @@ what it finds.
 """
 from __future__ import annotations
 
-import argparse
 import gc
 import sys
 import time
@@ -37,29 +36,19 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--n", type=int, default=1000)
-    ap.add_argument("--work", type=Path, default=Path("/tmp/edukg-reach"))
-    ap.add_argument("--doc", type=int, default=500)
-    args = ap.parse_args()
-    from bench_build import make_corpus
-    from edit_reach import _edits
-    from kg.cache import CACHE_DIR, load_entry
-    from kg.gazetteer import load_gazetteer
-    from kg.io import list_documents
-    from kg.columns import RecordColumns, RelationColumns
-    from kg.links import PLACES, LinkState
-    from kg.pipeline import _doc_ids, _entry_keys, build, link_parts, process_file
+def _spans(records) -> tuple:
+    return tuple((e.doc_id, e.start, e.end) for e in records)
 
-    corpus, out = args.work / f"corpus{args.n}", args.work / "out"
-    if not corpus.is_dir():
-        corpus.mkdir(parents=True)
-        make_corpus(args.n, corpus)
-    build([corpus], out, workers=2)
-    files = list_documents([corpus], exclude=[out]).files
-    keys = _entry_keys(files, _doc_ids(files), None)
-    results = [load_entry(out / CACHE_DIR, k) for k in keys]
+
+def main() -> int:
+    from edit_reach import _edits, arguments, built_results
+    from kg.columns import RecordColumns, RelationColumns
+    from kg.gazetteer import load_gazetteer
+    from kg.links import PLACES, LinkState
+    from kg.pipeline import link_parts, process_file
+
+    args = arguments(__doc__.splitlines()[0])
+    results = built_results(args.n, args.work)
     gaz = load_gazetteer()
     gc.disable()
 
@@ -83,36 +72,35 @@ def main() -> int:
     cols = timed("made from the parts", lambda: RelationColumns.of(pairs))
     merged = timed("merged (as arrays)", cols.merged)
     timed("merged (as a dict of tuples)", cols.merged_entries)
-    path = args.work / "links_columns_study.npz"
-    timed("saved", lambda: cols.save(path))
-    size = path.stat().st_size
-    timed("loaded", lambda: RelationColumns.load(path))
-    path.unlink()
+
+    def saved(columns, name: str) -> int:
+        """``columns`` saved and loaded again, timed: the file's size."""
+        path = args.work / name
+        timed("saved", lambda: columns.save(path))
+        size = path.stat().st_size
+        timed("loaded", lambda: type(columns).load(path))
+        path.unlink()
+        return size
+    size = saved(cols, "links_columns_study.npz")
     print(f"  {len(cols.cols['rel']):,} entries, {len(cols.keys):,} relations, "
           f"{len(merged.kept_rel):,} spans kept; {size >> 20} MiB")
 
-    def differ(cols, state) -> int:
+    def differ(cols, recs, state) -> str:
+        """How many relations and entities' records differ from the state's."""
         mine = cols.merged_entries()
-        want = {k: (*v[:3], tuple((e.doc_id, e.start, e.end) for e in v[3]))
-                for k, v in state.merged.items()}
-        return len(mine.keys() ^ want.keys()) + sum(mine[k] != want[k] for k in mine
-                                                    if k in want)
-    print(f"  relations differing from LinkState's: {differ(cols, state)}")
+        want = {k: (*v[:3], _spans(v[3])) for k, v in state.merged.items()}
+        records = {eid: _spans(evs) for eid, evs in state.evidence.items()}
+        return (f"relations differing from LinkState's: {len(mine.items() ^ want.items())}, "
+                f"entities' records: {len(recs.merged_records().items() ^ records.items())}")
 
     print("the entities' records as columns (kg.columns.RecordColumns):")
     recs = timed("made from the parts", lambda: RecordColumns.of(
         (p.doc_id, p.records) for _, p in parts))
     timed("merged (as arrays)", recs.merged)
-    path = args.work / "records_columns_study.npz"
-    timed("saved", lambda: recs.save(path))
-    size = path.stat().st_size
-    timed("loaded", lambda: RecordColumns.load(path))
-    path.unlink()
-    want = {eid: tuple((e.doc_id, e.start, e.end) for e in evs)
-            for eid, evs in state.evidence.items()}
+    size = saved(recs, "records_columns_study.npz")
     print(f"  {len(recs.cols['entity']):,} records of {len(recs.entities):,} entities; "
-          f"{size >> 20} MiB; entities differing from LinkState's: "
-          f"{len(recs.merged_records().items() ^ want.items())}")
+          f"{size >> 20} MiB")
+    print("  " + differ(cols, recs, state))
 
     i = args.doc
     edited = Path(args.work / "link_columns_edited.txt")
@@ -129,14 +117,10 @@ def main() -> int:
     timed("LinkState.update (held whole)", lambda: state.update(entities2, changed))
     timed("columns: rows replaced", lambda: cols.put([(p.doc_id, p.reduced) for _, p in changed]))
     timed("columns: all merged again (as arrays)", cols.merged)
-    print(f"  relations differing from LinkState's: {differ(cols, state)}")
     timed("records: rows replaced", lambda: recs.put([(p.doc_id, p.records)
                                                        for _, p in changed]))
     timed("records: all merged again (as arrays)", recs.merged)
-    want = {eid: tuple((e.doc_id, e.start, e.end) for e in evs)
-            for eid, evs in state.evidence.items()}
-    print(f"  entities differing from LinkState's: "
-          f"{len(recs.merged_records().items() ^ want.items())}")
+    print("  " + differ(cols, recs, state))
     return 0
 
 

@@ -109,8 +109,23 @@ class _Columns:
         gone[[self.doc_no[d] for d in doc_ids if d in self.doc_no]] = True
         return gone if gone.any() else None
 
-    def _append(self, rows: dict[str, list]) -> None:
-        for name, values in rows.items():
+    def _add_spans(self, into: tuple[list, list, list, list], owner: int, records, d: int,
+                   doc_id: str) -> None:
+        """Each of ``records`` (given by document ``doc_id``, number ``d``;
+        a record of another document is rare) as a span row of ``owner``:
+        onto ``into``'s lists of owners, documents, starts and ends (a list
+        per column: numpy reads flat lists of ints fastest)."""
+        owners, docs, starts, ends = into
+        for ev in records:
+            owners.append(owner)
+            docs.append(d if ev.doc_id == doc_id else self._number(ev.doc_id))
+            starts.append(ev.start)
+            ends.append(ev.end)
+
+    def _append(self, names: tuple[str, ...], lists) -> None:
+        """The values of ``lists`` (one list per column of ``names``) added
+        to those columns."""
+        for name, values in zip(names, lists):
             self.cols[name] = np.concatenate([self.cols[name], np.array(values, np.int64)])
 
     def _rank(self) -> np.ndarray:
@@ -176,9 +191,9 @@ class RelationColumns(_Columns):
         entries = list(entries)
         self.take_out([d for d, _ in entries if d in self.doc_no])
         base = len(self.cols["rel"])
-        rows: dict[str, list] = {name: [] for name in _ROWS + _SPANS}
-        rel, doc, count, records, sentences = (rows[n] for n in _ROWS)
-        span_row, span_doc, start, end = (rows[n] for n in _SPANS)
+        rows: tuple[list, ...] = ([], [], [], [], [])
+        rel, doc, count, records, sentences = rows
+        spans: tuple[list, list, list, list] = ([], [], [], [])
         key_no, keys = self.key_no, self.keys
         for doc_id, reduced in entries:
             d = self._number(doc_id)
@@ -188,18 +203,15 @@ class RelationColumns(_Columns):
                     i = key_no[k] = len(keys)
                     keys.append(k)
                     self.limits.append(records_kept(k[1]))
-                row = base + len(rel)
+                if kept:
+                    self._add_spans(spans, base + len(rel), kept, d, doc_id)
                 rel.append(i)
                 doc.append(d)
                 count.append(c)
                 records.append(n)
                 sentences.append(s)
-                for ev in kept:
-                    span_row.append(row)
-                    span_doc.append(d if ev.doc_id == doc_id else self._number(ev.doc_id))
-                    start.append(ev.start)
-                    end.append(ev.end)
-        self._append(rows)
+        self._append(_ROWS, rows)
+        self._append(_SPANS, spans)
 
     def take_out(self, doc_ids) -> None:
         """The rows of the documents ``doc_ids`` taken out (their numbers
@@ -273,8 +285,7 @@ class RecordColumns(_Columns):
         held."""
         entries = list(entries)
         self.take_out([d for d, _ in entries if d in self.doc_no])
-        rows: dict[str, list] = {name: [] for name in self.COLUMNS}
-        entity, doc, start, end = (rows[n] for n in self.COLUMNS)
+        rows: tuple[list, list, list, list] = ([], [], [], [])
         numbers = self.entity_no
         for doc_id, records in entries:
             d = self._number(doc_id)
@@ -283,12 +294,8 @@ class RecordColumns(_Columns):
                 if i is None:
                     i = numbers[eid] = len(self.entities)
                     self.entities.append(eid)
-                for ev in found:
-                    entity.append(i)
-                    doc.append(d if ev.doc_id == doc_id else self._number(ev.doc_id))
-                    start.append(ev.start)
-                    end.append(ev.end)
-        self._append(rows)
+                self._add_spans(rows, i, found, d, doc_id)
+        self._append(self.COLUMNS, rows)
 
     def take_out(self, doc_ids) -> None:
         """The rows of the documents ``doc_ids`` taken out."""

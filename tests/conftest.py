@@ -57,3 +57,19 @@ def tiny_graph(tiny_extraction):
 @pytest.fixture(scope="session")
 def seed_texts() -> dict[str, str]:
     return {p.stem: p.read_text("utf-8") for p in sorted(SEEDS.glob("*.txt"))}
+
+
+@pytest.fixture(scope="session")
+def seed_results(tmp_path_factory):
+    """The seeds' results, and each seed's second half's under the same
+    document id (the document after an edit): for the incremental states'
+    tests."""
+    from kg.pipeline import process_file
+    halves = tmp_path_factory.mktemp("halves")
+    whole, half = [], []
+    for path in sorted(SEEDS.glob("*.txt")):
+        whole.append(process_file(str(path), path.stem))
+        lines = path.read_text("utf-8").splitlines()
+        (halves / path.name).write_text("\n".join(lines[:2] + lines[len(lines) // 2:]), "utf-8")
+        half.append(process_file(str(halves / path.name), path.stem))
+    return whole, half

@@ -10,27 +10,19 @@ from kg.columns import RecordColumns, RelationColumns
 from kg.extract.relations import merge_entries
 from kg.model import by_span
 from kg.gazetteer import load_gazetteer
-from kg.pipeline import link_parts, process_file
-from tests.conftest import SEEDS
+from kg.pipeline import link_parts
 
 
 @pytest.fixture(scope="module")
-def seed_parts(tmp_path_factory):
+def seed_parts(seed_results):
     """Each seed's part of linking (its reduced relations, its mentions'
-    records by entity), whole and as its second half (the document after
-    an edit), linked against the seeds' entities."""
-    halves = tmp_path_factory.mktemp("halves")
-    whole, half = [], []
-    for path in sorted(SEEDS.glob("*.txt")):
-        whole.append(process_file(str(path), path.stem))
-        lines = path.read_text("utf-8").splitlines()
-        (halves / path.name).write_text("\n".join(lines[:2] + lines[len(lines) // 2:]), "utf-8")
-        half.append(process_file(str(halves / path.name), path.stem))
+    records by entity), whole and as its second half, linked against the
+    seeds' entities."""
     gaz = load_gazetteer()
 
     def parts(results):
         return {p.doc_id: p for _, p in link_parts(results, gaz)[1]}
-    return parts(whole), parts(half)
+    return tuple(parts(results) for results in seed_results)
 
 
 @pytest.fixture(scope="module")

@@ -6,22 +6,7 @@ import pytest
 
 from kg.gazetteer import load_gazetteer
 from kg.links import LinkState
-from kg.pipeline import link, link_parts, process_file
-from tests.conftest import SEEDS
-
-
-@pytest.fixture(scope="module")
-def seed_results(tmp_path_factory):
-    """The seeds' results, and each seed's second half's under the same
-    document id (the document after an edit)."""
-    halves = tmp_path_factory.mktemp("halves")
-    whole, half = [], []
-    for path in sorted(SEEDS.glob("*.txt")):
-        whole.append(process_file(str(path), path.stem))
-        lines = path.read_text("utf-8").splitlines()
-        (halves / path.name).write_text("\n".join(lines[:2] + lines[len(lines) // 2:]), "utf-8")
-        half.append(process_file(str(halves / path.name), path.stem))
-    return whole, half
+from kg.pipeline import link, link_parts
 
 
 def _same(a, b) -> None:

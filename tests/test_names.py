@@ -7,24 +7,14 @@ from types import SimpleNamespace
 import pytest
 
 from kg.names import NameState
-from kg.pipeline import process_file
 from kg.resolve import DocNames, key, merge_names
-from tests.conftest import SEEDS
 
 
 @pytest.fixture(scope="module")
-def seed_names(tmp_path_factory) -> list[DocNames]:
-    """The seeds' parts of name resolution, and each seed's second half's
-    (a document after an edit: some names gone, counts changed)."""
-    halves = tmp_path_factory.mktemp("halves")
-    out = []
-    for path in sorted(SEEDS.glob("*.txt")):
-        out.append(process_file(str(path), path.stem).names)
-        lines = path.read_text("utf-8").splitlines()
-        half = halves / path.name
-        half.write_text("\n".join(lines[:2] + lines[len(lines) // 2:]), "utf-8")
-        out.append(process_file(str(half), path.stem).names)
-    return out
+def seed_names(seed_results) -> list[DocNames]:
+    """The seeds' parts of name resolution, each followed by its second
+    half's (a document after an edit: some names gone, counts changed)."""
+    return [r.names for pair in zip(*seed_results) for r in pair]
 
 
 def _from_scratch(docs: dict[str, DocNames]):
