@@ -16,8 +16,8 @@ keep as spans (document, start, end) with the row that keeps each.  Its
 summed by relation, each relation's spans sorted as
 :func:`~kg.model.by_span` sorts records, the first of each run kept.  On
 the benchmark's 1,000 documents (694,208 entries, 305,346 relations) that
-takes 0.1 s, against about 5 s for the same state held as Python objects
-(:class:`kg.links.LinkState`), and the columns save in 0.03 s
+takes 0.15 s, against about 5 s to make the same state as Python objects
+(:class:`kg.links.LinkState`), and the columns save in 0.17 s against 9 s
 (``benchmarks/link_columns.py``): a rebuild puts in the changed documents'
 rows (:meth:`~RelationColumns.put`) and merges everything again.
 
