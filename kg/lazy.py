@@ -98,7 +98,7 @@ def save_table(db: sqlite3.Connection, name: str, items, dumps=_plain,
     db.execute(f'CREATE TABLE "{name}" (b INTEGER PRIMARY KEY, v BLOB)')
     db.execute(f'INSERT INTO "{name}" VALUES (?, ?)', (_LAYOUT, marshal.dumps((count, by_head))))
     db.executemany(f'INSERT INTO "{name}" VALUES (?, ?)',
-                   ((b, marshal.dumps(rows)) for b, rows in enumerate(buckets) if rows))
+                   ((b, marshal.dumps(entries)) for b, entries in enumerate(buckets) if entries))
 
 
 def write_tables(path: Path, tables, dumps=_plain) -> None:
