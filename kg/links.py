@@ -46,19 +46,23 @@ PLACES = "\0places"
 class DocLinks:
     """One document's part of linking: its relations pooled and reduced,
     its metrics, its ``mentions``, its mentions' evidence records by
-    entity, and its publisher's entity id."""
+    entity, its publisher's entity id, and what its linking read of the
+    tables made from every document's entities (``reads``: the names
+    looked up; :func:`kg.pipeline.link_parts`)."""
     doc_id: str
     publisher: str
     reduced: dict
     metrics: tuple[Metric, ...]
     mentions: tuple[Relation, ...]
     records: dict
+    reads: frozenset = frozenset()
 
 
 def doc_links(doc_id: str, publisher: str, relations: list[Relation], metrics: list[Metric],
-              eids: list[str], evidence: list[Evidence]) -> DocLinks:
+              eids: list[str], evidence: list[Evidence], reads=frozenset()) -> DocLinks:
     """A document's :class:`DocLinks` from what linking found in it (its
-    relations and metrics) and its mentions' entity ids and records."""
+    relations and metrics), its mentions' entity ids and records, and the
+    names it looked up."""
     pool = RelationPool()
     pool.add(relations)
     records: dict[str, list[Evidence]] = defaultdict(list)
@@ -66,7 +70,7 @@ def doc_links(doc_id: str, publisher: str, relations: list[Relation], metrics: l
         records[eid].append(ev)
     return DocLinks(doc_id, publisher, pool.reduced(), tuple(metrics),
                     tuple(mention_relations(doc_id, eids, evidence)),
-                    {eid: tuple(evs) for eid, evs in records.items()})
+                    {eid: tuple(evs) for eid, evs in records.items()}, frozenset(reads))
 
 
 class LinkState:

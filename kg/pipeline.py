@@ -27,7 +27,7 @@ from .errors import InputError
 from .extract.entities import extract_mentions, release_tokenizers, tokenizer_for
 from .extract.metrics import attach_entities, extract_metrics
 from .extract.relations import (RelationPool, document_relations, mention_relations,
-                                merge_reduced, place_relations, relations_of)
+                                merge_reduced, place_relations, recording_reads, relations_of)
 from .gazetteer import Division, Gazetteer, load_gazetteer
 from .graph import (RELATION_ORDER, GraphRecords, append_json_tail, build_graph,
                     write_graph_json, write_json_head)
@@ -169,7 +169,7 @@ def _link_document(r: DocResult, staged: tuple, publisher: str,
     once the names and publishers of all documents are resolved."""
     doc, place, mentions, index, evidence, eids = staged
     rels = document_relations(doc, place, mentions, eids, ctx.entities, publisher, index,
-                              ctx.gaz, ctx.places, evidence)
+                              ctx.gaz, ctx.places, evidence)   # (reads place.name too)
     if publisher and place is not None and place.name in ctx.places:
         rels.append(Relation(publisher, "locatedIn", ctx.places[place.name], ()))
     doc_place = ctx.places.get(place.name, "") if place is not None else ""
@@ -407,14 +407,23 @@ def link_parts(results: list[DocResult], gaz: Gazetteer
                ) -> tuple[dict[str, Entity], list[tuple[Document, DocLinks]]]:
     """:func:`link` of the documents as each document's part
     (:class:`~kg.links.DocLinks`, for a :class:`~kg.links.LinkState`),
-    with the entities they were linked against."""
+    with the entities they were linked against.  Each part holds its
+    document's reads: the names its linking looked up in the place and
+    agency-name tables (:func:`~kg.extract.relations.recording_reads`), and
+    the comparison form of its publisher's name, looked up among the
+    agencies' (:func:`_publisher_entity`)."""
     entities, eids, publishers, ctx = _context(results, gaz)
     staged = _Staged(results, eids, gaz)
     parts = []
-    for i, r in enumerate(results):
-        s = staged[i]
-        rels, metrics = _link_document(r, s, publishers[i], ctx)
-        parts.append((r.doc, doc_links(r.doc.doc_id, publishers[i], rels, metrics, s[5], s[4])))
+    with recording_reads() as log:
+        for i, r in enumerate(results):
+            s = staged[i]
+            log.clear()
+            if r.doc.publisher:
+                log.add(key(r.doc.publisher))
+            rels, metrics = _link_document(r, s, publishers[i], ctx)
+            parts.append((r.doc, doc_links(r.doc.doc_id, publishers[i], rels, metrics, s[5],
+                                           s[4], frozenset(log))))
     return entities, parts
 
 

@@ -138,3 +138,63 @@ def test_a_saved_state_opened_a_row_at_a_time_updates_as_the_whole_one(seed_resu
             opened.extraction()
     finally:
         opened.close()
+
+
+class _Logged(dict):
+    """A table that notes every key looked up in it."""
+
+    log: set = set()
+
+    def __contains__(self, k):
+        _Logged.log.add(k)
+        return dict.__contains__(self, k)
+
+    def __getitem__(self, k):
+        _Logged.log.add(k)
+        return dict.__getitem__(self, k)
+
+    def get(self, k, default=None):
+        _Logged.log.add(k)
+        return dict.get(self, k, default)
+
+
+def test_each_part_holds_the_names_its_linking_looked_up(seed_results):
+    """A part's reads are every name its document's linking looked up in
+    the place and agency-name tables (answers memoised for other documents
+    included), and its publisher's comparison form: what the tables give,
+    each document linked alone with its lookups noted, every memo cleared
+    before it."""
+    from kg.extract import relations
+    from kg.pipeline import _context, _link_document, _Staged
+    from kg.resolve import key
+    gaz = load_gazetteer()
+    whole, _ = seed_results
+    _, parts = link_parts(whole, gaz)
+    entities, eids, publishers, ctx = _context(whole, gaz)
+    agencies = _Logged(relations._agency_names(entities))
+    ctx = type(ctx)(ctx.gaz, ctx.entities, _Logged(ctx.places), ctx.types)
+    staged = _Staged(whole, eids, gaz)
+    try:
+        for i, r in enumerate(whole):
+            relations._place_prefix.cache = None
+            relations._agency_names.cache = (entities, len(entities), agencies)
+            _Logged.log = {key(r.doc.publisher)} if r.doc.publisher else set()
+            _link_document(r, staged[i], publishers[i], ctx)
+            assert parts[i][1].reads == _Logged.log, r.doc.doc_id
+            assert len(_Logged.log) > 20
+    finally:
+        relations._place_prefix.cache = relations._agency_names.cache = None
+
+
+def test_a_document_reads_its_own_place_however_little_it_names():
+    """A document naming no place still looks its own place up (its
+    agencies and events stand there): a change to that place's entity
+    reaches it."""
+    from kg.lexicon import load_lexicon
+    from kg.model import Document
+    from kg.pipeline import analyse
+    gaz = load_gazetteer()
+    doc = Document("d", "d.txt", "推进工作。", publisher="", place="台州市", date="2020-01-01")
+    result = analyse(doc, gaz.lookup("台州市"), gaz, load_lexicon())
+    _, [(_, part)] = link_parts([result], gaz)
+    assert part.reads == {"台州市"}

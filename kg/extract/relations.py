@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from contextlib import contextmanager
 from functools import lru_cache
 from importlib import resources
 from itertools import combinations
@@ -39,11 +40,31 @@ from ..resolve import SentenceIndex
 from ..structure import RESULT, mode_at, mode_marks
 
 __all__ = ["load_cues", "document_relations", "mention_relations", "place_relations",
-           "RelationPool", "merge_reduced", "merge_entries", "records_kept", "relation_row",
-           "relations_of"]
+           "RelationPool", "merge_reduced", "merge_entries", "records_kept",
+           "recording_reads", "relation_row", "relations_of"]
 
 _NATIONAL = ("国家", "全国", "中国", "中共中央", "国务院", "教育部", "联合国")
 _MAX_EVIDENCE = 5
+
+#: While :func:`recording_reads` records: the names linking looked up in
+#: the place table and the agency-name table (a memoised answer's too).
+_reads: set | None = None
+
+
+@contextmanager
+def recording_reads():
+    """Record, while inside, every name linking looks up in the place
+    table (names to Place ids) and the agency-name table (names to Agency
+    ids), a memoised answer's included; yields the set they go into.  A
+    rebuild links again the documents whose reads a change of those tables
+    touches."""
+    global _reads
+    before, _reads = _reads, set()
+    _place_prefix.cache = None   # (answers memoised unrecorded hold no reads)
+    try:
+        yield _reads
+    finally:
+        _reads = before
 
 
 @lru_cache(maxsize=1)
@@ -64,32 +85,45 @@ def _place_prefix(name: str, places: dict[str, str], gaz: Gazetteer,
                   context: Division | None) -> list[str]:
     """Place entity ids named at the start of ``name``; a numbered school's
     short name (黄二高) names its county by the first character.  Memoised
-    per place table (the gazetteer's divisions live as long as it)."""
+    per place table (the gazetteer's divisions live as long as it), with
+    the names each answer looked up in ``places`` (:func:`recording_reads`)."""
     cached = getattr(_place_prefix, "cache", None)
     if cached is None or cached[0] is not places or cached[1] != len(places):
         _place_prefix.cache = cached = (places, len(places), {})
     k = (name, id(context))
     hit = cached[2].get(k)
     if hit is None:
-        hit = cached[2][k] = _find_place_prefix(name, places, gaz, context)
-    return list(hit)
+        found, looked = _find_place_prefix(name, places, gaz, context)
+        # the names read are kept while recording only (a build's memo
+        # holds a hundred thousand answers)
+        hit = cached[2][k] = (found, looked if _reads is not None else ())
+    if _reads is not None:
+        _reads.update(hit[1])
+    return list(hit[0])
 
 
 def _find_place_prefix(name: str, places: dict[str, str], gaz: Gazetteer,
-                       context: Division | None) -> list[str]:
+                       context: Division | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """:func:`_place_prefix`'s answer, and the names it looked up in
+    ``places``."""
     surfaces = gaz.surfaces()
+    looked: list[str] = []
     for k in range(min(len(name) - 1, 9), 1, -1):
         if name[:k] not in surfaces:  # names no division: lookup gives None
             continue
         d = gaz.lookup(name[:k], context)
-        if d is not None and d.name in places:
-            return [places[d.name]]
+        if d is not None:
+            looked.append(d.name)
+            if d.name in places:
+                return (places[d.name],), tuple(looked)
     if context is not None and _NUMBERED_SHORT.match(name):
         for d in gaz.divisions:
-            if d.level == 3 and d.code and d.name in places and gaz.within(d, context) \
-                    and name.startswith(d.short[0]):
-                return [places[d.name]]
-    return []
+            if d.level == 3 and d.code:
+                looked.append(d.name)
+                if d.name in places and gaz.within(d, context) \
+                        and name.startswith(d.short[0]):
+                    return (places[d.name],), tuple(looked)
+    return (), tuple(looked)
 
 
 def _located(ent: Entity, m: Mention, places: dict[str, str], gaz: Gazetteer,
@@ -144,7 +178,11 @@ def document_relations(doc: Document, place: Division | None, mentions: list[Men
         rels.append(Relation(dn, "publishedBy", publisher, ()))
     if places is None:
         places = {e.name: e.id for e in entities.values() if e.type == "Place"}
-    doc_place = places.get(place.name) if place is not None else None
+    doc_place = None
+    if place is not None:
+        if _reads is not None:
+            _reads.add(place.name)
+        doc_place = places.get(place.name)
     by_sentence: dict[int, list[tuple[Mention, str, Evidence]]] = defaultdict(list)
     modes = mode_marks(doc.text, doc.title)
     for k, (m, eid) in enumerate(zip(mentions, eids)):
@@ -199,9 +237,12 @@ def _cue_before(lead: str, cue_words) -> bool:
 
 def _issuer_by_name(name: str, entities) -> str | None:
     """The Agency whose full name opens a title (温州市教育局2023年工作总结)."""
-    names = _agency_names(entities)
+    names, reads = _agency_names(entities), _reads
     for k in range(min(len(name), 40), 3, -1):
-        eid = names.get(name[:k])
+        part = name[:k]
+        if reads is not None:
+            reads.add(part)
+        eid = names.get(part)
         if eid:
             return eid
     return None
