@@ -14,10 +14,9 @@ document names yet):
     after, compared part by part);
   * the documents a rebuild would link again: the edited one, those naming
     an entity whose name, aliases or id changed (``NameState.replace``),
-    and those whose linking looked up a place or agency name whose entry
-    changed (every key looked up recorded per document, the tables'
-    memos cleared per document so that each document's reads are its
-    own);
+    and those whose linking looked up a place or agency name, or an
+    agency key, whose entry changed (each document's reads, as
+    ``link_parts`` records them);
   * the time ``NameState.replace`` and ``LinkState.update`` take, held
     whole and from the files they save (opened, changed and flushed).
 
@@ -30,6 +29,7 @@ import gc
 import random
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,51 +37,20 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 
-class _Recorded(dict):
-    """A table that notes every key looked up in it (in :attr:`log`)."""
-
-    log: set | None = None
-
-    def __contains__(self, k):
-        if _Recorded.log is not None:
-            _Recorded.log.add(k)
-        return dict.__contains__(self, k)
-
-    def __getitem__(self, k):
-        if _Recorded.log is not None:
-            _Recorded.log.add(k)
-        return dict.__getitem__(self, k)
-
-    def get(self, k, default=None):
-        if _Recorded.log is not None:
-            _Recorded.log.add(k)
-        return dict.get(self, k, default)
+def _link_each(results, gaz):
+    """Every document's part of linking (``kg.pipeline.link_parts``, each
+    holding its reads), the entities, and the tables an edit may change:
+    place names, agency names and agency keys (to ids)."""
+    from kg.extract.relations import _agency_names
+    from kg.pipeline import _agency_keys, link_parts
+    entities, parts = link_parts(results, gaz)
+    places = {e.name: e.id for e in entities.values() if e.type == "Place"}
+    return parts, entities, (places, dict(_agency_names(entities)), _agency_keys(entities))
 
 
-def _link_each(results, gaz, record: bool):
-    """Every document's links (as comparable text), and with ``record``
-    the keys its linking looked up in the place and agency-name tables."""
-    from kg.extract import relations
-    from kg.pipeline import _context, _link_document, _Staged
-    entities, eids, publishers, ctx = _context(results, gaz)
-    places = _Recorded(ctx.places)
-    agencies = _Recorded({e.name: e.id for e in sorted(entities.values(), key=lambda e: e.id)
-                          if e.type == "Agency" and len(e.name) >= 4})
-    ctx = type(ctx)(ctx.gaz, ctx.entities, places, ctx.types)
-    staged = _Staged(results, eids, gaz)
-    links, reads = [], []
-    for i, r in enumerate(results):
-        relations._place_prefix.cache = None     # each document's reads its own
-        relations._agency_names.cache = (entities, len(entities), agencies)
-        log: set = set()
-        _Recorded.log = log if record else None
-        rels, metrics = _link_document(r, staged[i], publishers[i], ctx)
-        _Recorded.log = None
-        links.append((sorted(map(repr, rels)), list(map(repr, metrics)), publishers[i],
-                      eids[i]))
-        reads.append(log)
-    tables = (dict(places), dict(agencies), entities)
-    return links, reads, tables
+def _links(part):
+    """A document's part of linking without its reads (what it links)."""
+    return replace(part, reads=frozenset())
 
 
 def _changed(a: dict, b: dict) -> set:
@@ -161,17 +130,16 @@ def main() -> int:
     from kg.gazetteer import load_gazetteer
     from kg.links import LinkState
     from kg.names import NameState
-    from kg.pipeline import link_parts, process_file
+    from kg.pipeline import process_file
 
     results = built_results(args.n, args.work)
     gaz = load_gazetteer()
     gc.disable()
-    links, reads, (places, agencies, entities) = _link_each(results, gaz, record=True)
-    sizes = sorted(map(len, reads))
+    parts, linked, tables = _link_each(results, gaz)
+    sizes = sorted(len(p.reads) for _, p in parts)
     print(f"{len(results)} documents; keys a document's linking looks up: "
           f"mean {sum(sizes) / len(sizes):.0f}, median {sizes[len(sizes) // 2]}, max {sizes[-1]}")
     names = NameState.of([(r.doc.doc_id, r.names) for r in results])
-    linked, parts = link_parts(results, gaz)
     state = LinkState.of(gaz, linked, parts)
     names_file, links_file = args.work / "names.sqlite", args.work / "links.sqlite"
     t = time.perf_counter()
@@ -186,34 +154,33 @@ def main() -> int:
     edited.mkdir(exist_ok=True)
     rng = random.Random(1)
     for name, text in _edits(Path(target.doc.path).read_text("utf-8"),
-                             gaz, set(places), rng):
+                             gaz, set(tables[0]), rng):
         path = edited / Path(target.doc.path).name
         path.write_text(text, "utf-8")
         new = process_file(str(path), target.doc.doc_id)
         now = list(results)
         now[args.doc] = new
-        after, _, (places2, agencies2, entities2) = _link_each(now, gaz, record=False)
-        changed_links = [i for i, (a, b) in enumerate(zip(links, after)) if a != b]
+        parts2, linked2, tables2 = _link_each(now, gaz)
+        changed_links = [i for i, ((_, a), (_, b)) in enumerate(zip(parts, parts2))
+                         if _links(a) != _links(b)]
         t = time.perf_counter()
         changes = names.replace(target.doc.doc_id, target.names, new.names)
         names_s = time.perf_counter() - t
         names.replace(target.doc.doc_id, new.names, target.names)   # back, for the next edit
-        tables = _changed(places, places2) | _changed(agencies, agencies2)
+        touched = set().union(*map(_changed, tables, tables2))
         gone = {e.id for e in changes.made} | set(changes.gone)
-        relink = {args.doc} | {i for i, r in enumerate(results)
-                               if reads[i] & tables or set(links[i][3]) & gone
-                               or links[i][3] != after[i][3]}
-        linked2, parts2 = link_parts(now, gaz)
-        by_id = {p.doc_id: p for _, p in parts}
-        fresh = [(d, p) for d, p in parts2 if by_id.get(p.doc_id) != p]
+        relink = {args.doc} | {i for i, (_, p) in enumerate(parts)
+                               if p.reads & touched or p.records.keys() & gone
+                               or p.records.keys() != parts2[i][1].records.keys()}
+        fresh, back = [parts2[i] for i in changed_links], [parts[i] for i in changed_links]
         t = time.perf_counter()
         state.update(linked2, fresh)
         links_s = time.perf_counter() - t
-        state.update(linked, [(d, by_id[p.doc_id]) for d, p in fresh])   # back again
+        state.update(linked, back)   # back again
         disk = _from_files(names_file, links_file, gaz, target, new, linked2, fresh, linked,
-                           [(d, by_id[p.doc_id]) for d, p in fresh])
+                           back)
         print(f"{name}: entities made or changed {len(changes.made)}, gone {len(changes.gone)}, "
-              f"nodes moved {len(changes.moved)}; tables changed {sorted(tables)}")
+              f"nodes moved {len(changes.moved)}; tables changed {sorted(touched)}")
         print(f"  links changed in {len(changed_links)} documents {changed_links[:10]}; "
               f"to link again by reads {len(relink)}; covered: {set(changed_links) <= relink}")
         print(f"  held whole: NameState.replace {names_s * 1000:.1f} ms, LinkState.update "
