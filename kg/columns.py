@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,7 +40,7 @@ from .extract.relations import records_kept
 __all__ = ["Merged", "RecordColumns", "RelationColumns"]
 
 _ROWS = ("rel", "doc", "count", "records", "sentences")
-_SPANS = ("span_row", "span_doc", "start", "end")
+_SPANS = ("span_row", "span_doc", "start", "end", "code")
 _EMPTY = np.zeros(0, np.int64)
 
 
@@ -56,6 +57,7 @@ class Merged:
     kept_doc: np.ndarray
     kept_start: np.ndarray
     kept_end: np.ndarray
+    kept_code: np.ndarray
 
 
 def _span_order(owner: np.ndarray, doc: np.ndarray, start: np.ndarray, end: np.ndarray,
@@ -84,6 +86,7 @@ class _Columns:
         self.docs: list[str] = []
         self.doc_no: dict[str, int] = {}
         self.cols: dict[str, np.ndarray] = {name: _EMPTY for name in self.COLUMNS}
+        self.extra = b""
 
     @classmethod
     def of(cls, entries):
@@ -109,18 +112,21 @@ class _Columns:
         gone[[self.doc_no[d] for d in doc_ids if d in self.doc_no]] = True
         return gone if gone.any() else None
 
-    def _add_spans(self, into: tuple[list, list, list, list], owner: int, records, d: int,
-                   doc_id: str) -> None:
+    def _add_spans(self, into: tuple[list, ...], owner: int, records, d: int,
+                   doc_id: str, code=None) -> None:
         """Each of ``records`` (given by document ``doc_id``, number ``d``;
         a record of another document is rare) as a span row of ``owner``:
         onto ``into``'s lists of owners, documents, starts and ends (a list
-        per column: numpy reads flat lists of ints fastest)."""
-        owners, docs, starts, ends = into
+        per column: numpy reads flat lists of ints fastest), and with a
+        fifth list, each record's ``code(record)`` (-1 without ``code``)."""
+        owners, docs, starts, ends = into[:4]
         for ev in records:
             owners.append(owner)
             docs.append(d if ev.doc_id == doc_id else self._number(ev.doc_id))
             starts.append(ev.start)
             ends.append(ev.end)
+        if len(into) > 4:
+            into[4].extend(map(code, records) if code is not None else [-1] * len(records))
 
     def _append(self, names: tuple[str, ...], lists) -> None:
         """The values of ``lists`` (one list per column of ``names``) added
@@ -140,16 +146,22 @@ class _Columns:
         held[self.cols["doc"]] = True
         return [d for d, h in zip(self.docs, held) if h]
 
-    def save(self, path: Path) -> None:
+    def save(self, path: Path, extra: bytes = b"") -> None:
         """Write the columns to ``path`` (an ``.npz`` file, through a
-        temporary file), with the names they number."""
+        temporary file), with the names they number and ``extra`` bytes
+        (``extra`` once loaded)."""
         path = Path(path)
-        tmp = path.with_name(path.name + ".tmp")
+        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+        os.close(fd)
         names = np.frombuffer(pickle.dumps([getattr(self, n) for n in self.NAMES],
                                            pickle.HIGHEST_PROTOCOL), np.uint8)
-        with open(tmp, "wb") as fh:
-            np.savez(fh, names=names, **self.cols)
-        os.replace(tmp, path)
+        try:
+            with open(tmp, "wb") as fh:
+                np.savez(fh, names=names, extra=np.frombuffer(extra, np.uint8), **self.cols)
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
 
     @classmethod
     def load(cls, path: Path):
@@ -159,6 +171,7 @@ class _Columns:
             for name, value in zip(cls.NAMES, pickle.loads(data["names"].tobytes())):
                 setattr(state, name, value)
             state.cols = {name: data[name] for name in cls.COLUMNS}
+            state.extra = data["extra"].tobytes() if "extra" in data.files else b""
         state.doc_no = {d: i for i, d in enumerate(state.docs)}
         state._loaded()
         return state
@@ -185,15 +198,17 @@ class RelationColumns(_Columns):
         self.key_no = {k: i for i, k in enumerate(self.keys)}
         self.limits = [records_kept(k[1]) for k in self.keys]
 
-    def put(self, entries) -> None:
+    def put(self, entries, code=None) -> None:
         """Each ``(doc_id, reduced)`` of ``entries`` in place of what that
-        document held (a document not yet in is added)."""
+        document held (a document not yet in is added).  ``code(record)``,
+        when given, is an int kept with each record kept (``kept_code`` of
+        :meth:`merged`): where to find the record again."""
         entries = list(entries)
         self.take_out([d for d, _ in entries if d in self.doc_no])
         base = len(self.cols["rel"])
         rows: tuple[list, ...] = ([], [], [], [], [])
         rel, doc, count, records, sentences = rows
-        spans: tuple[list, list, list, list] = ([], [], [], [])
+        spans: tuple[list, ...] = ([], [], [], [], [])
         key_no, keys = self.key_no, self.keys
         for doc_id, reduced in entries:
             d = self._number(doc_id)
@@ -204,7 +219,7 @@ class RelationColumns(_Columns):
                     keys.append(k)
                     self.limits.append(records_kept(k[1]))
                 if kept:
-                    self._add_spans(spans, base + len(rel), kept, d, doc_id)
+                    self._add_spans(spans, base + len(rel), kept, d, doc_id, code)
                 rel.append(i)
                 doc.append(d)
                 count.append(c)
@@ -212,6 +227,28 @@ class RelationColumns(_Columns):
                 sentences.append(s)
         self._append(_ROWS, rows)
         self._append(_SPANS, spans)
+
+    def extend(self, other: "RelationColumns") -> None:
+        """``other``'s rows added to these (its relations and documents
+        numbered as these number them; it holds none of these documents:
+        the columns of another process's share)."""
+        key_no, keys = self.key_no, self.keys
+        rel_map = np.empty(len(other.keys), np.int64)
+        for j, k in enumerate(other.keys):
+            i = key_no.get(k)
+            if i is None:
+                i = key_no[k] = len(keys)
+                keys.append(k)
+                self.limits.append(other.limits[j])
+            rel_map[j] = i
+        doc_map = np.array([self._number(d) for d in other.docs], np.int64)
+        base = len(self.cols["rel"])
+        theirs = dict(other.cols)
+        theirs["rel"] = rel_map[theirs["rel"]]
+        theirs["doc"] = doc_map[theirs["doc"]]
+        theirs["span_doc"] = doc_map[theirs["span_doc"]]
+        theirs["span_row"] = theirs["span_row"] + base
+        self.cols = {name: np.concatenate([col, theirs[name]]) for name, col in self.cols.items()}
 
     def take_out(self, doc_ids) -> None:
         """The rows of the documents ``doc_ids`` taken out (their numbers
@@ -249,7 +286,7 @@ class RelationColumns(_Columns):
         limit = np.array(self.limits, np.int64)
         keep = by[place < limit[run_rel]] if len(by) else _EMPTY
         return Merged(rel[runs] if len(rel) else _EMPTY, *sums, span_rel[keep],
-                      cols["span_doc"][keep], cols["start"][keep], cols["end"][keep])
+                      *(cols[name][keep] for name in ("span_doc", "start", "end", "code")))
 
     def merged_entries(self) -> dict[tuple, tuple]:
         """:meth:`merged` by relation key: ``(count, records, sentences,

@@ -14,10 +14,11 @@ from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
-from itertools import groupby
+from itertools import groupby, islice
 from pathlib import Path
 
 import networkx as nx
+import numpy as np
 
 from .cache import (CACHE_DIR, RECORD, build_key, entry_bytes, entry_key, inputs_digest,
                     last_build, last_documents, load_entry, pipeline_version, record_build,
@@ -26,8 +27,10 @@ from .clean import clean_text
 from .errors import InputError
 from .extract.entities import extract_mentions, release_tokenizers, tokenizer_for
 from .extract.metrics import attach_entities, extract_metrics
-from .extract.relations import (RelationPool, document_relations, mention_relations,
-                                merge_reduced, place_relations, recording_reads, relations_of)
+from .columns import RelationColumns
+from .extract.relations import (RelationPool, _agency_names, document_relations,
+                                mention_relations, place_relations, recording_reads,
+                                relations_of)
 from .gazetteer import Division, Gazetteer, load_gazetteer
 from .graph import (RELATION_ORDER, GraphRecords, append_json_tail, build_graph,
                     write_graph_json, write_json_head)
@@ -36,11 +39,13 @@ from .io import (LARGE_BYTES, PART_CHARS, Handoff, collector_paused, die_with_pa
                  remove_stale_temporaries, replacing, split_large, stop_call, synced, syncing,
                  write_all_atomic)
 from .lexicon import Lexicon, load_lexicon
-from .links import DocLinks, doc_links
+from .links import PLACES, DocLinks, doc_links
 from .meta import read_meta
 from .model import Document, Entity, Evidence, Extraction, Mention, Metric, Relation
 from .resolve import (DocNames, SentenceIndex, doc_names, entity_id, key, merge_names, resolve,
                       resolved, with_evidence)
+from .relink import (MEMORY_FILE, DocMemo, LinkMemory, eids_digest, entity_forms,
+                     to_link_again)
 from .segment import cut, split_sentences
 
 __all__ = ["prepare", "analyse", "process_file", "link", "extract", "build", "up_to_date",
@@ -182,104 +187,82 @@ def _link_document(r: DocResult, staged: tuple, publisher: str,
 PARALLEL_LINK_AT = 64
 
 
-#: An evidence record sent back by a linking process is one int: the
-#: document's place in the list above these bits, below them the index of
-#: the mention whose record it is, or (negated, less one) the start of the
-#: sentence it is the whole of.
-_CODE_BITS = 32
+#: A relation's evidence record is kept in the link columns as its
+#: document's number and span, and a code to find it again by: the index
+#: of the mention whose record it is, or this for the whole sentence it
+#: starts.
+_WHOLE = -1
 
 
-def _encode_reduced(reduced: dict[tuple, tuple], codes: dict[int, int], docs: dict[str, int],
-                    staged: "_Staged") -> list[tuple]:
-    """A linking process's :meth:`RelationPool.reduced` for the trip back:
-    ``(subject, predicate, object, count, records, sentences, codes)``,
-    each evidence record as its code in ``codes`` (by ``id``: the records
-    of its documents' mentions), the code of the whole sentence it is (a
-    document's place in ``docs``, by id), or itself."""
-    out = []
-    for (s, p, o), (count, n, sentences, evidence) in reduced.items():
-        sent = []
-        for ev in evidence:
-            code = codes.get(id(ev))
-            if code is None:
-                i = docs[ev.doc_id]
-                code = codes[id(ev)] = _sentence_code(ev, i, staged[i][3])
-            sent.append(code)
-        out.append((s, p, o, count, n, sentences, tuple(sent)))
-    return out
-
-
-def _sentence_code(ev: Evidence, i: int, index: SentenceIndex):
-    """The code of ``ev`` of document ``i`` if it is the whole sentence at
-    its start (:data:`_CODE_BITS`), else ``ev`` itself."""
+def _code_of(staged: "_Staged", doc_index: dict[str, int], codes: dict[int, int], ev) -> int:
+    """The code of a relation's record ``ev`` (:data:`_WHOLE`): ``codes``
+    holds the mention records' (by ``id``)."""
+    code = codes.get(id(ev))
+    if code is not None:
+        return code
+    index = staged[doc_index[ev.doc_id]][3]
     s = index.at(ev.start)
-    whole = s is not None and s.start == ev.start and ev.end == s.start + len(s.text) \
-        and s.text == ev.sentence
-    return -1 - ((i << _CODE_BITS) | ev.start) if whole else ev
+    if s is None or s.start != ev.start or ev.end != s.start + len(s.text) or s.text != ev.sentence:
+        raise ValueError(f"a relation's record is neither a mention's nor a sentence: {ev}")
+    codes[id(ev)] = _WHOLE
+    return _WHOLE
 
 
-def _decode_reduced(rows: list[tuple], staged: "_Staged") -> dict[tuple, tuple]:
-    """:func:`_encode_reduced` undone: the mentions' records are this
-    process's own (``staged``), the whole sentences made once each."""
-    whole: dict[int, Evidence] = {}
-    mask = (1 << _CODE_BITS) - 1
-    out = {}
-    for s, p, o, count, n, sentences, codes in rows:
-        evidence = []
-        for code in codes:
-            if code.__class__ is not int:
-                ev = code
-            elif code >= 0:
-                ev = staged[code >> _CODE_BITS][4][code & mask]
-            else:
-                ev = whole.get(code)
-                if ev is None:
-                    i, start = divmod(-1 - code, 1 << _CODE_BITS)
-                    doc, index = staged[i][0], staged[i][3]
-                    sent = index.at(start)
-                    ev = whole[code] = Evidence(doc.doc_id, sent.start,
-                                                sent.start + len(sent.text), sent.text)
-            evidence.append(ev)
-        out[(s, p, o)] = (count, n, sentences, tuple(evidence))
-    return out
+def _link_docs(share: list[int], results: list[DocResult], staged: "_Staged",
+               publishers: list[str], ctx: _Linking
+               ) -> tuple[RelationColumns, list[list[Metric]], list[frozenset]]:
+    """Link the documents ``share``: each document's relations pooled and
+    reduced apart, as columns (:class:`~kg.columns.RelationColumns`, each
+    record kept with its code: :func:`_code_of`), with each document's
+    metrics and the names its linking read (:func:`recording_reads`, its
+    publisher's comparison form too)."""
+    entries, metrics, reads = [], [], []
+    codes: dict[int, int] = {}
+    with recording_reads() as log:
+        for i in share:
+            s = staged[i]
+            doc = results[i].doc
+            log.clear()
+            if doc.publisher:
+                log.add(key(doc.publisher))
+            rels, found = _link_document(results[i], s, publishers[i], ctx)
+            pool = RelationPool()
+            pool.add(rels)
+            entries.append((doc.doc_id, pool.reduced()))
+            codes.update((id(ev), k) for k, ev in enumerate(s[4]))
+            metrics.append(found)
+            reads.append(frozenset(log))
+    doc_index = {results[i].doc.doc_id: i for i in share}
+    columns = RelationColumns()
+    columns.put(entries, code=partial(_code_of, staged, doc_index, codes))
+    return columns, metrics, reads
 
 
 _SHARED: tuple | None = None  # what forked linking processes read
 
 
-def _link_share(share: list[int]) -> tuple[list[tuple], list[list[tuple]]]:
-    """In a forked process: link the documents ``share``, pool and reduce
-    their relations, and encode them (:func:`_encode_reduced`), with where
-    each document's metrics are."""
-    results, staged, publishers, ctx = _SHARED
-    pool = RelationPool()
-    codes: dict[int, int] = {}
-    placed = []
-    for i in share:
-        s = staged[i]
-        rels, metrics = _link_document(results[i], s, publishers[i], ctx)
-        pool.add(rels)
-        codes.update((id(ev), (i << _CODE_BITS) | k) for k, ev in enumerate(s[4]))
-        placed.append([(m.about, m.place) for m in metrics])
-    docs = {results[i].doc.doc_id: i for i in share}
-    return _encode_reduced(pool.reduced(), codes, docs, staged), placed
+def _link_share(share: list[int]) -> tuple[RelationColumns, list[list[tuple]], list[frozenset]]:
+    """In a forked process: :func:`_link_docs` of ``share``, each metric
+    sent back as where it was placed."""
+    columns, metrics, reads = _link_docs(share, *_SHARED)
+    return columns, [[(m.about, m.place) for m in found] for found in metrics], reads
 
 
 #: How much of the linking this process takes against each forked one:
 #: while they link, this one also stages every document (its sentences and
 #: each mention's evidence record), gives the entities their evidence and
-#: finds every document's ``mentions``; they pool, reduce and encode their
-#: relations (about a tenth more work a document), and this one decodes them.
+#: finds every document's ``mentions``; they pool, reduce and send their
+#: columns back, and this one adds them to its own.
 HOME_SHARE = 0.85
 
 
-def _shares(n: int, workers: int) -> list[list[int]]:
-    """Documents ``0 .. n-1`` dealt to ``workers`` processes, interleaved
+def _shares(items: list[int], workers: int) -> list[list[int]]:
+    """``items`` (documents) dealt to ``workers`` processes, interleaved
     (neighbouring documents are alike in size), this process's share
     weighted by :data:`HOME_SHARE`: share 0 is this process's."""
     weights = [HOME_SHARE] + [1.0] * (workers - 1)
     shares: list[list[int]] = [[] for _ in weights]
-    for i in range(n):
+    for i in items:
         w = min(range(workers), key=lambda w: (len(shares[w]) + 1) / weights[w])
         shares[w].append(i)
     return shares
@@ -312,49 +295,83 @@ class _Staged:
         return [self[i] for i in range(len(self))]
 
 
-def _link_all(results: list[DocResult], staged: _Staged, publishers: list[str],
-              ctx: _Linking, workers: int, pool: RelationPool,
-              meanwhile=None) -> tuple[dict[tuple, tuple], list[list[Metric]]]:
-    """Every document's relations, added to ``pool`` and reduced
-    (:meth:`RelationPool.reduced`), and each document's metrics.  With
-    ``workers`` > 1 a share of the documents is linked here and the others
-    in forked processes (each staging, pooling and reducing its own
-    share, merged here: :func:`merge_reduced`).  ``meanwhile()``, work of
-    this process's own, is done while the forked processes link."""
-    n = len(results)
-    metrics: list = [None] * n
-    parallel = workers > 1 and n >= PARALLEL_LINK_AT and hasattr(os, "fork") \
-        and len({r.doc.doc_id for r in results}) == n   # sentences counted apart
-    if not parallel:
-        if meanwhile is not None:
-            meanwhile()
-        for i in range(n):
-            rels, metrics[i] = _link_document(results[i], staged[i], publishers[i], ctx)
-            pool.add(rels)
-        return pool.reduced(), metrics
+@dataclass
+class _Linked:
+    """What :func:`_link_some` found: the columns of the documents linked
+    (each document's relations reduced), their metrics, and the names each
+    read, by document (place in the results)."""
+    columns: RelationColumns
+    metrics: dict[int, list[Metric]]
+    reads: dict[int, frozenset]
+
+
+def _link_some(todo: list[int], results: list[DocResult], staged: _Staged,
+               publishers: list[str], ctx: _Linking, workers: int, meanwhile=None) -> _Linked:
+    """:func:`_link_docs` of the documents ``todo``: with ``workers`` > 1
+    and enough of them, a share linked here and the others in forked
+    processes, whose columns are added to this one's.  ``meanwhile()``,
+    work of this process's own, is done while the forked processes link."""
     global _SHARED
-    shares = _shares(n, workers)
+    parallel = workers > 1 and len(todo) >= PARALLEL_LINK_AT and hasattr(os, "fork")
+    shares = _shares(todo, workers) if parallel else [todo]
     _SHARED = (results, staged, publishers, ctx)
     forked = []
     try:
         forked = [fork_call(partial(_link_share, share)) for share in shares[1:]]
-        for i in shares[0]:
-            rels, metrics[i] = _link_document(results[i], staged[i], publishers[i], ctx)
-            pool.add(rels)
+        columns, found, read = _link_docs(shares[0], results, staged, publishers, ctx)
+        linked = _Linked(columns, dict(zip(shares[0], found)), dict(zip(shares[0], read)))
         if meanwhile is not None:
             meanwhile()
-        reduced = pool.reduced()
         for share, handle in zip(shares[1:], forked):
-            rows, placed = join_call(*handle)
+            theirs, placed, read = join_call(*handle)
             forked = forked[1:]
-            for i, where in zip(share, placed):
-                metrics[i] = [m.placed(a, p) for m, (a, p) in zip(results[i].metrics, where)]
-            merge_reduced(reduced, _decode_reduced(rows, staged))
+            columns.extend(theirs)
+            for i, where, names in zip(share, placed, read):
+                linked.metrics[i] = [m.placed(a, p) for m, (a, p) in
+                                     zip(results[i].metrics, where)]
+                linked.reads[i] = names
     finally:
         _SHARED = None
         for handle in forked:
             stop_call(*handle)
-    return reduced, metrics
+    return linked
+
+
+def _relations_from(columns: RelationColumns, staged: _Staged,
+                    doc_index: dict[str, int]) -> list[Relation]:
+    """Every relation of ``columns``, merged (:meth:`RelationColumns.merged`),
+    sorted by key: each record kept found again by its code (a mention's
+    record of the staged document, or its whole sentence, made once)."""
+    m = columns.merged()
+    keys, docs = columns.keys, columns.docs
+    records: list = [None] * len(docs)   # document number -> its mentions' records
+    whole: dict[tuple, Evidence] = {}
+    evidence = []
+    add = evidence.append
+    for d, start, code in zip(m.kept_doc.tolist(), m.kept_start.tolist(), m.kept_code.tolist()):
+        if code >= 0:
+            found = records[d]
+            if found is None:
+                found = records[d] = staged[doc_index[docs[d]]][4]
+            add(found[code])
+            continue
+        ev = whole.get((d, start))
+        if ev is None:
+            sent = staged[doc_index[docs[d]]][3].at(start)
+            ev = whole[(d, start)] = Evidence(docs[d], sent.start, sent.start + len(sent.text),
+                                              sent.text)
+        add(ev)
+    lows = np.searchsorted(m.kept_rel, m.rel, side="left").tolist()
+    highs = np.searchsorted(m.kept_rel, m.rel, side="right").tolist()
+    rel, count, n, sentences = (a.tolist() for a in (m.rel, m.count, m.records, m.sentences))
+    names = ["\0".join(keys[r]) for r in rel]
+    out = []
+    add = out.append
+    for j in sorted(range(len(rel)), key=names.__getitem__):
+        k = keys[rel[j]]
+        weight = (sentences[j] if n[j] > 1 else 1) if k[1] == "coMentioned" else count[j]
+        add(Relation(*k, evidence=tuple(evidence[lows[j]:highs[j]]), weight=weight))
+    return out
 
 
 def link(results: list[DocResult], gaz: Gazetteer, workers: int = 1) -> Extraction:
@@ -366,25 +383,84 @@ def link(results: list[DocResult], gaz: Gazetteer, workers: int = 1) -> Extracti
     document is staged (its sentences, its mentions' evidence records) by
     the process that links it, and this process gives the entities their
     records while the forked processes link their share."""
+    return link_kept(results, gaz, workers)[0]
+
+
+def link_kept(results: list[DocResult], gaz: Gazetteer, workers: int = 1,
+              keys: list[str] | None = None, before: LinkMemory | None = None
+              ) -> tuple[Extraction, LinkMemory | None]:
+    """:func:`link`, and what the next build may keep of it
+    (:class:`~kg.relink.LinkMemory`; ``keys``, each result's cache key,
+    goes into it).  Given the memory of the build ``before``, only the
+    documents a change reaches are linked again
+    (:func:`~kg.relink.to_link_again`): the others' relations are those
+    it holds.  Documents sharing an id (which :func:`extract` may be
+    given) are linked as one pool, and nothing is kept."""
     entities, eids, publishers, ctx = _context(results, gaz, workers)
     staged = _Staged(results, eids, gaz)
     ex = Extraction(documents=[r.doc for r in results])
-    found: dict = {}   # here, while forked processes link
+    found: dict = {}
 
     def meanwhile() -> None:
         every = staged.all()
         found["entities"] = with_evidence(entities.values(), eids, [s[4] for s in every])
         found["mentions"] = _mention_relations(every)
-    pool = RelationPool()
-    pool.add(place_relations(entities, gaz))
-    reduced, metrics = _link_all(results, staged, publishers, ctx, workers, pool, meanwhile)
+    doc_ids = [r.doc.doc_id for r in results]
+    if len(set(doc_ids)) < len(doc_ids):
+        meanwhile()
+        (relations, metrics), memory = _link_pooled(results, staged, publishers, ctx), None
+    else:
+        keys = keys if keys is not None else [""] * len(results)
+        tables = (ctx.places, dict(_agency_names(entities)), _agency_keys(entities),
+                  entity_forms(entities))
+        todo = list(range(len(results)))
+        if before is not None:
+            todo = to_link_again(before, doc_ids, keys, publishers, eids, tables)
+        linked = _link_some(todo, results, staged, publishers, ctx, workers, meanwhile)
+        columns = linked.columns
+        if before is not None:
+            kept = before.columns
+            kept.take_out([doc_ids[i] for i in todo]
+                          + list(set(before.docs) - set(doc_ids)))
+            kept.extend(columns)
+            columns = kept
+        place_rows = RelationPool()
+        place_rows.add(place_relations(entities, gaz))
+        columns.put([(PLACES, place_rows.reduced())])
+        relations = _relations_from(columns, staged, {d: i for i, d in enumerate(doc_ids)})
+        memos, metrics = {}, []
+        for i, doc_id in enumerate(doc_ids):
+            if i in linked.metrics:
+                metrics.append(linked.metrics[i])
+                reads = linked.reads[i]
+                placed = tuple((m.about, m.place) for m in linked.metrics[i])
+            else:
+                memo = before.docs[doc_id]
+                reads, placed = memo.reads, memo.placed
+                metrics.append([m.placed(a, p) for m, (a, p) in zip(results[i].metrics, placed)])
+            memos[doc_id] = DocMemo(keys[i], eids_digest(eids[i]), publishers[i], reads, placed)
+        memory = LinkMemory(columns, memos, tables)
     for r, publisher, found_metrics in zip(results, publishers, metrics):
         ex.publishers[r.doc.doc_id] = publisher
         ex.metrics += found_metrics
     ex.entities = sorted(found["entities"], key=lambda e: e.id)
     # two sorted runs
-    ex.relations = sorted(relations_of(reduced) + found["mentions"], key=RELATION_ORDER)
-    return ex
+    ex.relations = sorted(relations + found["mentions"], key=RELATION_ORDER)
+    return ex, memory
+
+
+def _link_pooled(results: list[DocResult], staged: _Staged, publishers: list[str],
+                 ctx: _Linking) -> tuple[list[Relation], list[list[Metric]]]:
+    """Every document's relations in one pool (documents sharing an id
+    count their sentences together), and each document's metrics."""
+    pool = RelationPool()
+    pool.add(place_relations(ctx.entities, ctx.gaz))
+    metrics = []
+    for i, r in enumerate(results):
+        rels, found = _link_document(r, staged[i], publishers[i], ctx)
+        pool.add(rels)
+        metrics.append(found)
+    return relations_of(pool.reduced()), metrics
 
 
 def _context(results: list[DocResult], gaz: Gazetteer, workers: int = 1
@@ -711,8 +787,16 @@ def _build(paths, out_dir, lexicon_dir, strict, progress, workers, scheduler, ca
     if len(files) >= RELEASE_TOKENIZER_AT:
         release_tokenizers()
     lap("documents")
-    ex = link(good, gaz, workers=1 if scheduler else workers)
-    del good
+    build_id = _build_key(lexicon_dir, large_bytes, part_chars)
+    before = _link_memory(cache_dir, build_id)
+    ex, memory = link_kept(good, gaz, workers=1 if scheduler else workers,
+                           keys=[k for _, k, _ in read], before=before)
+    del good, before
+    if cache_dir is not None and memory is not None:
+        memory.build = build_id
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        memory.save(cache_dir / MEMORY_FILE)
+    del memory
     lap("link")
     jobs = 1 if scheduler else workers
     recorded = None
@@ -730,6 +814,15 @@ def _build(paths, out_dir, lexicon_dir, strict, progress, workers, scheduler, ca
         result.written = write_outputs(g, Path(out_dir), then=recorded)
         lap("exports")
     return result
+
+
+def _link_memory(cache_dir: Path | None, build_id: str) -> LinkMemory | None:
+    """What the last build into this cache kept of its linking, if it was
+    a build with these settings (:class:`~kg.relink.LinkMemory`)."""
+    if cache_dir is None or not (cache_dir / MEMORY_FILE).is_file():
+        return None
+    memory = LinkMemory.load(cache_dir / MEMORY_FILE)
+    return memory if memory is not None and memory.build == build_id else None
 
 
 def _entry_keys(files: list[Path], ids: list[str], lexicon_dir) -> list[str | None]:

@@ -1,0 +1,116 @@
+"""What a build keeps of its linking (:class:`LinkMemory`), so that a
+rebuild links again only the documents a change reaches.
+
+Linking one document reads, besides the document itself: the entity id of
+each of its mentions, its publisher's entity, the names and aliases of the
+entities it names, and the names it looks up in the tables made from every
+document's entities (place names and agency names to ids, agency names'
+comparison forms: :func:`~kg.extract.relations.recording_reads`).  The
+memory keeps, per document, the cache key of the result it was linked
+from, a digest of its mentions' entity ids, its publisher, the names it
+read, and where its metrics were placed; the tables themselves; and every
+document's relations reduced, as integer columns
+(:class:`~kg.columns.RelationColumns`).  A rebuild compares: a document
+whose result, entity ids and publisher are the same, that names no entity
+whose name or aliases changed, and read no name whose entry changed,
+links as it did, and its rows are kept.
+"""
+from __future__ import annotations
+
+import hashlib
+import pickle
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .columns import RelationColumns
+
+__all__ = ["DocMemo", "LinkMemory", "eids_digest", "entity_forms", "to_link_again"]
+
+#: The file, under the cache folder, a build keeps its linking in.
+MEMORY_FILE = "link.npz"
+
+
+@dataclass(frozen=True)
+class DocMemo:
+    """What a document's linking read and placed: the cache key of its
+    result, a digest of its mentions' entity ids (:func:`eids_digest`), its
+    publisher's entity id, the names it looked up, and each of its
+    metrics' ``(about, place)``."""
+    key: str
+    eids: bytes
+    publisher: str
+    reads: frozenset
+    placed: tuple
+
+
+@dataclass
+class LinkMemory:
+    """A build's linking kept for the next: every document's relations
+    reduced (``columns``), what each document read (``docs``, by id), and
+    the tables they read from: place names, agency names and agency keys
+    to ids, and each entity's name and aliases (:func:`entity_forms`).
+    ``build`` is the build's key (pipeline, lexicon, settings)."""
+    columns: RelationColumns
+    docs: dict[str, DocMemo]
+    tables: tuple[dict, dict, dict, dict]
+    build: str = ""
+
+    def save(self, path: Path) -> None:
+        """Write the memory to ``path`` (through a temporary file)."""
+        rest = pickle.dumps((self.docs, self.tables, self.build), pickle.HIGHEST_PROTOCOL)
+        self.columns.save(path, extra=rest)
+
+    @classmethod
+    def load(cls, path: Path) -> "LinkMemory | None":
+        """The memory :meth:`save` wrote to ``path``; None when there is
+        none, or it cannot be read (a rebuild then links every document)."""
+        try:
+            columns = RelationColumns.load(path)
+            docs, tables, build = pickle.loads(columns.extra)
+        except Exception:   # (missing, cut short, of another version: not kept)
+            return None
+        columns.extra = b""
+        return cls(columns, docs, tables, build)
+
+
+def eids_digest(eids) -> bytes:
+    """A digest of a document's mentions' entity ids (None for none)."""
+    return hashlib.blake2b("\x1f".join(e or "" for e in eids).encode(), digest_size=16).digest()
+
+
+def entity_forms(entities: dict) -> dict[str, tuple]:
+    """Each entity's name and aliases, by id: what linking reads of the
+    entities a document names."""
+    return {eid: (e.name, e.aliases) for eid, e in entities.items()}
+
+
+def changed_keys(a: dict, b: dict) -> set:
+    """The keys whose entry differs between ``a`` and ``b`` (or is in one only)."""
+    out = {k for k in a.keys() ^ b.keys()}
+    out.update(k for k, v in a.items() if k in b and b[k] != v)
+    return out
+
+
+def to_link_again(before: LinkMemory, doc_ids: list[str], keys: list[str],
+                  publishers: list[str], eids: list[list[str]], tables: tuple
+                  ) -> list[int]:
+    """The documents (by place in ``doc_ids``) to link again: new ones,
+    those whose result changed (``keys``, their cache keys), whose
+    mentions' entity ids or publisher changed, that name an entity whose
+    name or aliases changed, or read a name whose entry in a table
+    changed (``tables``: as :class:`LinkMemory` keeps them, made now)."""
+    names = set().union(*(changed_keys(a, b) for a, b in zip(before.tables[:3], tables[:3])))
+    forms_before, forms = before.tables[3], tables[3]
+    renamed = {eid for eid, f in forms.items() if eid in forms_before and forms_before[eid] != f}
+    again = []
+    for i, doc_id in enumerate(doc_ids):
+        memo = before.docs.get(doc_id)
+        if memo is None or not keys[i] or memo.key != keys[i] \
+                or memo.publisher != publishers[i] or memo.eids != eids_digest(eids[i]) \
+                or (names and not names.isdisjoint(memo.reads)) \
+                or (renamed and not renamed.isdisjoint(eids[i])):
+            again.append(i)
+    return again
+

@@ -1,0 +1,166 @@
+"""A rebuild links again only the documents a change reaches
+(kg.relink.LinkMemory, kg.pipeline.link_kept), and ends where linking
+every document afresh does."""
+import random
+from dataclasses import replace
+
+import pytest
+
+import kg.pipeline as pipeline
+from kg.gazetteer import load_gazetteer
+from kg.pipeline import build, link, link_kept
+from kg.relink import MEMORY_FILE, DocMemo, LinkMemory, eids_digest, to_link_again
+
+from .conftest import SEEDS
+
+
+@pytest.fixture
+def linked_docs(monkeypatch):
+    """The ids of the documents each call of ``_link_docs`` links."""
+    seen: list[list[str]] = []
+    real = pipeline._link_docs
+
+    def spy(share, results, *rest):
+        seen.append([results[i].doc.doc_id for i in share])
+        return real(share, results, *rest)
+    monkeypatch.setattr(pipeline, "_link_docs", spy)
+    return seen
+
+
+def _copy(result, doc_id):
+    """``result`` as the result of another document, ``doc_id``."""
+    return replace(result, doc=replace(result.doc, doc_id=doc_id))
+
+
+def test_changes_linked_from_the_memory_end_as_linking_afresh(seed_results, tmp_path,
+                                                              linked_docs):
+    """A random sequence of changes (a seed becomes its second half or
+    whole again, is taken out, comes back, or a copy is added), each
+    linked from the memory of the step before, saved and loaded: each
+    step's extraction is that of every document linked afresh, and a step
+    changing nothing links nothing again."""
+    gaz = load_gazetteer()
+    whole, half = ({r.doc.doc_id: r for r in results} for results in seed_results)
+    now = {d: (r, "whole") for d, r in whole.items()}
+    rng = random.Random(11)
+    memory = None
+    moves = ["half", "none", "copy", "out", "whole", "out", "half", "copy", "none", "whole",
+             "out", "half", "whole"]
+    for step, move in enumerate(moves):
+        doc_id = rng.choice(sorted(whole))
+        if move == "out":
+            now.pop(rng.choice(sorted(now)))
+        elif move == "copy":
+            now[f"copy{step}"] = (_copy(half[doc_id], f"copy{step}"), f"half of {doc_id}")
+        elif move in ("half", "whole"):
+            now[doc_id] = ((half if move == "half" else whole)[doc_id], move)
+        results = [now[d][0] for d in sorted(now)]
+        keys = [f"{d}:{now[d][1]}" for d in sorted(now)]
+        linked_docs.clear()
+        ex, kept = link_kept(results, gaz, keys=keys, before=memory)
+        if move == "none" and memory is not None:
+            assert linked_docs == [[]]
+        assert ex == link(results, gaz), (step, move, doc_id)
+        kept.save(tmp_path / MEMORY_FILE)
+        memory = LinkMemory.load(tmp_path / MEMORY_FILE)
+        assert memory is not None and set(memory.docs) == set(now)
+
+
+def test_forked_linkers_fill_the_memory_as_one_process(seed_results, monkeypatch):
+    gaz = load_gazetteer()
+    whole, half = seed_results
+    monkeypatch.setattr(pipeline, "PARALLEL_LINK_AT", 2)
+    keys = [r.doc.doc_id for r in whole]
+    ex1, one = link_kept(whole, gaz, workers=1, keys=keys)
+    ex2, two = link_kept(whole, gaz, workers=2, keys=keys)
+    assert ex1 == ex2
+    assert one.docs == two.docs
+    assert one.columns.merged_entries() == two.columns.merged_entries()
+    # linked again from either, with one document changed, in two processes
+    changed = [half[0]] + whole[1:]
+    keys[0] += ":half"
+    assert link_kept(changed, gaz, workers=2, keys=keys, before=two)[0] == link(changed, gaz)
+
+
+def _memory(docs: dict, tables) -> LinkMemory:
+    from kg.columns import RelationColumns
+    return LinkMemory(RelationColumns(), docs, tables)
+
+
+def test_a_document_is_linked_again_when_what_it_read_changed():
+    places = {"甲县": "place-1", "乙县": "place-2"}
+    agencies, keys = {"甲县教育局": "agency-1"}, {"甲县教育局": "agency-1"}
+    forms = {"agency-1": ("甲县教育局", ()), "school-1": ("甲县中学", ())}
+    eids = {d: ["agency-1"] if d != "c" else ["school-1"] for d in "abcdefg"}
+    docs = {d: DocMemo(d, eids_digest(eids[d]), "agency-1", frozenset({f"{d}-read"}), ())
+            for d in "abcdefg"}
+    docs["b"] = replace(docs["b"], reads=frozenset({"乙县"}))
+    before = _memory(docs, (places, agencies, keys, forms))
+    ids = list("abcdefgh")
+    now = dict(eids, h=["agency-1"], e=["agency-1", "school-1"])
+    tables = ({"甲县": "place-1", "乙县": "place-9"}, agencies, keys,
+              {"agency-1": ("甲县教育局", ()), "school-1": ("甲县中学", ("甲中",))})
+    again = to_link_again(before, ids, [d if d != "d" else "d2" for d in ids],
+                          ["agency-1" if d != "f" else "agency-2" for d in ids],
+                          [now[d] for d in ids], tables)
+    # a: nothing changed; b read a place whose id changed; c names an entity
+    # given an alias; d's result changed; e's entity ids; f's publisher;
+    # g: nothing; h is new
+    assert [ids[i] for i in again] == ["b", "c", "d", "e", "f", "h"]
+    # with the same tables, only what changed in the documents themselves
+    same = to_link_again(before, ids, ids, ["agency-1"] * 8, [eids.get(d, []) for d in ids],
+                         before.tables)
+    assert [ids[i] for i in same] == ["h"]
+
+
+def test_a_memory_that_cannot_be_read_is_not_used(tmp_path):
+    path = tmp_path / MEMORY_FILE
+    assert LinkMemory.load(path) is None
+    path.write_bytes(b"not a memory")
+    assert LinkMemory.load(path) is None
+
+
+def _seeds_copy(folder):
+    folder.mkdir()
+    for p in sorted(SEEDS.glob("*.txt")):
+        (folder / p.name).write_text(p.read_text("utf-8"), "utf-8")
+    return sorted(folder.glob("*.txt"))
+
+
+def test_a_rebuild_from_the_memory_writes_what_a_fresh_build_does(tmp_path, linked_docs):
+    files = _seeds_copy(tmp_path / "docs")
+    out = tmp_path / "out"
+    build([tmp_path / "docs"], out)
+    assert (out / ".cache" / MEMORY_FILE).is_file()
+    text = files[2].read_text("utf-8")
+    files[2].write_text(text + "\n全面实施“青蓝携手”工程。\n", "utf-8")   # a new initiative
+    linked_docs.clear()
+    again = build([tmp_path / "docs"], out)
+    relinked = {d for share in linked_docs for d in share}
+    fresh = build([tmp_path / "docs"], tmp_path / "fresh", cache=False)
+    assert again.extraction == fresh.extraction
+    for name in ("graph.json", "graph.ttl", "graph.html"):
+        assert (out / name).read_bytes() == (tmp_path / "fresh" / name).read_bytes()
+    assert relinked == {files[2].stem}
+    # a memory cut short is not used: every document is linked again
+    (out / ".cache" / MEMORY_FILE).write_bytes(b"PK")
+    files[2].write_text(text, "utf-8")
+    linked_docs.clear()
+    whole = build([tmp_path / "docs"], out).extraction
+    assert {d for share in linked_docs for d in share} == {f.stem for f in files}
+    assert whole == build([tmp_path / "docs"], tmp_path / "fresh2", cache=False).extraction
+
+
+def test_the_columns_relations_are_those_of_one_pool_of_every_document(seed_results):
+    """link's relations, merged from each document's columns, are those
+    of every document's relations pooled at once, with the places' own
+    (partOf, from the gazetteer)."""
+    gaz = load_gazetteer()
+    for results in seed_results:
+        entities, eids, publishers, ctx = pipeline._context(results, gaz)
+        staged = pipeline._Staged(results, eids, gaz)
+        pooled, _ = pipeline._link_pooled(results, staged, publishers, ctx)
+        assert any(r.predicate == "partOf" and not r.evidence for r in pooled)
+        assert any(len(r.evidence) == 5 for r in pooled)
+        linked = [r for r in link(results, gaz).relations if r.predicate != "mentions"]
+        assert linked == pooled
