@@ -27,7 +27,7 @@ from .clean import clean_text
 from .errors import InputError
 from .extract.entities import extract_mentions, release_tokenizers, tokenizer_for
 from .extract.metrics import attach_entities, extract_metrics
-from .columns import RelationColumns
+from .columns import Merged, RelationColumns
 from .extract.relations import (RelationPool, _agency_names, document_relations,
                                 mention_relations, place_relations, recording_reads,
                                 relations_of)
@@ -210,38 +210,42 @@ def _code_of(staged: "_Staged", doc_index: dict[str, int], codes: dict[int, int]
 
 def _link_docs(share: list[int], results: list[DocResult], staged: "_Staged",
                publishers: list[str], ctx: _Linking
-               ) -> tuple[RelationColumns, list[list[Metric]], list[frozenset]]:
+               ) -> tuple[RelationColumns, list[list[Metric]], list[tuple]]:
     """Link the documents ``share``: each document's relations pooled and
     reduced apart, as columns (:class:`~kg.columns.RelationColumns`, each
     record kept with its code: :func:`_code_of`), with each document's
-    metrics and the names its linking read (:func:`recording_reads`, its
-    publisher's comparison form too)."""
-    entries, metrics, reads = [], [], []
-    codes: dict[int, int] = {}
-    with recording_reads() as log:
-        for i in share:
-            s = staged[i]
-            doc = results[i].doc
-            log.clear()
-            if doc.publisher:
-                log.add(key(doc.publisher))
-            rels, found = _link_document(results[i], s, publishers[i], ctx)
-            pool = RelationPool()
-            pool.add(rels)
-            entries.append((doc.doc_id, pool.reduced()))
-            codes.update((id(ev), k) for k, ev in enumerate(s[4]))
-            metrics.append(found)
-            reads.append(frozenset(log))
+    metrics and the names its linking read, sorted (:func:`recording_reads`,
+    its publisher's comparison form too; a tuple takes a tenth of a set's
+    memory)."""
+    metrics, reads = [], []
+    codes: dict[int, int] = {}   # the records of the document being put in
+
+    def entries():
+        with recording_reads() as log:
+            for i in share:
+                s = staged[i]
+                doc = results[i].doc
+                log.clear()
+                if doc.publisher:
+                    log.add(key(doc.publisher))
+                rels, found = _link_document(results[i], s, publishers[i], ctx)
+                pool = RelationPool()
+                pool.add(rels)
+                metrics.append(found)
+                reads.append(tuple(sorted(log)))
+                codes.clear()
+                codes.update((id(ev), k) for k, ev in enumerate(s[4]))
+                yield doc.doc_id, pool.reduced()
     doc_index = {results[i].doc.doc_id: i for i in share}
     columns = RelationColumns()
-    columns.put(entries, code=partial(_code_of, staged, doc_index, codes))
+    columns.put(entries(), code=partial(_code_of, staged, doc_index, codes))
     return columns, metrics, reads
 
 
 _SHARED: tuple | None = None  # what forked linking processes read
 
 
-def _link_share(share: list[int]) -> tuple[RelationColumns, list[list[tuple]], list[frozenset]]:
+def _link_share(share: list[int]) -> tuple[RelationColumns, list[list[tuple]], list[tuple]]:
     """In a forked process: :func:`_link_docs` of ``share``, each metric
     sent back as where it was placed."""
     columns, metrics, reads = _link_docs(share, *_SHARED)
@@ -302,7 +306,7 @@ class _Linked:
     read, by document (place in the results)."""
     columns: RelationColumns
     metrics: dict[int, list[Metric]]
-    reads: dict[int, frozenset]
+    reads: dict[int, tuple]
 
 
 def _link_some(todo: list[int], results: list[DocResult], staged: _Staged,
@@ -337,40 +341,59 @@ def _link_some(todo: list[int], results: list[DocResult], staged: _Staged,
     return linked
 
 
-def _relations_from(columns: RelationColumns, staged: _Staged,
+#: How many relations :func:`_relations_from` makes at a time: its
+#: numbers are read off the arrays a slice at a time, so that few of them
+#: are ever Python ints at once (a million of them held at once, freed
+#: between the relations made, left a hundred megabytes behind).
+_RELATIONS_AT_ONCE = 1 << 14
+
+
+def _relations_from(m: Merged, keys: list[tuple], docs: list[str], staged: _Staged,
                     doc_index: dict[str, int]) -> list[Relation]:
-    """Every relation of ``columns``, merged (:meth:`RelationColumns.merged`),
-    sorted by key: each record kept found again by its code (a mention's
-    record of the staged document, or its whole sentence, made once)."""
-    m = columns.merged()
-    keys, docs = columns.keys, columns.docs
-    records: list = [None] * len(docs)   # document number -> its mentions' records
+    """Every relation of a :meth:`RelationColumns.merged` (``keys`` and
+    ``docs``: the columns' relations and documents by number), sorted by
+    key: each record kept found again by its code (a mention's record of
+    the staged document, or its whole sentence, made once)."""
+    # the relations in key order (keys ordered as tuples are, by one string
+    # each: no id holds a NUL)
+    rank = np.empty(len(keys), np.int64)
+    rank[sorted(range(len(keys)), key=lambda i: "\0".join(keys[i]))] = np.arange(len(keys))
+    order = np.argsort(rank[m.rel], kind="stable")
+    lows = np.searchsorted(m.kept_rel, m.rel)
+    kept_n = np.searchsorted(m.kept_rel, m.rel, side="right") - lows
+    stores: list = [None] * len(docs)   # document number -> its mentions' records
     whole: dict[tuple, Evidence] = {}
-    evidence = []
-    add = evidence.append
-    for d, start, code in zip(m.kept_doc.tolist(), m.kept_start.tolist(), m.kept_code.tolist()):
-        if code >= 0:
-            found = records[d]
-            if found is None:
-                found = records[d] = staged[doc_index[docs[d]]][4]
-            add(found[code])
-            continue
-        ev = whole.get((d, start))
-        if ev is None:
-            sent = staged[doc_index[docs[d]]][3].at(start)
-            ev = whole[(d, start)] = Evidence(docs[d], sent.start, sent.start + len(sent.text),
-                                              sent.text)
-        add(ev)
-    lows = np.searchsorted(m.kept_rel, m.rel, side="left").tolist()
-    highs = np.searchsorted(m.kept_rel, m.rel, side="right").tolist()
-    rel, count, n, sentences = (a.tolist() for a in (m.rel, m.count, m.records, m.sentences))
-    names = ["\0".join(keys[r]) for r in rel]
-    out = []
+    out: list[Relation] = []
     add = out.append
-    for j in sorted(range(len(rel)), key=names.__getitem__):
-        k = keys[rel[j]]
-        weight = (sentences[j] if n[j] > 1 else 1) if k[1] == "coMentioned" else count[j]
-        add(Relation(*k, evidence=tuple(evidence[lows[j]:highs[j]]), weight=weight))
+    for at in range(0, len(order), _RELATIONS_AT_ONCE):
+        js = order[at:at + _RELATIONS_AT_ONCE]
+        n_kept = kept_n[js]
+        ends = np.cumsum(n_kept)
+        where = np.repeat(lows[js] - (ends - n_kept), n_kept) + np.arange(ends[-1] if len(ends)
+                                                                          else 0)
+        evidence = []
+        for d, start, code in zip(m.kept_doc[where].tolist(), m.kept_start[where].tolist(),
+                                  m.kept_code[where].tolist()):
+            if code >= 0:
+                found = stores[d]
+                if found is None:
+                    found = stores[d] = staged[doc_index[docs[d]]][4]
+                evidence.append(found[code])
+                continue
+            ev = whole.get((d, start))
+            if ev is None:
+                sent = staged[doc_index[docs[d]]][3].at(start)
+                ev = whole[(d, start)] = Evidence(docs[d], sent.start,
+                                                  sent.start + len(sent.text), sent.text)
+            evidence.append(ev)
+        upto = 0
+        for r, count, n, sentences, k_n in zip(m.rel[js].tolist(), m.count[js].tolist(),
+                                                m.records[js].tolist(),
+                                                m.sentences[js].tolist(), n_kept.tolist()):
+            k = keys[r]
+            weight = (sentences if n > 1 else 1) if k[1] == "coMentioned" else count
+            add(Relation(*k, evidence=tuple(evidence[upto:upto + k_n]), weight=weight))
+            upto += k_n
     return out
 
 
@@ -383,16 +406,18 @@ def link(results: list[DocResult], gaz: Gazetteer, workers: int = 1) -> Extracti
     document is staged (its sentences, its mentions' evidence records) by
     the process that links it, and this process gives the entities their
     records while the forked processes link their share."""
-    return link_kept(results, gaz, workers)[0]
+    return link_kept(results, gaz, workers)
 
 
 def link_kept(results: list[DocResult], gaz: Gazetteer, workers: int = 1,
-              keys: list[str] | None = None, before: LinkMemory | None = None
-              ) -> tuple[Extraction, LinkMemory | None]:
-    """:func:`link`, and what the next build may keep of it
-    (:class:`~kg.relink.LinkMemory`; ``keys``, each result's cache key,
-    goes into it).  Given the memory of the build ``before``, only the
-    documents a change reaches are linked again
+              keys: list[str] | None = None, before: LinkMemory | None = None,
+              keep=None) -> Extraction:
+    """:func:`link`, calling ``keep(memory)`` with what the next build may
+    keep of it (:class:`~kg.relink.LinkMemory`; ``keys``, each result's
+    cache key, goes into it) once it is complete, before the relations are
+    made: a caller that saves and drops it frees its columns early.  Given
+    the memory of the build ``before`` (taken over: its columns are
+    changed), only the documents a change reaches are linked again
     (:func:`~kg.relink.to_link_again`): the others' relations are those
     it holds.  Documents sharing an id (which :func:`extract` may be
     given) are linked as one pool, and nothing is kept."""
@@ -408,7 +433,7 @@ def link_kept(results: list[DocResult], gaz: Gazetteer, workers: int = 1,
     doc_ids = [r.doc.doc_id for r in results]
     if len(set(doc_ids)) < len(doc_ids):
         meanwhile()
-        (relations, metrics), memory = _link_pooled(results, staged, publishers, ctx), None
+        relations, metrics = _link_pooled(results, staged, publishers, ctx)
     else:
         keys = keys if keys is not None else [""] * len(results)
         tables = (ctx.places, dict(_agency_names(entities)), _agency_keys(entities),
@@ -419,15 +444,12 @@ def link_kept(results: list[DocResult], gaz: Gazetteer, workers: int = 1,
         linked = _link_some(todo, results, staged, publishers, ctx, workers, meanwhile)
         columns = linked.columns
         if before is not None:
-            kept = before.columns
-            kept.take_out([doc_ids[i] for i in todo]
-                          + list(set(before.docs) - set(doc_ids)))
-            kept.extend(columns)
-            columns = kept
+            columns, theirs = before.columns, columns
+            columns.take_out([doc_ids[i] for i in todo] + list(set(before.docs) - set(doc_ids)))
+            columns.extend(theirs)
         place_rows = RelationPool()
         place_rows.add(place_relations(entities, gaz))
         columns.put([(PLACES, place_rows.reduced())])
-        relations = _relations_from(columns, staged, {d: i for i, d in enumerate(doc_ids)})
         memos, metrics = {}, []
         for i, doc_id in enumerate(doc_ids):
             if i in linked.metrics:
@@ -439,14 +461,21 @@ def link_kept(results: list[DocResult], gaz: Gazetteer, workers: int = 1,
                 reads, placed = memo.reads, memo.placed
                 metrics.append([m.placed(a, p) for m, (a, p) in zip(results[i].metrics, placed)])
             memos[doc_id] = DocMemo(keys[i], eids_digest(eids[i]), publishers[i], reads, placed)
-        memory = LinkMemory(columns, memos, tables)
+        del linked, before
+        if keep is not None:
+            keep(LinkMemory(columns, memos, tables))
+        del memos
+        merged, numbered = columns.merged(), (columns.keys, columns.docs)
+        del columns   # (what is kept is saved: its rows need not outlive the merge)
+        relations = _relations_from(merged, *numbered, staged,
+                                    {d: i for i, d in enumerate(doc_ids)})
     for r, publisher, found_metrics in zip(results, publishers, metrics):
         ex.publishers[r.doc.doc_id] = publisher
         ex.metrics += found_metrics
     ex.entities = sorted(found["entities"], key=lambda e: e.id)
     # two sorted runs
     ex.relations = sorted(relations + found["mentions"], key=RELATION_ORDER)
-    return ex, memory
+    return ex
 
 
 def _link_pooled(results: list[DocResult], staged: _Staged, publishers: list[str],
@@ -788,15 +817,17 @@ def _build(paths, out_dir, lexicon_dir, strict, progress, workers, scheduler, ca
         release_tokenizers()
     lap("documents")
     build_id = _build_key(lexicon_dir, large_bytes, part_chars)
-    before = _link_memory(cache_dir, build_id)
-    ex, memory = link_kept(good, gaz, workers=1 if scheduler else workers,
-                           keys=[k for _, k, _ in read], before=before)
-    del good, before
-    if cache_dir is not None and memory is not None:
-        memory.build = build_id
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        memory.save(cache_dir / MEMORY_FILE)
-    del memory
+    saving: list = []
+    keep = partial(_keep_memory, cache_dir, build_id, workers > 1 and not scheduler, saving) \
+        if cache_dir is not None else None
+    try:
+        ex = link_kept(good, gaz, workers=1 if scheduler else workers,
+                       keys=[k for _, k, _ in read], before=_link_memory(cache_dir, build_id),
+                       keep=keep)
+    finally:
+        for handle in saving:
+            join_call(*handle)
+    del good
     lap("link")
     jobs = 1 if scheduler else workers
     recorded = None
@@ -814,6 +845,20 @@ def _build(paths, out_dir, lexicon_dir, strict, progress, workers, scheduler, ca
         result.written = write_outputs(g, Path(out_dir), then=recorded)
         lap("exports")
     return result
+
+
+def _keep_memory(cache_dir: Path, build_id: str, forked: bool, saving: list,
+                 memory: LinkMemory) -> None:
+    """Save what a build keeps of its linking into ``cache_dir``; with
+    ``forked``, in a forked process (its handle onto ``saving``, to be
+    joined), while this one makes the relations."""
+    memory.build = build_id
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    save = partial(memory.save, cache_dir / MEMORY_FILE)
+    if forked and hasattr(os, "fork"):
+        saving.append(fork_call(save))
+    else:
+        save()
 
 
 def _link_memory(cache_dir: Path | None, build_id: str) -> LinkMemory | None:

@@ -36,12 +36,12 @@ MEMORY_FILE = "link.npz"
 class DocMemo:
     """What a document's linking read and placed: the cache key of its
     result, a digest of its mentions' entity ids (:func:`eids_digest`), its
-    publisher's entity id, the names it looked up, and each of its
+    publisher's entity id, the names it looked up (sorted), and each of its
     metrics' ``(about, place)``."""
     key: str
     eids: bytes
     publisher: str
-    reads: frozenset
+    reads: tuple
     placed: tuple
 
 

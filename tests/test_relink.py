@@ -27,6 +27,13 @@ def linked_docs(monkeypatch):
     return seen
 
 
+def _linked(results, gaz, **kw):
+    """link_kept's extraction, and the memory it hands over."""
+    kept = []
+    ex = link_kept(results, gaz, keep=kept.append, **kw)
+    return ex, kept[0]
+
+
 def _copy(result, doc_id):
     """``result`` as the result of another document, ``doc_id``."""
     return replace(result, doc=replace(result.doc, doc_id=doc_id))
@@ -57,7 +64,7 @@ def test_changes_linked_from_the_memory_end_as_linking_afresh(seed_results, tmp_
         results = [now[d][0] for d in sorted(now)]
         keys = [f"{d}:{now[d][1]}" for d in sorted(now)]
         linked_docs.clear()
-        ex, kept = link_kept(results, gaz, keys=keys, before=memory)
+        ex, kept = _linked(results, gaz, keys=keys, before=memory)
         if move == "none" and memory is not None:
             assert linked_docs == [[]]
         assert ex == link(results, gaz), (step, move, doc_id)
@@ -71,15 +78,16 @@ def test_forked_linkers_fill_the_memory_as_one_process(seed_results, monkeypatch
     whole, half = seed_results
     monkeypatch.setattr(pipeline, "PARALLEL_LINK_AT", 2)
     keys = [r.doc.doc_id for r in whole]
-    ex1, one = link_kept(whole, gaz, workers=1, keys=keys)
-    ex2, two = link_kept(whole, gaz, workers=2, keys=keys)
+    ex1, one = _linked(whole, gaz, workers=1, keys=keys)
+    ex2, two = _linked(whole, gaz, workers=2, keys=keys)
     assert ex1 == ex2
     assert one.docs == two.docs
     assert one.columns.merged_entries() == two.columns.merged_entries()
+    assert one.tables == two.tables
     # linked again from either, with one document changed, in two processes
     changed = [half[0]] + whole[1:]
     keys[0] += ":half"
-    assert link_kept(changed, gaz, workers=2, keys=keys, before=two)[0] == link(changed, gaz)
+    assert link_kept(changed, gaz, workers=2, keys=keys, before=two) == link(changed, gaz)
 
 
 def _memory(docs: dict, tables) -> LinkMemory:
@@ -92,9 +100,9 @@ def test_a_document_is_linked_again_when_what_it_read_changed():
     agencies, keys = {"甲县教育局": "agency-1"}, {"甲县教育局": "agency-1"}
     forms = {"agency-1": ("甲县教育局", ()), "school-1": ("甲县中学", ())}
     eids = {d: ["agency-1"] if d != "c" else ["school-1"] for d in "abcdefg"}
-    docs = {d: DocMemo(d, eids_digest(eids[d]), "agency-1", frozenset({f"{d}-read"}), ())
+    docs = {d: DocMemo(d, eids_digest(eids[d]), "agency-1", (f"{d}-read",), ())
             for d in "abcdefg"}
-    docs["b"] = replace(docs["b"], reads=frozenset({"乙县"}))
+    docs["b"] = replace(docs["b"], reads=("乙县",))
     before = _memory(docs, (places, agencies, keys, forms))
     ids = list("abcdefgh")
     now = dict(eids, h=["agency-1"], e=["agency-1", "school-1"])
@@ -130,7 +138,7 @@ def _seeds_copy(folder):
 def test_a_rebuild_from_the_memory_writes_what_a_fresh_build_does(tmp_path, linked_docs):
     files = _seeds_copy(tmp_path / "docs")
     out = tmp_path / "out"
-    build([tmp_path / "docs"], out)
+    build([tmp_path / "docs"], out, workers=2)   # (the memory saved by a forked process)
     assert (out / ".cache" / MEMORY_FILE).is_file()
     text = files[2].read_text("utf-8")
     files[2].write_text(text + "\n全面实施“青蓝携手”工程。\n", "utf-8")   # a new initiative

@@ -65,6 +65,7 @@ def recording_reads():
         yield _reads
     finally:
         _reads = before
+        _place_prefix.cache = None   # (its answers hold what they read)
 
 
 @lru_cache(maxsize=1)
