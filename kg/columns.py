@@ -27,16 +27,15 @@ one per span, in span order (:func:`~kg.resolve.with_evidence`).
 """
 from __future__ import annotations
 
-import os
 import pickle
 from array import array
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .extract.relations import records_kept
+from .io import replacing
 
 __all__ = ["Merged", "RecordColumns", "RelationColumns"]
 
@@ -160,17 +159,10 @@ class _Columns:
         temporary file), with the names they number and ``extra`` bytes
         (``extra`` once loaded)."""
         path = Path(path)
-        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-        os.close(fd)
         names = np.frombuffer(pickle.dumps([getattr(self, n) for n in self.NAMES],
                                            pickle.HIGHEST_PROTOCOL), np.uint8)
-        try:
-            with open(tmp, "wb") as fh:
-                np.savez(fh, names=names, extra=np.frombuffer(extra, np.uint8), **self.cols)
-            os.replace(tmp, path)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        with replacing([path]) as tmp, open(tmp[path], "wb") as fh:
+            np.savez(fh, names=names, extra=np.frombuffer(extra, np.uint8), **self.cols)
 
     @classmethod
     def load(cls, path: Path):

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
-from itertools import groupby, islice
+from itertools import groupby
 from pathlib import Path
 
 import networkx as nx
@@ -824,9 +824,12 @@ def _build(paths, out_dir, lexicon_dir, strict, progress, workers, scheduler, ca
         ex = link_kept(good, gaz, workers=1 if scheduler else workers,
                        keys=[k for _, k, _ in read], before=_link_memory(cache_dir, build_id),
                        keep=keep)
-    finally:
+    except BaseException:
         for handle in saving:
-            join_call(*handle)
+            stop_call(*handle)
+        raise
+    for handle in saving:
+        join_call(*handle)
     del good
     lap("link")
     jobs = 1 if scheduler else workers

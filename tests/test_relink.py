@@ -141,7 +141,8 @@ def test_a_rebuild_from_the_memory_writes_what_a_fresh_build_does(tmp_path, link
     build([tmp_path / "docs"], out, workers=2)   # (the memory saved by a forked process)
     assert (out / ".cache" / MEMORY_FILE).is_file()
     text = files[2].read_text("utf-8")
-    files[2].write_text(text + "\n全面实施“青蓝携手”工程。\n", "utf-8")   # a new initiative
+    # a sentence naming a new initiative
+    files[2].write_text(text + "\n全面实施“青蓝携手”工程。\n", "utf-8")
     linked_docs.clear()
     again = build([tmp_path / "docs"], out)
     relinked = {d for share in linked_docs for d in share}
