@@ -30,6 +30,7 @@ from __future__ import annotations
 import pickle
 from array import array
 from dataclasses import dataclass
+from itertools import islice, repeat
 from pathlib import Path
 
 import numpy as np
@@ -116,20 +117,17 @@ class _Columns:
         return gone if gone.any() else None
 
     def _add_spans(self, into: tuple[list, ...], owner: int, records, d: int,
-                   doc_id: str, code=None) -> None:
+                   doc_id: str) -> None:
         """Each of ``records`` (given by document ``doc_id``, number ``d``;
         a record of another document is rare) as a span row of ``owner``:
         onto ``into``'s lists of owners, documents, starts and ends (a list
-        per column: numpy reads flat lists of ints fastest), and with a
-        fifth list, each record's ``code(record)`` (-1 without ``code``)."""
-        owners, docs, starts, ends = into[:4]
+        per column: numpy reads flat lists of ints fastest)."""
+        owners, docs, starts, ends = into
         for ev in records:
             owners.append(owner)
             docs.append(d if ev.doc_id == doc_id else self._number(ev.doc_id))
             starts.append(ev.start)
             ends.append(ev.end)
-        if len(into) > 4:
-            into[4].extend(map(code, records) if code is not None else [-1] * len(records))
 
     def _append(self, names: tuple[str, ...], lists, shift: dict | None = None) -> None:
         """The values of ``lists`` (one list or ``array("q")`` per column of
@@ -199,36 +197,49 @@ class RelationColumns(_Columns):
         self.key_no = {k: i for i, k in enumerate(self.keys)}
         self.limits = [records_kept(k[1]) for k in self.keys]
 
-    def put(self, entries, code=None) -> None:
+    def put(self, entries, codes=None) -> None:
         """Each ``(doc_id, reduced)`` of ``entries`` in place of what that
-        document held (a document not yet in is added).  ``code(record)``,
-        when given, is an int kept with each record kept (``kept_code`` of
-        :meth:`merged`): where to find the record again.  ``entries`` may
-        be a generator: each entry is read as it comes, into machine ints
-        (a million rows as Python ints and tuples held at once cost a
-        hundred megabytes more)."""
+        document held (a document not yet in is added).  ``codes(records)``,
+        when given, gives an int for each of a document's records kept
+        (``kept_code`` of :meth:`merged`): where to find the record again.
+        ``entries`` may be a generator: each entry is read as it comes, a
+        document's rows at once, into machine ints (a million rows as
+        Python ints and tuples held at once cost a hundred megabytes
+        more)."""
         rows = tuple(array("q") for _ in _ROWS)
         rel, doc, count, records, sentences = rows
         spans = tuple(array("q") for _ in _SPANS)
-        key_no, keys = self.key_no, self.keys
+        owners, span_docs, starts, ends, span_codes = spans
+        key_no = self.key_no
+        number = key_no.setdefault
         again = []
         for doc_id, reduced in entries:
             if doc_id in self.doc_no:
                 again.append(doc_id)
             d = self._number(doc_id)
-            for k, (c, n, s, kept) in reduced.items():
-                i = key_no.get(k)
-                if i is None:
-                    i = key_no[k] = len(keys)
-                    keys.append(k)
-                    self.limits.append(records_kept(k[1]))
-                if kept:
-                    self._add_spans(spans, len(rel), kept, d, doc_id, code)
-                rel.append(i)
-                doc.append(d)
-                count.append(c)
-                records.append(n)
-                sentences.append(s)
+            if not reduced:
+                continue
+            base = len(rel)
+            rel.extend([number(k, len(key_no)) for k in reduced])
+            c, n, s, kept = zip(*reduced.values())
+            doc.extend(repeat(d, len(c)))
+            count.extend(c)
+            records.extend(n)
+            sentences.extend(s)
+            found = [ev for held in kept for ev in held]
+            if not found:
+                continue
+            owners.extend([base + j for j, held in enumerate(kept) for _ in held])
+            ids = [ev.doc_id for ev in found]
+            # (a record of another document is rare)
+            span_docs.extend(repeat(d, len(ids)) if ids.count(doc_id) == len(ids)
+                             else [d if i == doc_id else self._number(i) for i in ids])
+            starts.extend([ev.start for ev in found])
+            ends.extend([ev.end for ev in found])
+            span_codes.extend(codes(found) if codes is not None else repeat(-1, len(found)))
+        new = list(islice(key_no, len(self.keys), None))
+        self.keys += new
+        self.limits += [records_kept(k[1]) for k in new]
         self.take_out(again)
         base = len(self.cols["rel"])
         self._append(_ROWS, rows)

@@ -194,18 +194,27 @@ PARALLEL_LINK_AT = 64
 _WHOLE = -1
 
 
-def _code_of(staged: "_Staged", doc_index: dict[str, int], codes: dict[int, int], ev) -> int:
-    """The code of a relation's record ``ev`` (:data:`_WHOLE`): ``codes``
-    holds the mention records' (by ``id``)."""
-    code = codes.get(id(ev))
-    if code is not None:
-        return code
-    index = staged[doc_index[ev.doc_id]][3]
-    s = index.at(ev.start)
-    if s is None or s.start != ev.start or ev.end != s.start + len(s.text) or s.text != ev.sentence:
-        raise ValueError(f"a relation's record is neither a mention's nor a sentence: {ev}")
-    codes[id(ev)] = _WHOLE
-    return _WHOLE
+def _codes_of(staged: "_Staged", doc_index: dict[str, int], codes: dict[int, int],
+              records: list) -> list[int]:
+    """The code of each of a document's relation records (:data:`_WHOLE`):
+    ``codes`` holds its mention records' (by ``id``)."""
+    found = [codes.get(id(ev)) for ev in records]
+    if None not in found:
+        return found
+    for k, ev in enumerate(records):
+        if found[k] is not None:
+            continue
+        code = codes.get(id(ev))   # (a sentence met before in this list)
+        if code is not None:
+            found[k] = code
+            continue
+        index = staged[doc_index[ev.doc_id]][3]
+        s = index.at(ev.start)
+        if s is None or s.start != ev.start or ev.end != s.start + len(s.text) \
+                or s.text != ev.sentence:
+            raise ValueError(f"a relation's record is neither a mention's nor a sentence: {ev}")
+        found[k] = codes[id(ev)] = _WHOLE
+    return found
 
 
 def _link_docs(share: list[int], results: list[DocResult], staged: "_Staged",
@@ -213,12 +222,16 @@ def _link_docs(share: list[int], results: list[DocResult], staged: "_Staged",
                ) -> tuple[RelationColumns, list[list[Metric]], list[tuple]]:
     """Link the documents ``share``: each document's relations pooled and
     reduced apart, as columns (:class:`~kg.columns.RelationColumns`, each
-    record kept with its code: :func:`_code_of`), with each document's
+    record kept with its code: :func:`_codes_of`), with each document's
     metrics and the names its linking read, sorted (:func:`recording_reads`,
     its publisher's comparison form too; a tuple takes a tenth of a set's
     memory)."""
     metrics, reads = [], []
     codes: dict[int, int] = {}   # the records of the document being put in
+    # one string for each name read, however many documents read it (made
+    # anew by each lookup, the names held 35 MiB more at the 1-worker
+    # build's peak, 16M characters)
+    names: dict[str, str] = {}
 
     def entries():
         with recording_reads() as log:
@@ -232,13 +245,13 @@ def _link_docs(share: list[int], results: list[DocResult], staged: "_Staged",
                 pool = RelationPool()
                 pool.add(rels)
                 metrics.append(found)
-                reads.append(tuple(sorted(log)))
+                reads.append(tuple(sorted([names.setdefault(n, n) for n in log])))
                 codes.clear()
                 codes.update((id(ev), k) for k, ev in enumerate(s[4]))
                 yield doc.doc_id, pool.reduced()
     doc_index = {results[i].doc.doc_id: i for i in share}
     columns = RelationColumns()
-    columns.put(entries(), code=partial(_code_of, staged, doc_index, codes))
+    columns.put(entries(), codes=partial(_codes_of, staged, doc_index, codes))
     return columns, metrics, reads
 
 
