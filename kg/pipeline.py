@@ -202,11 +202,8 @@ def _codes_of(staged: "_Staged", doc_index: dict[str, int], codes: dict[int, int
     if None not in found:
         return found
     for k, ev in enumerate(records):
-        if found[k] is not None:
-            continue
-        code = codes.get(id(ev))   # (a sentence met before in this list)
-        if code is not None:
-            found[k] = code
+        if id(ev) in codes:   # (a mention's, or a sentence met before)
+            found[k] = codes[id(ev)]
             continue
         index = staged[doc_index[ev.doc_id]][3]
         s = index.at(ev.start)

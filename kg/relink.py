@@ -22,8 +22,6 @@ import pickle
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from .columns import RelationColumns
 
 __all__ = ["DocMemo", "LinkMemory", "eids_digest", "entity_forms", "to_link_again"]
@@ -76,7 +74,8 @@ class LinkMemory:
 
 
 def eids_digest(eids) -> bytes:
-    """A digest of a document's mentions' entity ids (None for none)."""
+    """A digest of a document's mentions' entity ids (a mention without
+    an entity counted as an empty id)."""
     return hashlib.blake2b("\x1f".join(e or "" for e in eids).encode(), digest_size=16).digest()
 
 
@@ -88,7 +87,7 @@ def entity_forms(entities: dict) -> dict[str, tuple]:
 
 def changed_keys(a: dict, b: dict) -> set:
     """The keys whose entry differs between ``a`` and ``b`` (or is in one only)."""
-    out = {k for k in a.keys() ^ b.keys()}
+    out = set(a.keys() ^ b.keys())
     out.update(k for k, v in a.items() if k in b and b[k] != v)
     return out
 
