@@ -35,9 +35,9 @@ from .gazetteer import Division, Gazetteer, load_gazetteer
 from .graph import (RELATION_ORDER, GraphRecords, append_json_tail, build_graph,
                     write_graph_json, write_json_head)
 from .io import (LARGE_BYTES, PART_CHARS, Handoff, collector_paused, die_with_parent,
-                 folder_lock, fork_call, join_call, list_documents, read_document,
-                 remove_stale_temporaries, replacing, split_large, stop_call, synced, syncing,
-                 write_all_atomic)
+                 folder_lock, fork_call, give_back_free_memory, join_call, list_documents,
+                 read_document, remove_stale_temporaries, replacing, split_large, stop_call,
+                 synced, syncing, write_all_atomic)
 from .lexicon import Lexicon, load_lexicon
 from .links import PLACES, DocLinks, doc_links
 from .meta import read_meta
@@ -825,6 +825,7 @@ def _build(paths, out_dir, lexicon_dir, strict, progress, workers, scheduler, ca
     del results, done   # the mentions are needed by link only
     if len(files) >= RELEASE_TOKENIZER_AT:
         release_tokenizers()
+    give_back_free_memory()
     lap("documents")
     build_id = _build_key(lexicon_dir, large_bytes, part_chars)
     saving: list = []
@@ -841,6 +842,7 @@ def _build(paths, out_dir, lexicon_dir, strict, progress, workers, scheduler, ca
     for handle in saving:
         join_call(*handle)
     del good
+    give_back_free_memory()
     lap("link")
     jobs = 1 if scheduler else workers
     recorded = None
@@ -852,6 +854,7 @@ def _build(paths, out_dir, lexicon_dir, strict, progress, workers, scheduler, ca
         lap("exports")
         return BuildResult(g, ex, skipped, written, timings=timings)
     g = build_graph(ex, consume=True)
+    give_back_free_memory()
     lap("graph")
     result = BuildResult(g, ex, skipped, timings=timings)
     if out_dir is not None:
@@ -1080,6 +1083,7 @@ def _graph_and_outputs(ex: Extraction, out_dir: Path, jobs: int, built=None, the
             fork = fork_call(partial(_records_outputs, ex, ttl, data, handoff))
             try:
                 g = build_graph(ex, consume=True)
+                give_back_free_memory()
                 if built is not None:
                     built()
                 lead = int(len(g) * LEAD_NODES)
