@@ -22,6 +22,8 @@ Measured in one run on the same corpus:
     each stage (``/proc/stat``, read every 0.1 s: where the cores wait);
   * Turtle export throughput (triples per second);
   * an incremental rebuild after one document changes (cache on);
+  * the peak memory of a build with the cache (the default), 1 worker
+    (the cache's entries pickled in this process, the link memory kept);
   * peak RSS at several N, to show how memory grows.
 Prints one table and the ratios.  Nothing here asserts: targets live in the
 README, figures in this script's output.
@@ -311,6 +313,8 @@ def main() -> int:
     victim.write_text(original + "\n新增:实施“基准测试”工程。\n", "utf-8")
     inc = run_build(corpus, work / "outC", cores, cache=True)
     victim.write_text(original, "utf-8")
+    shutil.rmtree(work / "out1C", ignore_errors=True)
+    cached = run_build(corpus, work / "out1C", 1, cache=True)
     curve = []
     for n in [int(x) for x in args.rss_n.split(",") if x] :
         c = work / f"corpus{n}x{PARAGRAPHS}"
@@ -332,6 +336,8 @@ def main() -> int:
                                f"{one['tree_kb'] / 1024:,.0f} MiB)"),
         (f"peak RSS, {cores} workers", f"{many['rss_kb'] / 1024:,.0f} MiB main process (process "
                                        f"tree PSS {many['tree_kb'] / 1024:,.0f} MiB)"),
+        ("peak RSS, cache on", f"1 worker {cached['rss_kb'] / 1024:,.0f} MiB; {cores} workers "
+                               f"{full['rss_kb'] / 1024:,.0f} MiB main process"),
         ("Turtle export", f"{triples:,} triples in {ttl_s:.2f} s  ({triples / ttl_s:,.0f} triples/s)"),
         ("full build, cache on", f"{full['seconds']:.1f} s"),
         ("rebuild after 1 document changed", f"{inc['seconds']:.1f} s"),

@@ -96,14 +96,10 @@ def build(paths, out_dir, lexicon_dir, strict, workers, scheduler, no_cache, qui
     for path, reason in result.skipped:
         click.echo(f"skipped: {reason}", err=True)
     if not quiet:
-        g = result.graph
-        kinds = {}
-        for _, a in g.nodes(data=True):
-            k = a.get("type") if a.get("kind") == "entity" else a.get("kind")
-            kinds[k] = kinds.get(k, 0) + 1
+        kinds, edges = result.sizes()
         click.echo(f"{len(result.extraction.documents)} documents, "
                    f"{sum(v for k, v in kinds.items() if k not in ('document', 'metric'))} entities, "
-                   f"{kinds.get('metric', 0)} metrics, {g.number_of_edges()} edges "
+                   f"{kinds.get('metric', 0)} metrics, {edges} edges "
                    f"in {time.perf_counter() - t0:.1f}s")
         click.echo("  " + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
         click.echo("  stages: " + ", ".join(f"{k} {v:.1f}s" for k, v in result.timings.items()))

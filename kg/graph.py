@@ -31,7 +31,9 @@ from __future__ import annotations
 
 import heapq
 import json
-from itertools import chain
+from collections import Counter
+from collections.abc import Mapping
+from itertools import chain, groupby, islice
 from operator import attrgetter, itemgetter
 from pathlib import Path
 
@@ -181,6 +183,7 @@ class GraphRecords:
 
     def __init__(self, ex: Extraction) -> None:
         self.ex = ex
+        self.graph = {"format": FORMAT, "version": __version__}   # the graph's attributes
         self.places = {e.name: e.id for e in ex.entities if e.type == "Place"}
         self._entities = {e.id: e for e in ex.entities}
         self._documents = {doc_node(d.doc_id): d for d in ex.documents}
@@ -194,6 +197,7 @@ class GraphRecords:
         # a metric's document is a node even when no document has its id
         # (build_graph's add_edge makes it, without attributes)
         self._bare = {doc_node(m.doc_id) for m in ex.metrics} - self._documents.keys()
+        self._counts: tuple | None = None
 
     def __contains__(self, node) -> bool:
         return node in self._entities or node in self._documents or node in self._metrics \
@@ -211,35 +215,99 @@ class GraphRecords:
     def nodes(self, start: int = 0):
         """``(node, attrs)`` of every node, sorted by node (from the
         ``start``-th on)."""
-        ex = self.ex
         for n in sorted(self._entities.keys() | self._documents.keys() | self._metrics.keys()
                         | self._bare)[start:]:
-            ent = self._entities.get(n)
-            if ent is not None:
-                yield n, _entity_attrs(ent)
-                continue
-            doc = self._documents.get(n)
-            if doc is not None:
-                yield n, _document_attrs(doc, ex.publishers.get(doc.doc_id, ""),
-                                         self.places.get(doc.place, ""))
-                continue
-            m = self._metrics.get(n)
-            if m is not None:
-                yield n, _metric_attrs(m, [m.evidence] if m.evidence else [])
-            else:
-                yield n, {}
+            yield n, self.attrs(n)
 
-    def _relation_edges(self):
-        """``(source, [(key, target, attrs)])`` of the relations, by source."""
+    def attrs(self, n) -> dict:
+        """The attributes of node ``n`` (a node of the graph)."""
+        ent = self._entities.get(n)
+        if ent is not None:
+            return _entity_attrs(ent)
+        doc = self._documents.get(n)
+        if doc is not None:
+            return _document_attrs(doc, self.ex.publishers.get(doc.doc_id, ""),
+                                   self.places.get(doc.place, ""))
+        m = self._metrics.get(n)
+        if m is not None:
+            return _metric_attrs(m, [m.evidence] if m.evidence else [])
+        return {}
+
+    def neighbours(self) -> dict:
+        """Every node but the metrics, with its number of neighbours: the
+        nodes it has an edge to plus those it has an edge from (the
+        length of its successors' and of its predecessors' adjacency in the
+        graph)."""
+        count = Counter(dict.fromkeys(self._entities.keys() | self._documents.keys()
+                                      | self._bare, 0))
+        for subject, run in groupby(self._relations, _SUBJECT):
+            targets = set(map(_OBJECT, run))
+            count[subject] += len(targets)
+            count.update(targets)
+        for m in self._metrics.values():   # (metrics have no count)
+            count[doc_node(m.doc_id)] += 1
+            for end in {m.about, m.place}:
+                if end in count:
+                    count[end] += 1
+        return dict(count)
+
+    def metrics_about(self, nodes) -> list:
+        """The metrics about one of ``nodes``."""
+        return [m.id for m in self._metrics.values() if m.about in nodes]
+
+    def __len__(self) -> int:
+        """The number of nodes."""
+        return len(self._entities) + len(self._documents) + len(self._metrics) + len(self._bare)
+
+    def counts(self) -> tuple[int, int, int, int]:
+        """How many entities (nodes neither documents nor metrics),
+        documents, metrics and edges the graph has."""
+        if self._counts is None:
+            self._counts = self._counted()
+        return self._counts
+
+    def _counted(self) -> tuple[int, int, int, int]:
+        relations = len({(r.subject, r.predicate, r.object) for r in self._relations})
+        ends = sum((bool(m.about) and m.about in self) + (bool(m.place) and m.place in self)
+                   for m in self._metrics.values())
+        return (len(self._entities) + len(self._bare), len(self._documents), len(self._metrics),
+                relations + len(self._metrics) + ends)
+
+    def sizes(self) -> tuple[dict, int]:
+        """How many nodes of each kind (entities by type, then
+        ``document`` and ``metric``; a document node made bare by its
+        metrics, None) and how many edges the graph has."""
+        kinds = dict(Counter(e.type for e in self._entities.values()))
+        if self._bare:
+            kinds[None] = len(self._bare)
+        if self._documents:
+            kinds["document"] = len(self._documents)
+        if self._metrics:
+            kinds["metric"] = len(self._metrics)
+        return kinds, self.counts()[3]
+
+    def edges_among(self, nodes):
+        """``(source, target, key, attrs)`` of the edges between two of
+        ``nodes`` (which holds no metric), sorted by source, key and
+        target."""
+        for u, run in self._relation_edges(nodes):
+            yield from _ordered(u, run)
+
+    def _relation_edges(self, among=None):
+        """``(source, [(key, target, attrs)])`` of the relations (those
+        between two of ``among``, when given), by source."""
+        relations = self._relations if among is None else \
+            [r for r in self._relations if r.subject in among and r.object in among]
         last, run = None, []
-        for r in self._relations:   # of equal relations, _ordered keeps the last
+        for r in relations:   # of equal relations, _ordered keeps the last
             if r.subject != last:
                 if run:
                     yield last, run
                 last, run = r.subject, []
             run.append((r.predicate, r.object, {"evidence": _evidence_list(r.evidence),
                                                 "predicate": r.predicate,
-                                                "weight": r.weight}))
+                                                "weight": r.weight} if among is None
+                        else _RelationAttrs(r)))
         if run:
             yield last, run
 
@@ -283,6 +351,32 @@ class GraphRecords:
 
 
 _SOURCE = itemgetter(0)
+_SUBJECT, _OBJECT = attrgetter("subject"), attrgetter("object")
+
+
+class _RelationAttrs(Mapping):
+    """The attributes of a relation's edge, its evidence list made only
+    when read (the page reads the predicate and weight of 340,000 edges at
+    16M characters, and keeps 60,000)."""
+    __slots__ = ("_r",)
+
+    def __init__(self, relation) -> None:
+        self._r = relation
+
+    def __getitem__(self, key):
+        if key == "evidence":
+            return _evidence_list(self._r.evidence)
+        if key == "predicate":
+            return self._r.predicate
+        if key == "weight":
+            return self._r.weight
+        raise KeyError(key)
+
+    def __iter__(self):
+        return iter(("evidence", "predicate", "weight"))
+
+    def __len__(self) -> int:
+        return 3
 
 
 def _edge(predicate: str, m) -> dict:
@@ -458,7 +552,9 @@ def _sorted_edges(g: nx.Graph):
 def iter_graph_json(g: nx.MultiDiGraph, batch: int = 2000):
     """The text of :func:`graph_to_json` in pieces of about ``batch`` nodes
     or edges, so a large graph is never one string (nor copied into
-    node-link dictionaries all at once).
+    node-link dictionaries all at once); ``g`` a graph, or the
+    :class:`GraphRecords` of an extraction (the same text, without the
+    graph).
 
     It is networkx node-link data (keys sorted, nodes by id, edges by
     (source, key, target)) with one change: the ``sentence`` of an evidence
@@ -476,7 +572,8 @@ def iter_graph_json(g: nx.MultiDiGraph, batch: int = 2000):
     the sentences), the tail numbering the sentences the head has not."""
     spell = _JsonSpeller(_json_dumps())
     yield from json_head(g, spell, batch)
-    yield from json_tail(((n, g.nodes[n]) for n in sorted(g.nodes)), spell, batch)
+    nodes = g.nodes() if isinstance(g, GraphRecords) else ((n, g.nodes[n]) for n in sorted(g.nodes))
+    yield from json_tail(nodes, spell, batch)
 
 
 def _json_dumps():
@@ -485,14 +582,17 @@ def _json_dumps():
 
 def json_head(g: nx.MultiDiGraph, spell: "_JsonSpeller", batch: int = 2000):
     """The first half of :func:`iter_graph_json`: the edges, the graph's
-    attributes, up to the opening of the node list.  ``spell.sentences``
-    then numbers the sentences the edges cite."""
+    attributes, up to the opening of the node list (of a graph, or of the
+    :class:`GraphRecords` of an extraction: the same text).
+    ``spell.sentences`` then numbers the sentences the edges cite."""
     dumps = spell.dumps
-    yield '{"directed":' + dumps(g.is_directed()) + ',"edges":['
+    records = isinstance(g, GraphRecords)
+    yield '{"directed":' + dumps(True if records else g.is_directed()) + ',"edges":['
     part: list[str] = []
     first = True
-    for edges in _sorted_edges(g):
-        part.extend([spell.edge(*e) for e in edges])
+    edge = spell.edge
+    for edges in ([e] for e in g.edges()) if records else _sorted_edges(g):
+        part.extend([edge(*e) for e in edges])
         if len(part) >= batch:
             yield ("" if first else ",") + ",".join(part)
             first, part = False, []
@@ -500,7 +600,7 @@ def json_head(g: nx.MultiDiGraph, spell: "_JsonSpeller", batch: int = 2000):
         yield ("" if first else ",") + ",".join(part)
     # the format this writer spells, whatever graph it was given
     yield ('],"graph":' + dumps({**g.graph, "format": FORMAT}) + ',"multigraph":'
-           + dumps(g.is_multigraph())
+           + dumps(True if records else g.is_multigraph())
            + ',"nodes":[')
 
 
@@ -558,11 +658,14 @@ def write_graph_json(g: nx.MultiDiGraph, path: Path) -> None:
 
 
 def write_json_head(g: nx.MultiDiGraph, path: Path, nodes: int = 0) -> dict[str, list[str]]:
-    """Write :func:`json_head` of ``g`` to ``path``, and its first
-    ``nodes`` nodes; return the sentences numbered (document -> texts, in
+    """Write :func:`json_head` of ``g`` (a graph or :class:`GraphRecords`)
+    to ``path``, and its first ``nodes`` nodes; return the sentences numbered (document -> texts, in
     order), for :func:`append_json_tail`."""
     spell = _JsonSpeller(_json_dumps())
-    lead = [(n, g.nodes[n]) for n in sorted(g.nodes)[:nodes]] if nodes else []
+    if isinstance(g, GraphRecords):
+        lead = list(islice(g.nodes(), nodes))
+    else:
+        lead = [(n, g.nodes[n]) for n in sorted(g.nodes)[:nodes]] if nodes else []
     _write_pieces(path, chain(json_head(g, spell), json_nodes(lead, spell)))
     return _sentence_lists(spell.sentences)
 

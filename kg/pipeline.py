@@ -65,16 +65,44 @@ RELEASE_TOKENIZER_AT = 200
 
 @dataclass
 class BuildResult:
-    graph: nx.MultiDiGraph
-    #: the documents and entities; the relations and metrics have moved
-    #: into the graph (:func:`~kg.graph.build_graph` with ``consume``), so
-    #: a large build does not hold them twice
+    #: the documents, entities, relations and metrics; when the build made
+    #: the graph, the relations and metrics have moved into it
+    #: (:func:`~kg.graph.build_graph` with ``consume``), so a large build
+    #: does not hold them twice
     extraction: Extraction
     skipped: list[tuple[str, str]] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
     #: seconds spent in each stage: documents (reading and the per-document
-    #: stage, cache look-ups included), link, graph, exports
+    #: stage, cache look-ups included), link, graph (when the build made
+    #: it), exports
     timings: dict[str, float] = field(default_factory=dict)
+    #: the graph, when the build made it (see :attr:`graph`)
+    made: nx.MultiDiGraph | None = field(default=None, repr=False)
+    #: :meth:`sizes`, when the build counted them
+    counted: tuple | None = field(default=None, repr=False)
+
+    @property
+    def graph(self) -> nx.MultiDiGraph:
+        """The graph of the extraction: a build whose exports were written
+        from the extraction itself makes it when first asked (5 s at 16M
+        characters)."""
+        if self.made is None:
+            self.made = build_graph(self.extraction)
+        return self.made
+
+    def sizes(self) -> tuple[dict, int]:
+        """How many nodes of each kind the graph has (entities by type,
+        then ``document`` and ``metric``), and how many edges, without
+        making it."""
+        if self.counted is not None:
+            return self.counted
+        if self.made is not None:
+            kinds: dict = {}
+            for _, a in self.made.nodes(data=True):
+                k = a.get("type") if a.get("kind") == "entity" else a.get("kind")
+                kinds[k] = kinds.get(k, 0) + 1
+            return kinds, self.made.number_of_edges()
+        return GraphRecords(self.extraction).sizes()
 
 
 def prepare(path: Path, gaz: Gazetteer) -> tuple[Document, Division | None]:
@@ -740,7 +768,9 @@ def build(paths, out_dir: Path | None = None, lexicon_dir: str | None = None,
           scheduler: str | None = None, cache: bool = True,
           large_bytes: int = LARGE_BYTES, part_chars: int = PART_CHARS) -> BuildResult:
     """Build the graph of the documents under ``paths``; when ``out_dir``
-    is given, write ``graph.json``, ``graph.ttl`` and ``graph.html`` there.
+    is given, write ``graph.json``, ``graph.ttl`` and ``graph.html`` there
+    (from the extraction: the result's graph is then made when first
+    asked for).
 
     The per-document stage runs in ``workers`` processes, or on the Dask
     cluster at ``scheduler``; its results are cached under
@@ -849,18 +879,13 @@ def _build(paths, out_dir, lexicon_dir, strict, progress, workers, scheduler, ca
     if digest is not None:   # once the outputs are replaced, under the folder's lock
         recorded = partial(record_build, out_dir, OUTPUTS, digest, build_summary(ex),
                            list(skipped), read, _build_key(lexicon_dir, large_bytes, part_chars))
-    if out_dir is not None and jobs > 1 and hasattr(os, "fork"):
-        g, written = _graph_and_outputs(ex, Path(out_dir), jobs, partial(lap, "graph"), recorded)
-        lap("exports")
-        return BuildResult(g, ex, skipped, written, timings=timings)
-    g = build_graph(ex, consume=True)
-    give_back_free_memory()
-    lap("graph")
-    result = BuildResult(g, ex, skipped, timings=timings)
     if out_dir is not None:
-        result.written = write_outputs(g, Path(out_dir), then=recorded)
+        records, written = _outputs_of(ex, Path(out_dir), jobs, recorded)
         lap("exports")
-    return result
+        return BuildResult(ex, skipped, written, timings=timings, counted=records.sizes())
+    g = build_graph(ex, consume=True)
+    lap("graph")
+    return BuildResult(ex, skipped, timings=timings, made=g)
 
 
 def _keep_memory(cache_dir: Path, build_id: str, forked: bool, saving: list,
@@ -1008,17 +1033,26 @@ def _read_alike(old, new: DocResult) -> bool:
         and old == replace(new, doc=replace(new.doc, encoding=old.doc.encoding))
 
 
-def _payloads(ttl_graph, graph) -> dict:
+def _payloads(source) -> dict:
     """The writers of :data:`OUTPUTS` for :func:`write_all_atomic`, by file
-    name: the Turtle of ``ttl_graph()``, the others of ``graph()``."""
+    name, each of ``source()``: a graph, or the
+    :class:`~kg.graph.GraphRecords` of an extraction (the same bytes,
+    without the graph)."""
     from .rdf import stream_rdf
-    from .viz import stream_html
+    from .viz import stream_html, stream_records_html
+
+    def page(tmp: Path) -> None:
+        g = source()
+        if isinstance(g, GraphRecords):
+            stream_records_html(g, tmp, title="edukg")
+        else:
+            stream_html(g, tmp, title="edukg")
     # the page before graph.json: its data, the larger, is made while the
     # heap is least fragmented (the main process of a 2-worker build of 16M
     # characters peaked at 1,039 MiB the other way round, 1,010 MiB this way)
-    return {"graph.ttl": lambda tmp: stream_rdf(ttl_graph(), tmp, "ttl"),
-            "graph.html": lambda tmp: stream_html(graph(), tmp, title="edukg"),
-            "graph.json": lambda tmp: write_graph_json(graph(), tmp)}
+    return {"graph.ttl": lambda tmp: stream_rdf(source(), tmp, "ttl"),
+            "graph.html": page,
+            "graph.json": lambda tmp: write_graph_json(source(), tmp)}
 
 
 def _write_payloads(out_dir: Path, payloads: dict, jobs: int, then=None) -> list[Path]:
@@ -1038,40 +1072,35 @@ def write_outputs(g: nx.MultiDiGraph, out_dir: Path, jobs: int = 1, then=None) -
     temporary file (the Turtle in a forked process when ``jobs`` > 1), then
     replace the three together under the folder's lock (and call
     ``then()``, when given, still under it)."""
-    return _write_payloads(out_dir, _payloads(lambda: g, lambda: g), jobs, then)
+    return _write_payloads(out_dir, _payloads(lambda: g), jobs, then)
 
 
 #: The share of graph.json's nodes (the first, in their order) that the
 #: main process of a 2-process export writes after the edges, before the
-#: page; the forked process writes the others after the Turtle, the longer
-#: of the two halves (at 16M characters it ended 2-5 s after this one).
-#: The first nodes (agencies, documents) carry more records than the
-#: metrics at the end: a quarter of them was a third of the work.
-LEAD_NODES = 0.15
+#: page; the forked process writes the others after the Turtle.  At 16M
+#: characters: the edges 5.2 s, the page 7.2 s, the Turtle 13.1 s, the
+#: nodes 3.8 s, of which the first 30 % (agencies, documents: more records
+#: than the metrics at the end) take 2.2 s: each process about 14.6 s.
+LEAD_NODES = 0.3
 
 
-def _graph_and_outputs(ex: Extraction, out_dir: Path, jobs: int, built=None, then=None):
-    """:func:`build_graph` and :func:`write_outputs` with several processes:
-    a forked process writes the Turtle, the longest export, straight from
-    the extraction (:class:`~kg.graph.GraphRecords`: the same triples,
-    without a second graph), while this one builds the graph (calling
-    ``built()`` when done) and writes the others.  The Turtle does not wait
-    for the graph stage (about 6 s on 16M characters).
+def _outputs_of(ex: Extraction, out_dir: Path, jobs: int, then=None):
+    """:func:`write_outputs` of the graph of ``ex``, written from the
+    extraction itself (:class:`~kg.graph.GraphRecords`: the same bytes,
+    without making the graph, 5 s and a third of a gigabyte at 16M
+    characters); the records, and the files written.
 
-    With two processes, graph.json is written by both: this one writes its
-    first half (the edges, and the first nodes: :data:`LEAD_NODES`) before
-    the page, and hands the numbering of the sentences it cited to the
-    forked process, which writes the second half (the other nodes, from
-    the extraction) after the Turtle.  Each then has about half of the
-    work (at 16M characters: the graph 5 s, the edges 4.5 s, the first
-    nodes and the page 7.3 s here; the Turtle 12.5 s and the other nodes
-    there), where this one used to write all of
-    graph.json (19.9 s against 12.5 s).  With more processes, each file
-    has its own.  ``then()`` is called once the files are replaced, under
-    the folder's lock."""
-    if jobs > 2:
-        return _graph_and_three_outputs(ex, out_dir, jobs, built, then)
-    from .viz import stream_html
+    With two processes, a forked process writes the Turtle, then the
+    second part of graph.json's nodes; this one writes graph.json's first
+    part (the edges, and the first nodes: :data:`LEAD_NODES`) and hands
+    the numbering of the sentences it cited to the forked process, then
+    writes the page.  With one process, or three and more, each file is
+    written whole by one.  ``then()`` is called once the files are
+    replaced, under the folder's lock."""
+    records = GraphRecords(ex)
+    if jobs != 2 or not hasattr(os, "fork"):
+        return records, _write_payloads(out_dir, _payloads(lambda: records), jobs, then)
+    from .viz import stream_records_html
     paths = {name: out_dir / name for name in OUTPUTS}
     with folder_lock(out_dir):
         remove_stale_temporaries(out_dir, OUTPUTS)
@@ -1082,13 +1111,9 @@ def _graph_and_outputs(ex: Extraction, out_dir: Path, jobs: int, built=None, the
             # the forked process reads its own copy of the extraction
             fork = fork_call(partial(_records_outputs, ex, ttl, data, handoff))
             try:
-                g = build_graph(ex, consume=True)
-                give_back_free_memory()
-                if built is not None:
-                    built()
-                lead = int(len(g) * LEAD_NODES)
-                handoff.send((write_json_head(g, data, lead), lead))
-                stream_html(g, page, title="edukg")
+                lead = int(len(records) * LEAD_NODES)
+                handoff.send((write_json_head(records, data, lead), lead))
+                stream_records_html(records, page, title="edukg")
                 wait = syncing(page)
                 try:
                     join_call(*fork)
@@ -1101,11 +1126,11 @@ def _graph_and_outputs(ex: Extraction, out_dir: Path, jobs: int, built=None, the
                 handoff.discard()
         if then is not None:
             then()
-    return g, [out_dir / name for name in OUTPUTS]
+    return records, [out_dir / name for name in OUTPUTS]
 
 
 def _records_outputs(ex: Extraction, ttl: Path, data: Path, handoff: Handoff) -> None:
-    """The forked half of :func:`_graph_and_outputs`: the Turtle of the
+    """The forked half of :func:`_outputs_of`: the Turtle of the
     extraction at ``ttl``, then, once the other process has written the
     head of graph.json at ``data`` and handed over its sentences, the
     nodes appended to it."""
@@ -1117,19 +1142,3 @@ def _records_outputs(ex: Extraction, ttl: Path, data: Path, handoff: Handoff) ->
     synced(lambda path: append_json_tail(records.nodes(lead), sentences, path, first=not lead),
            data)
     wait()
-
-
-def _graph_and_three_outputs(ex: Extraction, out_dir: Path, jobs: int, built=None, then=None):
-    """:func:`_graph_and_outputs` with three processes or more: the Turtle
-    from the extraction in one, the page in another (from its own graph),
-    graph.json here."""
-    graphs: list = []
-
-    def graph() -> nx.MultiDiGraph:
-        if not graphs:
-            graphs.append(build_graph(ex, consume=True))
-            if built is not None:
-                built()
-        return graphs[0]
-    written = _write_payloads(out_dir, _payloads(lambda: GraphRecords(ex), graph), jobs, then)
-    return graph(), written

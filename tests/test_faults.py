@@ -115,7 +115,7 @@ def test_killing_a_build_leaves_no_worker_behind(tmp_path):
     assert left == []
 
 
-@pytest.mark.parametrize("where", ["stream_rdf", "stream_html", "append_json_tail"])
+@pytest.mark.parametrize("where", ["stream_rdf", "stream_records_html", "append_json_tail"])
 def test_an_error_in_either_export_process_replaces_nothing(tmp_path, monkeypatch, where):
     """With two workers the Turtle and the nodes of graph.json are written
     by a forked process, the page and the edges here: a failure in either
@@ -128,7 +128,7 @@ def test_an_error_in_either_export_process_replaces_nothing(tmp_path, monkeypatc
 
     def fail(*args, **kwargs):
         raise OSError("disk full")
-    module = {"stream_rdf": rdf, "stream_html": viz, "append_json_tail": pipeline}[where]
+    module = {"stream_rdf": rdf, "stream_records_html": viz, "append_json_tail": pipeline}[where]
     monkeypatch.setattr(module, where, fail)
     with pytest.raises(OSError, match="disk full"):
         build(seeds, out, workers=2, cache=False)
