@@ -1078,10 +1078,12 @@ def write_outputs(g: nx.MultiDiGraph, out_dir: Path, jobs: int = 1, then=None) -
 #: The share of graph.json's nodes (the first, in their order) that the
 #: main process of a 2-process export writes after the edges, before the
 #: page; the forked process writes the others after the Turtle.  At 16M
-#: characters: the edges 5.2 s, the page 7.2 s, the Turtle 13.1 s, the
-#: nodes 3.8 s, of which the first 30 % (agencies, documents: more records
-#: than the metrics at the end) take 2.2 s: each process about 14.6 s.
-LEAD_NODES = 0.3
+#: characters, each alone: the edges 5.2 s, the page 7.2 s, the Turtle
+#: 13.1 s, the nodes 3.8 s, of which the first 30 % (agencies, documents:
+#: more records than the metrics at the end) take 2.2 s; side by side
+#: each process is slower, and with 45 % here both end after 17 s (with
+#: 30 %, this one waited 1.8 s).
+LEAD_NODES = 0.45
 
 
 def _outputs_of(ex: Extraction, out_dir: Path, jobs: int, then=None):
