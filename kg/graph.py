@@ -364,13 +364,16 @@ class _RelationAttrs(Mapping):
         self._r = relation
 
     def __getitem__(self, key):
-        if key == "evidence":
-            return _evidence_list(self._r.evidence)
         if key == "predicate":
             return self._r.predicate
         if key == "weight":
             return self._r.weight
+        if key == "evidence":
+            return _evidence_list(self._r.evidence)
         raise KeyError(key)
+
+    def get(self, key, default=None):
+        return self[key] if key in _EDGE_ATTRS else default
 
     def __iter__(self):
         return iter(("evidence", "predicate", "weight"))

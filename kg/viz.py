@@ -1084,9 +1084,11 @@ def records_page_graph(records, limit: int | None = None,
         return None
     keep = _most_connected(neighbours, limit)
     nodes = sorted(keep.union(records.metrics_about(keep)), key=str)
-    edges = [(u, v, k, dict(d)) for u, v, k, d in
-             _page_edges(list(records.edges_among(keep)), edge_limit)]
-    return _page_part(records.graph, [(n, records.attrs(n)) for n in nodes], edges)
+    out = _page_part(records.graph, [(n, records.attrs(n)) for n in nodes], [])
+    out.add_usual_edges((u, v, k, d["predicate"], d["weight"], d["evidence"]) for u, v, k, d in
+                        sorted(_page_edges(list(records.edges_among(keep)), edge_limit),
+                               key=lambda t: (str(t[0]), str(t[2]), str(t[1]))))
+    return out
 
 
 def _most_connected(neighbours: dict, limit: int) -> set:
