@@ -575,7 +575,8 @@ def iter_graph_json(g: nx.MultiDiGraph, batch: int = 2000):
     the sentences), the tail numbering the sentences the head has not."""
     spell = _JsonSpeller(_json_dumps())
     yield from json_head(g, spell, batch)
-    nodes = g.nodes() if isinstance(g, GraphRecords) else ((n, g.nodes[n]) for n in sorted(g.nodes))
+    nodes = g.nodes() if isinstance(g, GraphRecords) \
+        else ((n, g.nodes[n]) for n in sorted(g.nodes))
     yield from json_tail(nodes, spell, batch)
 
 
@@ -594,7 +595,7 @@ def json_head(g: nx.MultiDiGraph, spell: "_JsonSpeller", batch: int = 2000):
     part: list[str] = []
     first = True
     edge = spell.edge
-    for edges in ([e] for e in g.edges()) if records else _sorted_edges(g):
+    for edges in ((e,) for e in g.edges()) if records else _sorted_edges(g):
         part.extend([edge(*e) for e in edges])
         if len(part) >= batch:
             yield ("" if first else ",") + ",".join(part)
@@ -662,8 +663,8 @@ def write_graph_json(g: nx.MultiDiGraph, path: Path) -> None:
 
 def write_json_head(g: nx.MultiDiGraph, path: Path, nodes: int = 0) -> dict[str, list[str]]:
     """Write :func:`json_head` of ``g`` (a graph or :class:`GraphRecords`)
-    to ``path``, and its first ``nodes`` nodes; return the sentences numbered (document -> texts, in
-    order), for :func:`append_json_tail`."""
+    to ``path``, and its first ``nodes`` nodes; return the sentences
+    numbered (document -> texts, in order), for :func:`append_json_tail`."""
     spell = _JsonSpeller(_json_dumps())
     if isinstance(g, GraphRecords):
         lead = list(islice(g.nodes(), nodes))

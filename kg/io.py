@@ -18,7 +18,8 @@ __all__ = ["as_created", "fingerprint",
            "SUFFIXES", "MAGIC", "RawDocument", "Listing", "list_documents", "iter_paths",
            "collector_paused", "decode", "html_to_text", "read_document", "write_atomic", "write_all_atomic",
            "folder_lock", "split_large", "LARGE_BYTES", "PART_CHARS", "fork_call", "join_call", "stop_call",
-           "die_with_parent", "give_back_free_memory", "replacing", "synced", "syncing", "Handoff", "remove_stale_temporaries"]
+           "die_with_parent", "give_back_free_memory", "replacing", "synced", "syncing", "Handoff",
+           "remove_stale_temporaries"]
 
 #: File endings read as documents.
 SUFFIXES = (".txt", ".text", ".html", ".htm")

@@ -1087,8 +1087,14 @@ def records_page_graph(records, limit: int | None = None,
     out = _page_part(records.graph, [(n, records.attrs(n)) for n in nodes], [])
     out.add_usual_edges((u, v, k, d["predicate"], d["weight"], d["evidence"]) for u, v, k, d in
                         sorted(_page_edges(list(records.edges_among(keep)), edge_limit),
-                               key=lambda t: (str(t[0]), str(t[2]), str(t[1]))))
+                               key=_edge_order))
     return out
+
+
+def _edge_order(edge: tuple) -> tuple:
+    """The key of an edge ``(u, v, key, attrs)`` in the page's part: by
+    source, key and target."""
+    return str(edge[0]), str(edge[2]), str(edge[1])
 
 
 def _most_connected(neighbours: dict, limit: int) -> set:
@@ -1121,7 +1127,7 @@ def _page_part(graph: dict, nodes: list, edges: list) -> nx.MultiDiGraph:
     in order, ``edges`` sorted by source, key and target."""
     out = KnowledgeGraph(**graph, page_part=True)
     out.add_nodes_from(nodes)
-    out.add_edges_from(sorted(edges, key=lambda t: (str(t[0]), str(t[2]), str(t[1]))))
+    out.add_edges_from(sorted(edges, key=_edge_order))
     return out
 
 
