@@ -1033,26 +1033,17 @@ def _read_alike(old, new: DocResult) -> bool:
         and old == replace(new, doc=replace(new.doc, encoding=old.doc.encoding))
 
 
-def _payloads(source) -> dict:
+def _payloads(records: GraphRecords) -> dict:
     """The writers of :data:`OUTPUTS` for :func:`write_all_atomic`, by file
-    name, each of ``source()``: a graph, or the
-    :class:`~kg.graph.GraphRecords` of an extraction (the same bytes,
-    without the graph)."""
+    name, each writing from ``records``."""
     from .rdf import stream_rdf
-    from .viz import stream_html, stream_records_html
-
-    def page(tmp: Path) -> None:
-        g = source()
-        if isinstance(g, GraphRecords):
-            stream_records_html(g, tmp, title="edukg")
-        else:
-            stream_html(g, tmp, title="edukg")
+    from .viz import stream_records_html
     # the page before graph.json: its data, the larger, is made while the
     # heap is least fragmented (the main process of a 2-worker build of 16M
     # characters peaked at 1,039 MiB the other way round, 1,010 MiB this way)
-    return {"graph.ttl": lambda tmp: stream_rdf(source(), tmp, "ttl"),
-            "graph.html": page,
-            "graph.json": lambda tmp: write_graph_json(source(), tmp)}
+    return {"graph.ttl": lambda tmp: stream_rdf(records, tmp, "ttl"),
+            "graph.html": lambda tmp: stream_records_html(records, tmp, title="edukg"),
+            "graph.json": lambda tmp: write_graph_json(records, tmp)}
 
 
 def _write_payloads(out_dir: Path, payloads: dict, jobs: int, then=None) -> list[Path]:
@@ -1067,14 +1058,6 @@ def _write_payloads(out_dir: Path, payloads: dict, jobs: int, then=None) -> list
     return [out_dir / name for name in OUTPUTS]
 
 
-def write_outputs(g: nx.MultiDiGraph, out_dir: Path, jobs: int = 1, then=None) -> list[Path]:
-    """Render graph.json, graph.ttl and graph.html, each streamed to a
-    temporary file (the Turtle in a forked process when ``jobs`` > 1), then
-    replace the three together under the folder's lock (and call
-    ``then()``, when given, still under it)."""
-    return _write_payloads(out_dir, _payloads(lambda: g), jobs, then)
-
-
 #: The share of graph.json's nodes (the first, in their order) that the
 #: main process of a 2-process export writes after the edges, before the
 #: page; the forked process writes the others after the Turtle.  At 16M
@@ -1087,10 +1070,12 @@ LEAD_NODES = 0.45
 
 
 def _outputs_of(ex: Extraction, out_dir: Path, jobs: int, then=None):
-    """:func:`write_outputs` of the graph of ``ex``, written from the
+    """Write graph.json, graph.ttl and graph.html of the graph of ``ex``
+    into ``out_dir``, each streamed to a temporary file, then replace the
+    three together under the folder's lock.  They are written from the
     extraction itself (:class:`~kg.graph.GraphRecords`: the same bytes,
     without making the graph, 5 s and a third of a gigabyte at 16M
-    characters); the records, and the files written.
+    characters); returns the records, and the files written.
 
     With two processes, a forked process writes the Turtle, then the
     second part of graph.json's nodes; this one writes graph.json's first
@@ -1101,7 +1086,7 @@ def _outputs_of(ex: Extraction, out_dir: Path, jobs: int, then=None):
     replaced, under the folder's lock."""
     records = GraphRecords(ex)
     if jobs != 2 or not hasattr(os, "fork"):
-        return records, _write_payloads(out_dir, _payloads(lambda: records), jobs, then)
+        return records, _write_payloads(out_dir, _payloads(records), jobs, then)
     from .viz import stream_records_html
     paths = {name: out_dir / name for name in OUTPUTS}
     with folder_lock(out_dir):
