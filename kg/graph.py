@@ -30,6 +30,7 @@ carry ``evidence`` (list as above) and ``weight``.  Predicates are those of
 from __future__ import annotations
 
 import heapq
+from bisect import bisect_left, bisect_right
 import json
 from collections import Counter
 from collections.abc import Mapping
@@ -198,6 +199,8 @@ class GraphRecords:
         # (build_graph's add_edge makes it, without attributes)
         self._bare = {doc_node(m.doc_id) for m in ex.metrics} - self._documents.keys()
         self._counts: tuple | None = None
+        self._subjects: list | None = None   # the relations' subjects, for edges_from
+        self._reports: dict = {}
 
     def __contains__(self, node) -> bool:
         return node in self._entities or node in self._documents or node in self._metrics \
@@ -334,6 +337,28 @@ class GraphRecords:
                 if run:
                     yield m.id, run
         return heapq.merge(by_document(), by_metric(), key=_SOURCE)
+
+    def edges_from(self, u):
+        """``(u, target, key, attrs)`` of the edges of source ``u``, as
+        :meth:`edges` gives them."""
+        if self._subjects is None:
+            self._subjects = [r.subject for r in self._relations]
+            self._reports = {}
+            for m in sorted(self._metrics.values(), key=_ID):
+                self._reports.setdefault(doc_node(m.doc_id), []).append(m)
+        at = bisect_left(self._subjects, u)
+        upto = bisect_right(self._subjects, u, at)
+        run = [(r.predicate, r.object, {"evidence": _evidence_list(r.evidence),
+                                        "predicate": r.predicate, "weight": r.weight})
+               for r in self._relations[at:upto]]
+        run += [("reports", m.id, _edge("reports", m)) for m in self._reports.get(u, ())]
+        m = self._metrics.get(u)
+        if m is not None:
+            if m.about and m.about in self:
+                run.append(("about", m.about, _edge("about", m)))
+            if m.place and m.place in self:
+                run.append(("inPlace", m.place, _edge("inPlace", m)))
+        return _ordered(u, run) if run else []
 
     def edges(self):
         """``(source, target, key, attrs)`` of every edge, sorted by

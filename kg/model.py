@@ -247,3 +247,6 @@ class Extraction:
     relations: list[Relation] = field(default_factory=list)
     metrics: list[Metric] = field(default_factory=list)
     publishers: dict[str, str] = field(default_factory=dict)  # doc_id -> entity id
+    #: what the linking changed since the build it was given the memory of
+    #: (a :class:`~kg.relink.Change`; None when not known)
+    change: object = field(default=None, compare=False, repr=False)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import secrets
 import tempfile
 import time
 from collections.abc import Sequence
@@ -44,8 +45,8 @@ from .meta import read_meta
 from .model import Document, Entity, Evidence, Extraction, Mention, Metric, Relation
 from .resolve import (DocNames, SentenceIndex, doc_names, entity_id, key, merge_names, resolve,
                       resolved, with_evidence)
-from .relink import (MEMORY_FILE, DocMemo, LinkMemory, eids_digest, entity_forms,
-                     to_link_again)
+from .relink import (MEMORY_FILE, Change, DocMemo, LinkMemory, doc_rows, eids_digest,
+                     entity_forms, rows_of, to_link_again)
 from .segment import cut, split_sentences
 
 __all__ = ["prepare", "analyse", "process_file", "link", "extract", "build", "up_to_date",
@@ -481,13 +482,23 @@ def link_kept(results: list[DocResult], gaz: Gazetteer, workers: int = 1,
             todo = to_link_again(before, doc_ids, keys, publishers, eids, tables)
         linked = _link_some(todo, results, staged, publishers, ctx, workers, meanwhile)
         columns = linked.columns
+        token = secrets.token_hex(8)
         if before is not None:
             columns, theirs = before.columns, columns
-            columns.take_out([doc_ids[i] for i in todo] + list(set(before.docs) - set(doc_ids)))
+            again = [doc_ids[i] for i in todo] + list(set(before.docs) - set(doc_ids))
+            reached = rows_of(columns, again) | set(theirs.keys)
+            places = doc_rows(columns, PLACES)
+            columns.take_out(again)
             columns.extend(theirs)
         place_rows = RelationPool()
         place_rows.add(place_relations(entities, gaz))
         columns.put([(PLACES, place_rows.reduced())])
+        if before is not None:
+            reached.update(row[0] for row in places ^ doc_rows(columns, PLACES))
+            ex.change = Change(token, before.token or None, frozenset(again),
+                               frozenset(k[0] for k in reached))
+        else:
+            ex.change = Change(token)
         memos, metrics = {}, []
         for i, doc_id in enumerate(doc_ids):
             if i in linked.metrics:
@@ -501,7 +512,7 @@ def link_kept(results: list[DocResult], gaz: Gazetteer, workers: int = 1,
             memos[doc_id] = DocMemo(keys[i], eids_digest(eids[i]), publishers[i], reads, placed)
         del linked, before
         if keep is not None:
-            keep(LinkMemory(columns, memos, tables))
+            keep(LinkMemory(columns, memos, tables, token=token))
         del memos
         merged, numbered = columns.merged(), (columns.keys, columns.docs)
         del columns   # (what is kept is saved: its rows need not outlive the merge)
@@ -880,7 +891,7 @@ def _build(paths, out_dir, lexicon_dir, strict, progress, workers, scheduler, ca
         recorded = partial(record_build, out_dir, OUTPUTS, digest, build_summary(ex),
                            list(skipped), read, _build_key(lexicon_dir, large_bytes, part_chars))
     if out_dir is not None:
-        records, written = _outputs_of(ex, Path(out_dir), jobs, recorded)
+        records, written = _outputs_of(ex, Path(out_dir), jobs, recorded, cache_dir, build_id)
         lap("exports")
         return BuildResult(ex, skipped, written, timings=timings, counted=records.sizes())
     g = build_graph(ex, consume=True)
@@ -1033,15 +1044,33 @@ def _read_alike(old, new: DocResult) -> bool:
         and old == replace(new, doc=replace(new.doc, encoding=old.doc.encoding))
 
 
-def _payloads(records: GraphRecords) -> dict:
+def _turtle_writer(ex: Extraction, out_dir: Path, cache_dir: Path | None, build: str):
+    """``(write, splicing)``: ``write(records, tmp)`` writes the Turtle of
+    ``records`` to ``tmp``, with a cache indexed, and spliced from the
+    graph.ttl in ``out_dir`` when its index and what the linking changed
+    allow (``splicing``: :func:`~kg.splice.write_turtle_kept`)."""
+    from .splice import INDEX_FILE, kept_index, write_turtle_kept
+    index = cache_dir / INDEX_FILE if cache_dir is not None else None
+    if index is not None:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+    old = out_dir / "graph.ttl"
+    before = kept_index(index, old, ex.change, build)
+    return partial(write_turtle_kept, old=old, index_path=index, change=ex.change, build=build,
+                   before=before), before is not None
+
+
+def _payloads(records: GraphRecords, turtle=None) -> dict:
     """The writers of :data:`OUTPUTS` for :func:`write_all_atomic`, by file
-    name, each writing from ``records``."""
+    name, each writing from ``records`` (``turtle(records, tmp)``: the
+    Turtle's writer, :func:`~kg.rdf.stream_rdf` by default)."""
     from .rdf import stream_rdf
     from .viz import stream_records_html
+    if turtle is None:
+        turtle = partial(stream_rdf, fmt="ttl")
     # the page before graph.json: its data, the larger, is made while the
     # heap is least fragmented (the main process of a 2-worker build of 16M
     # characters peaked at 1,039 MiB the other way round, 1,010 MiB this way)
-    return {"graph.ttl": lambda tmp: stream_rdf(records, tmp, "ttl"),
+    return {"graph.ttl": lambda tmp: turtle(records, tmp),
             "graph.html": lambda tmp: stream_records_html(records, tmp, title="edukg"),
             "graph.json": lambda tmp: write_graph_json(records, tmp)}
 
@@ -1069,7 +1098,8 @@ def _write_payloads(out_dir: Path, payloads: dict, jobs: int, then=None) -> list
 LEAD_NODES = 0.45
 
 
-def _outputs_of(ex: Extraction, out_dir: Path, jobs: int, then=None):
+def _outputs_of(ex: Extraction, out_dir: Path, jobs: int, then=None,
+                cache_dir: Path | None = None, build: str = ""):
     """Write graph.json, graph.ttl and graph.html of the graph of ``ex``
     into ``out_dir``, each streamed to a temporary file, then replace the
     three together under the folder's lock.  They are written from the
@@ -1081,49 +1111,87 @@ def _outputs_of(ex: Extraction, out_dir: Path, jobs: int, then=None):
     second part of graph.json's nodes; this one writes graph.json's first
     part (the edges, and the first nodes: :data:`LEAD_NODES`) and hands
     the numbering of the sentences it cited to the forked process, then
-    writes the page.  With one process, or three and more, each file is
-    written whole by one.  ``then()`` is called once the files are
-    replaced, under the folder's lock."""
+    writes the page (:func:`_split_outputs`); when the Turtle is spliced,
+    the forked process writes it and the page, this one graph.json
+    (:func:`_turtle_and_page`).  With one process, or three and more, each
+    file is written whole by one.  ``then()`` is called once the files are
+    replaced, under the folder's lock.  With ``cache_dir``, the Turtle is
+    indexed there, and spliced where it can be (:func:`_turtle_writer`)."""
     records = GraphRecords(ex)
+    turtle, splicing = _turtle_writer(ex, out_dir, cache_dir, build)
     if jobs != 2 or not hasattr(os, "fork"):
-        return records, _write_payloads(out_dir, _payloads(records), jobs, then)
-    from .viz import stream_records_html
+        return records, _write_payloads(out_dir, _payloads(records, turtle), jobs, then)
     paths = {name: out_dir / name for name in OUTPUTS}
     with folder_lock(out_dir):
         remove_stale_temporaries(out_dir, OUTPUTS)
         with replacing(paths.values()) as tmp:
             ttl, data, page = (tmp[paths[name]] for name in ("graph.ttl", "graph.json",
                                                              "graph.html"))
-            handoff = Handoff(data)
-            # the forked process reads its own copy of the extraction
-            fork = fork_call(partial(_records_outputs, ex, ttl, data, handoff))
-            try:
-                lead = int(len(records) * LEAD_NODES)
-                handoff.send((write_json_head(records, data, lead), lead))
-                stream_records_html(records, page, title="edukg")
-                wait = syncing(page)
-                try:
-                    join_call(*fork)
-                finally:
-                    wait()
-            except BaseException:
-                stop_call(*fork)
-                raise
-            finally:
-                handoff.discard()
+            if splicing:
+                _turtle_and_page(ex, turtle, ttl, page, records, data)
+            else:
+                _split_outputs(ex, turtle, ttl, page, records, data)
         if then is not None:
             then()
     return records, [out_dir / name for name in OUTPUTS]
 
 
-def _records_outputs(ex: Extraction, ttl: Path, data: Path, handoff: Handoff) -> None:
+def _turtle_and_page(ex: Extraction, turtle, ttl: Path, page: Path, records: GraphRecords,
+                     data: Path) -> None:
+    """The two processes of :func:`_outputs_of` when the Turtle is spliced
+    (a second or two): a forked process writes it, then the page; this
+    one writes graph.json whole."""
+    from .viz import stream_records_html
+
+    def forked() -> None:
+        mine = GraphRecords(ex)
+        synced(partial(turtle, mine), ttl)
+        synced(partial(stream_records_html, mine, title="edukg"), page)
+    fork = fork_call(forked)
+    try:
+        write_graph_json(records, data)
+        wait = syncing(data)
+        try:
+            join_call(*fork)
+        finally:
+            wait()
+    except BaseException:
+        stop_call(*fork)
+        raise
+
+
+def _split_outputs(ex: Extraction, turtle, ttl: Path, page: Path, records: GraphRecords,
+                   data: Path) -> None:
+    """The two processes of :func:`_outputs_of` when the Turtle is written
+    whole: see there."""
+    from .viz import stream_records_html
+    handoff = Handoff(data)
+    # the forked process reads its own copy of the extraction
+    fork = fork_call(partial(_records_outputs, ex, ttl, data, handoff, turtle))
+    try:
+        lead = int(len(records) * LEAD_NODES)
+        handoff.send((write_json_head(records, data, lead), lead))
+        stream_records_html(records, page, title="edukg")
+        wait = syncing(page)
+        try:
+            join_call(*fork)
+        finally:
+            wait()
+    except BaseException:
+        stop_call(*fork)
+        raise
+    finally:
+        handoff.discard()
+
+
+def _records_outputs(ex: Extraction, ttl: Path, data: Path, handoff: Handoff,
+                     turtle) -> None:
     """The forked half of :func:`_outputs_of`: the Turtle of the
     extraction at ``ttl``, then, once the other process has written the
     head of graph.json at ``data`` and handed over its sentences, the
-    nodes appended to it."""
-    from .rdf import stream_rdf
+    nodes appended to it (``turtle``: the Turtle's writer)."""
     records = GraphRecords(ex)
-    stream_rdf(records, ttl, "ttl")
+    turtle(records, ttl)
     wait = syncing(ttl)   # the disk takes the Turtle while the nodes are written
     sentences, lead = handoff.receive()
     synced(lambda path: append_json_tail(records.nodes(lead), sentences, path, first=not lead),

@@ -319,11 +319,16 @@ class _Spelling:
         self._last: tuple = (None, None)   # the last transient node and its pair
         self._documents: dict[str, str] = {}              # doc id -> term
         #: the spans (as one int, see :func:`_add_evidence`) of the
-        #: evidence records written so far -> their
-        #: key (:func:`_evidence_key`) as a number: each record is written
-        #: once, where it is first cited.  Two ints an entry, not a tuple
-        #: and a term: a large graph cites half a million records
+        #: evidence records cited so far -> their key
+        #: (:func:`_evidence_key`) as a number (two ints an entry, not a
+        #: tuple and a term: a large graph cites half a million records)
         self.evidence_keys: dict = {}
+        #: key -> the evidence record cited, written once after the nodes
+        #: and edges
+        self.records: dict = {}
+        #: key -> how many times it was cited, when counted (None: not)
+        self.counts: dict | None = None
+        self.record = None   # the evidence record of the last unit made
         self.doc_numbers: dict[str, int] = {}   # document id -> its number in those ints
         self._zh: dict[str, str] = {}
         self._vocab: dict[str, dict[str, tuple[str, str]]] = {}  # what -> name -> ...
@@ -512,13 +517,15 @@ class _TurtleSpelling(_Spelling):
 
 
 def _add_evidence(out: list, t: _Spelling, subject: str, evidence) -> None:
-    """Link ``subject`` to its evidence records, writing a record the first
-    time its ``(doc, start, end)`` is met (:attr:`_Spelling.evidence_keys`)."""
+    """Link ``subject`` to its evidence records, keeping each record the
+    first time its ``(doc, start, end)`` is met (:attr:`_Spelling.records`:
+    the records themselves are written after every node and edge, by
+    :func:`_evidence_terms`)."""
     if not evidence:
         return
-    number, written, blocks, numbers = t.number, t.evidence_keys, t.blocks, t.doc_numbers
+    written, numbers, records, counts = t.evidence_keys, t.doc_numbers, t.records, t.counts
     head, tail = t.evidence_head_tail
-    link, a, kind, in_doc, p_start, p_end, p_sentence = t.evidence_predicates
+    link = t.evidence_predicates[0]
     for ev in evidence:
         if ev.__class__ is Evidence:
             doc, start, end = ev.doc_id, ev.start, ev.end
@@ -536,26 +543,38 @@ def _add_evidence(out: list, t: _Spelling, subject: str, evidence) -> None:
         span = (n << 48) | (start << 24) | end \
             if 0 <= start < _SPAN_LIMIT and 0 <= end < _SPAN_LIMIT else (doc, start, end)
         known = written.get(span)
-        if known is not None:
-            out += (subject, link, f"{head}{known:016x}{tail}")
-            continue
-        key = _evidence_key(doc, start, end)
-        written[span] = int(key, 16)
-        node = f"{head}{key}{tail}"
-        out += (subject, link, node)
-        sentence = ev.sentence if ev.__class__ is Evidence else ev.get("sentence")
-        if blocks:
-            run = f"{t.evidence_head}{t.document(doc)} ;\n\t{p_start} {number(start)} ;\n\t" \
-                  f"{p_end} {number(end)}"
-            if sentence:
-                out += (node, t.evidence_block, f"{run} ;\n\t{p_sentence} {t.zh(sentence)}")
-            else:
-                out += (node, t.evidence_block_unsaid, run)
-            continue
-        out += (node, a, kind, node, in_doc, t.document(doc),
-                node, p_start, number(start), node, p_end, number(end))
+        if known is None:
+            known = written[span] = int(_evidence_key(doc, start, end), 16)
+            records[known] = ev
+        out += (subject, link, f"{head}{known:016x}{tail}")
+        if counts is not None:
+            counts[known] = counts.get(known, 0) + 1
+
+
+def _evidence_terms(out: list, t: _Spelling, key: int, ev) -> None:
+    """The triples of the evidence record ``ev`` named by ``key``
+    (:func:`_evidence_key` as a number)."""
+    if ev.__class__ is Evidence:
+        doc, start, end, sentence = ev.doc_id, ev.start, ev.end, ev.sentence
+    else:
+        doc, start, end = str(ev["doc"]), int(ev["start"]), int(ev["end"])
+        sentence = ev.get("sentence")
+    head, tail = t.evidence_head_tail
+    number = t.number
+    node = f"{head}{key:016x}{tail}"
+    _, a, kind, in_doc, p_start, p_end, p_sentence = t.evidence_predicates
+    if t.blocks:
+        run = f"{t.evidence_head}{t.document(doc)} ;\n\t{p_start} {number(start)} ;\n\t" \
+              f"{p_end} {number(end)}"
         if sentence:
-            out += (node, p_sentence, t.zh(sentence))
+            out += (node, t.evidence_block, f"{run} ;\n\t{p_sentence} {t.zh(sentence)}")
+        else:
+            out += (node, t.evidence_block_unsaid, run)
+        return
+    out += (node, a, kind, node, in_doc, t.document(doc),
+            node, p_start, number(start), node, p_end, number(end))
+    if sentence:
+        out += (node, p_sentence, t.zh(sentence))
 
 
 def _add_entity(out: list, t: _Spelling, node: str, a: dict) -> None:
@@ -671,14 +690,30 @@ def _sorted_edges(g: nx.MultiDiGraph):
             yield u, v, k, d
 
 
-def _triples(g: nx.MultiDiGraph, t: _Spelling, batch: int = 1 << 15):
-    """The graph as terms spelt by ``t``, in a fixed order (nodes and edges
-    sorted): lists of about ``batch`` terms, each triple's subject,
-    predicate and object in a row (a flat list: no tuple per triple for the
-    garbage collector to follow).  The one place the RDF shape of the graph
-    is defined."""
-    out: list[str] = []
-    if isinstance(g, GraphRecords):
+#: The sections of the RDF written, in their order: each node's triples
+#: (by node), each source's edges (by source), each evidence record (by
+#: key).
+NODES, EDGES, EVIDENCE = 0, 1, 2
+
+
+def _units(g: nx.MultiDiGraph, t: _Spelling, only: tuple | None = None,
+           evidence: bool = True):
+    """The graph as terms spelt by ``t``, in a fixed order: ``(section,
+    key, terms)`` of each unit, a node's triples, a source's edges' or an
+    evidence record's (:data:`NODES`, :data:`EDGES`, :data:`EVIDENCE`;
+    nodes and sources sorted, evidence records by their key as a number),
+    each unit's terms a flat list of subject, predicate and object in a row.
+    No two units in a row share a subject but a source that is also the
+    last node.  The one place the RDF shape of the graph is defined.
+
+    ``only``, of a :class:`~kg.graph.GraphRecords`: ``(nodes, sources)``,
+    sorted, the units of those nodes (of the graph) and sources alone.
+    Without ``evidence``, the records cited are left in ``t.records``."""
+    if only is not None:
+        t.transient = g.is_metric
+        nodes = ((n, g.attrs(n)) for n in only[0])
+        edges = (e for u in only[1] for e in g.edges_from(u))
+    elif isinstance(g, GraphRecords):
         t.transient, nodes, edges = g.is_metric, g.nodes(), g.edges()
     else:
         attrs = g._node
@@ -690,6 +725,7 @@ def _triples(g: nx.MultiDiGraph, t: _Spelling, batch: int = 1 << 15):
         nodes = sorted(g.nodes(data=True), key=lambda t: str(t[0]))
         edges = _sorted_edges(g)
     for node, a in nodes:
+        out: list[str] = []
         kind = a.get("kind")
         if kind == "entity":
             _add_entity(out, t, str(node), a)
@@ -697,11 +733,33 @@ def _triples(g: nx.MultiDiGraph, t: _Spelling, batch: int = 1 << 15):
             _add_document(out, t, str(node), a, g)
         elif kind == "metric":
             _add_metric(out, t, str(node), a)
-        if len(out) >= batch:
-            yield out
-            out = []
+        yield NODES, node, out
+    out, last = [], None
     for u, v, key, a in edges:
+        if u != last:
+            if out:
+                yield EDGES, last, out
+                out = []
+            last = u
         _add_edge(out, t, str(u), str(v), key, a)
+    if out:
+        yield EDGES, last, out
+    if not evidence:
+        return
+    records = t.records
+    for key in sorted(records):
+        out = []
+        t.record = records.pop(key)   # (for the writer keeping an index)
+        _evidence_terms(out, t, key, t.record)
+        yield EVIDENCE, key, out
+
+
+def _triples(g: nx.MultiDiGraph, t: _Spelling, batch: int = 1 << 15):
+    """The terms of :func:`_units` in lists of about ``batch`` terms (a
+    flat list: no tuple per triple for the garbage collector to follow)."""
+    out: list[str] = []
+    for _, _, terms in _units(g, t):
+        out += terms
         if len(out) >= batch:
             yield out
             out = []
@@ -766,16 +824,17 @@ def _turtle_header() -> str:
     return "".join(line for line in text.splitlines(keepends=True) if line.startswith("@prefix "))
 
 
-def _turtle_text(batches):
+def _turtle_text(batches, header: bool = True):
     """Yield the Turtle text of the term batches of :func:`_triples` (spelt
     by :class:`_TurtleSpelling`), one piece per batch: the prefixes, then
     the triples in their order, a run with the same subject written with
     ``;`` and one with the same subject and predicate with ``,`` (a
     :class:`_Block` run is written as it was spelt, its subject's run going
-    on after it).  Nothing at all for no triples."""
+    on after it).  Nothing at all for no triples (``header``: the prefixes
+    first)."""
     last_s = last_p = None
     for batch in batches:
-        parts = [_turtle_header()] if last_s is None else []
+        parts = [_turtle_header()] if last_s is None and header else []
         add = parts.append
         terms = iter(batch)
         for s, p, o in zip(terms, terms, terms):
@@ -797,6 +856,16 @@ def _turtle_text(batches):
         yield "".join(parts)
     if last_s is not None:
         yield " .\n"
+
+
+def _unit_text(terms: list) -> str:
+    """The Turtle text of one unit of :func:`_units` (its terms spelt by
+    :class:`_TurtleSpelling`), ended: what :func:`_turtle_text` writes for
+    it between the units before and after it (which share none of its
+    subjects); "" for no terms."""
+    if not terms:
+        return ""
+    return "".join(_turtle_text([terms], header=False))
 
 
 def serialize(g: nx.MultiDiGraph, fmt: str = "ttl") -> bytes:

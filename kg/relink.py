@@ -22,9 +22,12 @@ import pickle
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from .columns import RelationColumns
 
-__all__ = ["DocMemo", "LinkMemory", "eids_digest", "entity_forms", "to_link_again"]
+__all__ = ["Change", "DocMemo", "LinkMemory", "eids_digest", "entity_forms", "rows_of",
+           "to_link_again"]
 
 #: The file, under the cache folder, a build keeps its linking in.
 MEMORY_FILE = "link.npz"
@@ -43,21 +46,38 @@ class DocMemo:
     placed: tuple
 
 
+@dataclass(frozen=True)
+class Change:
+    """What a build's linking changed against the build whose memory it
+    was given: ``docs``, the documents linked again, added or removed;
+    ``sources``, the subjects of the relations whose rows changed (those
+    documents' rows, or the place relations').  ``token`` is the new
+    memory's, ``before`` the old one's (None: there was none, and
+    everything changed)."""
+    token: str
+    before: str | None = None
+    docs: frozenset = frozenset()
+    sources: frozenset = frozenset()
+
+
 @dataclass
 class LinkMemory:
     """A build's linking kept for the next: every document's relations
     reduced (``columns``), what each document read (``docs``, by id), and
     the tables they read from: place names, agency names and agency keys
     to ids, and each entity's name and aliases (:func:`entity_forms`).
-    ``build`` is the build's key (pipeline, lexicon, settings)."""
+    ``build`` is the build's key (pipeline, lexicon, settings); ``token``
+    names this memory (what was written from it names it too)."""
     columns: RelationColumns
     docs: dict[str, DocMemo]
     tables: tuple[dict, dict, dict, dict]
     build: str = ""
+    token: str = ""
 
     def save(self, path: Path) -> None:
         """Write the memory to ``path`` (through a temporary file)."""
-        rest = pickle.dumps((self.docs, self.tables, self.build), pickle.HIGHEST_PROTOCOL)
+        rest = pickle.dumps((self.docs, self.tables, self.build, self.token),
+                            pickle.HIGHEST_PROTOCOL)
         self.columns.save(path, extra=rest)
 
     @classmethod
@@ -66,11 +86,11 @@ class LinkMemory:
         none, or it cannot be read (a rebuild then links every document)."""
         try:
             columns = RelationColumns.load(path)
-            docs, tables, build = pickle.loads(columns.extra)
+            docs, tables, build, token = pickle.loads(columns.extra)
         except Exception:   # (missing, cut short, of another version: not kept)
             return None
         columns.extra = b""
-        return cls(columns, docs, tables, build)
+        return cls(columns, docs, tables, build, token)
 
 
 def eids_digest(eids) -> bytes:
@@ -113,3 +133,32 @@ def to_link_again(before: LinkMemory, doc_ids: list[str], keys: list[str],
             again.append(i)
     return again
 
+
+
+def rows_of(columns: RelationColumns, doc_ids) -> set:
+    """The relation keys the documents ``doc_ids`` hold rows of in
+    ``columns``."""
+    numbers = [columns.doc_no[d] for d in doc_ids if d in columns.doc_no]
+    if not numbers:
+        return set()
+    rel = columns.cols["rel"][np.isin(columns.cols["doc"], numbers)]
+    keys = columns.keys
+    return {keys[r] for r in np.unique(rel).tolist()}
+
+
+def doc_rows(columns: RelationColumns, doc_id: str) -> set:
+    """The rows document ``doc_id`` holds in ``columns``, each ``(key,
+    count, records, sentences, spans)``."""
+    d = columns.doc_no.get(doc_id)
+    if d is None:
+        return set()
+    cols = columns.cols
+    rows = np.flatnonzero(cols["doc"] == d)
+    spans: dict[int, list] = {}
+    for i in np.flatnonzero(np.isin(cols["span_row"], rows)).tolist():
+        spans.setdefault(int(cols["span_row"][i]), []).append(
+            (int(cols["span_doc"][i]), int(cols["start"][i]), int(cols["end"][i]),
+             int(cols["code"][i])))
+    keys = columns.keys
+    return {(keys[int(cols["rel"][r])], int(cols["count"][r]), int(cols["records"][r]),
+             int(cols["sentences"][r]), tuple(spans.get(r, ()))) for r in rows.tolist()}
