@@ -1147,10 +1147,19 @@ def _turtle_and_page(ex: Extraction, turtle, ttl: Path, page: Path, records: Gra
         mine = GraphRecords(ex)
         synced(partial(turtle, mine), ttl)
         synced(partial(stream_records_html, mine, title="edukg"), page)
+    def here():
+        write_graph_json(records, data)
+        return syncing(data)
+    _beside(forked, here)
+
+
+def _beside(forked, here) -> None:
+    """``forked()`` in a forked process while ``here()`` runs in this one
+    (it returns the wait for its file's sync); then joined, the forked
+    process stopped if either fails."""
     fork = fork_call(forked)
     try:
-        write_graph_json(records, data)
-        wait = syncing(data)
+        wait = here()
         try:
             join_call(*fork)
         finally:
@@ -1166,20 +1175,14 @@ def _split_outputs(ex: Extraction, turtle, ttl: Path, page: Path, records: Graph
     whole: see there."""
     from .viz import stream_records_html
     handoff = Handoff(data)
-    # the forked process reads its own copy of the extraction
-    fork = fork_call(partial(_records_outputs, ex, ttl, data, handoff, turtle))
-    try:
+
+    def here():
         lead = int(len(records) * LEAD_NODES)
         handoff.send((write_json_head(records, data, lead), lead))
         stream_records_html(records, page, title="edukg")
-        wait = syncing(page)
-        try:
-            join_call(*fork)
-        finally:
-            wait()
-    except BaseException:
-        stop_call(*fork)
-        raise
+        return syncing(page)
+    try:   # (the forked process reads its own copy of the extraction)
+        _beside(partial(_records_outputs, ex, ttl, data, handoff, turtle), here)
     finally:
         handoff.discard()
 
