@@ -1094,7 +1094,8 @@ def _write_payloads(out_dir: Path, payloads: dict, jobs: int, then=None) -> list
 #: 13.1 s, the nodes 3.8 s, of which the first 30 % (agencies, documents:
 #: more records than the metrics at the end) take 2.2 s; side by side
 #: each process is slower, and with 45 % here both end after 17 s (with
-#: 30 %, this one waited 1.8 s).
+#: 30 %, this one waited 1.8 s).  When the Turtle is indexed (a build
+#: with the cache: about 3 s longer), this process writes them all.
 LEAD_NODES = 0.45
 
 
@@ -1130,7 +1131,8 @@ def _outputs_of(ex: Extraction, out_dir: Path, jobs: int, then=None,
             if splicing:
                 _turtle_and_page(ex, turtle, ttl, page, records, data)
             else:
-                _split_outputs(ex, turtle, ttl, page, records, data)
+                _split_outputs(ex, turtle, ttl, page, records, data,
+                               1.0 if cache_dir is not None else LEAD_NODES)
         if then is not None:
             then()
     return records, [out_dir / name for name in OUTPUTS]
@@ -1170,14 +1172,15 @@ def _beside(forked, here) -> None:
 
 
 def _split_outputs(ex: Extraction, turtle, ttl: Path, page: Path, records: GraphRecords,
-                   data: Path) -> None:
+                   data: Path, share: float) -> None:
     """The two processes of :func:`_outputs_of` when the Turtle is written
-    whole: see there."""
+    whole: see there (``share``: of graph.json's nodes, those written
+    here)."""
     from .viz import stream_records_html
     handoff = Handoff(data)
 
     def here():
-        lead = int(len(records) * LEAD_NODES)
+        lead = int(len(records) * share)
         handoff.send((write_json_head(records, data, lead), lead))
         stream_records_html(records, page, title="edukg")
         return syncing(page)

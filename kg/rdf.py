@@ -824,38 +824,46 @@ def _turtle_header() -> str:
     return "".join(line for line in text.splitlines(keepends=True) if line.startswith("@prefix "))
 
 
-def _turtle_text(batches, header: bool = True):
+def _turtle_text(batches):
     """Yield the Turtle text of the term batches of :func:`_triples` (spelt
     by :class:`_TurtleSpelling`), one piece per batch: the prefixes, then
-    the triples in their order, a run with the same subject written with
-    ``;`` and one with the same subject and predicate with ``,`` (a
-    :class:`_Block` run is written as it was spelt, its subject's run going
-    on after it).  Nothing at all for no triples (``header``: the prefixes
-    first)."""
-    last_s = last_p = None
+    the triples in their order (:func:`_turtle_pieces`).  Nothing at all
+    for no triples."""
+    last = (None, None)
     for batch in batches:
-        parts = [_turtle_header()] if last_s is None and header else []
-        add = parts.append
-        terms = iter(batch)
-        for s, p, o in zip(terms, terms, terms):
-            if s == last_s:
-                if p == last_p:
-                    add(f" , {o}")
-                elif p.__class__ is _Block:
-                    add(f" ;\n\t{o}")
-                    last_p = p.last
-                else:
-                    add(f" ;\n\t{p} {o}")
-                    last_p = p
-            elif p.__class__ is _Block:
-                add(f"{s} {o}" if last_s is None else f" .\n{s} {o}")
-                last_s, last_p = s, p.last
-            else:
-                add(f"{s} {p} {o}" if last_s is None else f" .\n{s} {p} {o}")
-                last_s, last_p = s, p
+        parts = [_turtle_header()] if last[0] is None else []
+        last = _turtle_pieces(batch, parts.append, *last)
         yield "".join(parts)
-    if last_s is not None:
+    if last[0] is not None:
         yield " .\n"
+
+
+def _turtle_pieces(batch: list, add, last_s, last_p) -> tuple:
+    """``add`` the Turtle of each triple of ``batch`` after the triple
+    whose subject and predicate were ``last_s`` and ``last_p`` (None: the
+    first): a run with the same subject written with ``;`` and one with
+    the same subject and predicate with ``,`` (a :class:`_Block` run is
+    written as it was spelt, its subject's run going on after it); a new
+    subject ends the run before it.  Returns the last subject and
+    predicate."""
+    terms = iter(batch)
+    for s, p, o in zip(terms, terms, terms):
+        if s == last_s:
+            if p == last_p:
+                add(f" , {o}")
+            elif p.__class__ is _Block:
+                add(f" ;\n\t{o}")
+                last_p = p.last
+            else:
+                add(f" ;\n\t{p} {o}")
+                last_p = p
+        elif p.__class__ is _Block:
+            add(f"{s} {o}" if last_s is None else f" .\n{s} {o}")
+            last_s, last_p = s, p.last
+        else:
+            add(f"{s} {p} {o}" if last_s is None else f" .\n{s} {p} {o}")
+            last_s, last_p = s, p
+    return last_s, last_p
 
 
 def _unit_text(terms: list) -> str:
@@ -865,7 +873,10 @@ def _unit_text(terms: list) -> str:
     subjects); "" for no terms."""
     if not terms:
         return ""
-    return "".join(_turtle_text([terms], header=False))
+    parts: list[str] = []
+    _turtle_pieces(terms, parts.append, None, None)
+    parts.append(" .\n")
+    return "".join(parts)
 
 
 def serialize(g: nx.MultiDiGraph, fmt: str = "ttl") -> bytes:

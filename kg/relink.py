@@ -26,8 +26,8 @@ import numpy as np
 
 from .columns import RelationColumns
 
-__all__ = ["Change", "DocMemo", "LinkMemory", "eids_digest", "entity_forms", "rows_of",
-           "to_link_again"]
+__all__ = ["Change", "DocMemo", "LinkMemory", "doc_rows", "eids_digest", "entity_forms",
+           "rows_of", "to_link_again"]
 
 #: The file, under the cache folder, a build keeps its linking in.
 MEMORY_FILE = "link.npz"
@@ -132,7 +132,6 @@ def to_link_again(before: LinkMemory, doc_ids: list[str], keys: list[str],
                 or (renamed and not renamed.isdisjoint(eids[i])):
             again.append(i)
     return again
-
 
 
 def rows_of(columns: RelationColumns, doc_ids) -> set:

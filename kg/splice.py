@@ -34,17 +34,18 @@ import os
 import re
 import zlib
 from bisect import bisect_left
-from operator import itemgetter
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
 
+from . import rdf
 from .graph import GraphRecords, doc_node
-from .model import Evidence
 from .io import collector_paused, replacing
-from .rdf import (EDGES, EVIDENCE, NODES, _evidence_terms, _TurtleSpelling, _turtle_header,
-                  _unit_text, _units)
+from .model import Evidence
+from .rdf import (EDGES, EVIDENCE, NODES, _evidence_key, _evidence_terms, _TurtleSpelling,
+                  _turtle_header, _unit_text, _units)
 
 __all__ = ["TurtleIndex", "INDEX_FILE", "entity_print", "kept_index", "write_turtle_kept"]
 
@@ -103,8 +104,7 @@ class TurtleIndex:
         path = Path(path)
         names = "\0".join([self.build, self.token, *self.docs]).encode("utf-8", "surrogatepass")
         with replacing([path]) as tmp, open(tmp[path], "wb") as fh:
-            np.savez(fh, numbers=np.array([self.size, self.mtime, self.head, len(self.docs)],
-                                          np.int64),
+            np.savez(fh, numbers=np.array([self.size, self.mtime, self.head], np.int64),
                      names=np.frombuffer(names, np.uint8),
                      node_keys=_packed(self.node_keys), edge_keys=_packed(self.edge_keys),
                      node_at=self.node_at, kinds=self.kinds, prints=self.prints,
@@ -117,11 +117,9 @@ class TurtleIndex:
         be read."""
         try:
             with np.load(Path(path)) as data:
-                size, mtime, head, n_docs = data["numbers"].tolist()
+                size, mtime, head = data["numbers"].tolist()
                 build, token, *docs = data["names"].tobytes().decode(
                     "utf-8", "surrogatepass").split("\0")
-                if n_docs == 0:
-                    docs = []
                 return cls(build, token, size, mtime, head, _unpacked(data["node_keys"]),
                            data["node_at"], data["kinds"], data["prints"], data["node_docs"],
                            _unpacked(data["edge_keys"]), data["edge_at"], data["ev_keys"],
@@ -174,9 +172,8 @@ def write_turtle_kept(records: GraphRecords, path: Path, old: Path | None,
     reaches are written and the others copied.  Returns how:
     ``"spliced"``, ``"indexed"`` (written whole, with its index) or
     ``"whole"`` (without)."""
-    from .rdf import stream_rdf
     if index_path is None or change is None:
-        stream_rdf(records, path, "ttl")
+        rdf.stream_rdf(records, path, "ttl")
         return "whole"
     index, how = None, "spliced"
     if before is not None and old is not None:
@@ -184,7 +181,7 @@ def write_turtle_kept(records: GraphRecords, path: Path, old: Path | None,
     if index is None:
         index, how = _written(records, path), "indexed"
     if index is None:
-        stream_rdf(records, path, "ttl")
+        rdf.stream_rdf(records, path, "ttl")
         index_path.unlink(missing_ok=True)
         return "whole"
     st = os.stat(path)
@@ -419,7 +416,6 @@ def _doc_of(ev) -> str:
 def _records_of(records: GraphRecords, docs, keys: set) -> dict:
     """The evidence records of ``keys`` among the entities' records of
     ``docs``."""
-    from .rdf import _evidence_key
     found = {}
     for e in records._entities.values():
         for ev in e.evidence:
