@@ -56,7 +56,8 @@ INDEX_FILE = "graph.ttl.index.npz"
 ENTITY, DOCUMENT, METRIC, BARE = 0, 1, 2, 3
 
 #: An evidence link in a unit's Turtle: its key.
-_EVIDENCE_LINK = re.compile(rb"id:ev\\/([0-9a-f]{16})")
+_EVIDENCE_LINK = re.compile(re.escape(_TurtleSpelling().evidence_head_tail[0].encode("utf-8"))
+                            + rb"([0-9a-f]{16})")
 
 #: Bytes written at a time.
 _CHUNK = 1 << 22
@@ -238,8 +239,7 @@ def _written(records: GraphRecords, path: Path) -> TurtleIndex | None:
                 keys[section].append(key)
                 starts[section].append(at)
                 if section == EVIDENCE:
-                    ev_docs.append(t.record.doc_id if t.record.__class__ is Evidence
-                                   else str(t.record["doc"]))
+                    ev_docs.append(_doc_of(t.record))
                 if not terms:
                     continue
                 if terms[0] == last:
@@ -329,9 +329,8 @@ def _reached(records: GraphRecords, change, before: TurtleIndex, prints: dict
     nodes |= records._documents.keys() | records._bare
     nodes |= {k for k, kind in zip(before.node_keys, kinds) if kind in (DOCUMENT, BARE)}
     changed = change.docs
-    numbers = [i for i, d in enumerate(before.docs) if d in changed]
-    metrics = {before.node_keys[i]
-               for i in np.flatnonzero(np.isin(before.node_docs, numbers)).tolist()}
+    metrics = {before.node_keys[i] for i in
+               np.flatnonzero(np.isin(before.node_docs, _numbers(before, changed))).tolist()}
     metrics.update(m.id for m in records._metrics.values() if m.doc_id in changed)
     # (and those that came or went, of whatever document)
     metrics |= records._metrics.keys() ^ {k for k, kind in zip(before.node_keys, kinds)
@@ -390,8 +389,8 @@ def _evidence_edits(records: GraphRecords, change, before: TurtleIndex, t, cited
     if (counts < 0).any():
         return None
     changed = change.docs
-    numbers = [i for i, d in enumerate(before.docs) if d in changed]
-    again = np.flatnonzero(np.isin(before.ev_docs, numbers) & (counts > 0)).tolist()
+    again = np.flatnonzero(np.isin(before.ev_docs, _numbers(before, changed))
+                           & (counts > 0)).tolist()
     found = dict(t.records)
     missing = {keys[i] for i in again} - found.keys()
     if missing:
@@ -407,6 +406,11 @@ def _evidence_edits(records: GraphRecords, change, before: TurtleIndex, t, cited
         edits[k] = (_unit_text(out).encode("utf-8", "surrogatepass"),
                     new.get(k), _doc_of(found[k]))
     return counts, sorted(edits.items())
+
+
+def _numbers(index: TurtleIndex, docs) -> list[int]:
+    """The numbers ``index`` gives the documents ``docs``."""
+    return [i for i, d in enumerate(index.docs) if d in docs]
 
 
 def _doc_of(ev) -> str:
