@@ -431,39 +431,26 @@ def graph_to_json(g: nx.MultiDiGraph) -> str:
     return "".join(iter_graph_json(g))
 
 
-def _number(sentences: dict, doc: str, text: str) -> int:
-    """The index of ``text`` among the sentences of document ``doc`` in
-    ``sentences`` (document -> text -> index, each document's in order of
-    first citation), handing out the next when it has none."""
-    table = sentences.get(doc)
-    if table is None:
-        table = sentences[doc] = {}
-    index = table.get(text)
-    if index is None:
-        index = table[text] = len(table)
-    return index
-
-
-def _evidence_stub(evidence: list, sentences: dict) -> list:
+def _evidence_stub(evidence: list, number) -> list:
     """``evidence`` with each sentence's text replaced by its index among
-    its document's in ``sentences`` (:func:`_number`); a record without a
-    document id keeps its text."""
+    its document's, ``number(doc, text)`` (:meth:`_JsonSpeller.number`); a
+    record without a document id keeps its text."""
     out = []
     for ev in evidence:
         if isinstance(ev, Evidence):
             ev = ev.to_dict()
         if isinstance(ev, dict) and isinstance(ev.get("sentence"), str) \
                 and isinstance(ev.get("doc"), str):
-            ev = {**ev, "sentence": _number(sentences, ev["doc"], ev["sentence"])}
+            ev = {**ev, "sentence": number(ev["doc"], ev["sentence"])}
         out.append(ev)
     return out
 
 
-def _stubbed(attrs: dict, sentences: dict) -> dict:
+def _stubbed(attrs: dict, number) -> dict:
     evidence = attrs.get("evidence")
     if not evidence or not isinstance(evidence, list):
         return attrs
-    return {**attrs, "evidence": _evidence_stub(evidence, sentences)}
+    return {**attrs, "evidence": _evidence_stub(evidence, number)}
 
 
 #: The attributes of the edges :func:`build_graph` makes, and of their
@@ -487,6 +474,16 @@ class _JsonSpeller:
         self.dumps = dumps
         self.sentences: dict = {}   # document -> sentence text -> index
         self._strings: dict = {}    # document and node ids, predicates -> JSON
+        #: when a set, the documents of the records spelt are added to it
+        self.cited: set | None = None
+
+    def table(self, doc: str) -> dict:
+        """Document ``doc``'s sentences numbered so far (text -> index),
+        made empty when it has none."""
+        table = self.sentences.get(doc)
+        if table is None:
+            table = self.sentences[doc] = {}
+        return table
 
     def string(self, text: str) -> str:
         out = self._strings.get(text)
@@ -503,11 +500,27 @@ class _JsonSpeller:
         elif type(ev) is dict and ev.keys() == _RECORD_KEYS:
             doc, start, end, text = ev["doc"], ev["start"], ev["end"], ev["sentence"]
         else:
-            return self.dumps(_evidence_stub([ev], self.sentences)[0])
+            return self._other(ev)
         if type(doc) is str and type(start) is int and type(end) is int and type(text) is str:
-            index = _number(self.sentences, doc, text)
+            index = self.number(doc, text)
             return f'{{"doc":{self.string(doc)},"end":{end},"sentence":{index},"start":{start}}}'
-        return self.dumps(_evidence_stub([ev], self.sentences)[0])
+        return self._other(ev)
+
+    def number(self, doc: str, text: str) -> int:
+        """The index of ``text`` among the sentences of document ``doc``
+        (each document's numbered in order of first citation), handing out
+        the next when it has none."""
+        table = self.table(doc)
+        index = table.get(text)
+        if index is None:
+            index = table[text] = len(table)
+        if self.cited is not None:
+            self.cited.add(doc)
+        return index
+
+    def _other(self, ev) -> str:
+        """A record not of the usual shape, through ``dumps``."""
+        return self.dumps(_evidence_stub([ev], self.number)[0])
 
     def edge(self, u, v, k, d) -> str:
         weight, predicate, records = d.get("weight"), d.get("predicate"), d.get("evidence")
@@ -515,7 +528,7 @@ class _JsonSpeller:
         if (not usual or type(weight) is not int or type(predicate) is not str
                 or type(k) is not str or type(u) is not str or type(v) is not str
                 or type(records) is not list):
-            return self.dumps({**_stubbed(d, self.sentences), "source": u,
+            return self.dumps({**_stubbed(d, self.number), "source": u,
                                "target": v, **({"key": k} if k is not None else {})})
         strings = self._strings
         return (f'{{"evidence":{self.records(records)},'
@@ -527,17 +540,21 @@ class _JsonSpeller:
     def records(self, evidence: list) -> str:
         """The JSON list of ``evidence``'s records: :meth:`record` of each,
         inline for the records a build makes."""
-        strings, sentences, spelt = self._strings, self.sentences, []
+        strings, sentences, spelt, cited = self._strings, self.sentences, [], self.cited
         for ev in evidence:
             if type(ev) is Evidence:
                 doc, start, end, text = ev.doc_id, ev.start, ev.end, ev.sentence
                 if type(doc) is str and type(start) is int and type(end) is int \
                         and type(text) is str:
-                    # _number inline: a call a record costs a tenth of a second
-                    table = sentences.get(doc) or sentences.setdefault(doc, {})
+                    # numbered inline: a call a record costs a tenth of a second
+                    table = sentences.get(doc)
+                    if table is None:
+                        table = self.table(doc)
                     index = table.get(text)
                     if index is None:
                         index = table[text] = len(table)
+                    if cited is not None:
+                        cited.add(doc)
                     spelt.append(f'{{"doc":{strings.get(doc) or self.string(doc)},"end":{end},'
                                  f'"sentence":{index},"start":{start}}}')
                     continue
@@ -559,7 +576,7 @@ class _JsonSpeller:
                 return text.replace(_HOLE_JSON, spelt)
             # an attribute spelt like the marker: the long way (the records
             # again, their sentences already numbered in the same order)
-        return self.dumps({**_stubbed(d, self.sentences), "id": n})
+        return self.dumps({**_stubbed(d, self.number), "id": n})
 
 
 def _sorted_edges(g: nx.Graph):
@@ -656,8 +673,8 @@ def json_tail(nodes, spell: "_JsonSpeller", batch: int = 2000, first: bool = Tru
 
 
 def _sentence_lists(sentences: dict) -> dict[str, list[str]]:
-    """Document -> its sentences' texts in their numbering, of
-    :func:`_number`'s ``sentences``."""
+    """Document -> its sentences' texts in their numbering, of a
+    :class:`_JsonSpeller`'s ``sentences``."""
     return {doc: list(table) for doc, table in sentences.items()}
 
 

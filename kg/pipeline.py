@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from itertools import groupby
 from pathlib import Path
+from typing import NamedTuple
 
 import networkx as nx
 import numpy as np
@@ -1044,35 +1045,67 @@ def _read_alike(old, new: DocResult) -> bool:
         and old == replace(new, doc=replace(new.doc, encoding=old.doc.encoding))
 
 
-def _turtle_writer(ex: Extraction, out_dir: Path, cache_dir: Path | None, build: str):
-    """``(write, splicing)``: ``write(records, tmp)`` writes the Turtle of
-    ``records`` to ``tmp``, with a cache indexed, and spliced from the
-    graph.ttl in ``out_dir`` when its index and what the linking changed
-    allow (``splicing``: :func:`~kg.splice.write_turtle_kept`)."""
-    from .splice import INDEX_FILE, kept_index, write_turtle_kept
-    index = cache_dir / INDEX_FILE if cache_dir is not None else None
-    if index is not None:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-    old = out_dir / "graph.ttl"
-    before = kept_index(index, old, ex.change, build)
-    return partial(write_turtle_kept, old=old, index_path=index, change=ex.change, build=build,
-                   before=before), before is not None
+class _Writers(NamedTuple):
+    """The writers of graph.ttl and graph.json, each ``write(records,
+    tmp)``, and whether they splice (:func:`_kept_writers`)."""
+    turtle: object
+    data: object
+    splicing: bool
 
 
-def _payloads(records: GraphRecords, turtle=None) -> dict:
-    """The writers of :data:`OUTPUTS` for :func:`write_all_atomic`, by file
-    name, each writing from ``records`` (``turtle(records, tmp)``: the
-    Turtle's writer, :func:`~kg.rdf.stream_rdf` by default)."""
+def _kept_writers(ex: Extraction, out_dir: Path, cache_dir: Path | None,
+                  build: str) -> _Writers:
+    """The Turtle's and graph.json's writers: without a cache, each file
+    written whole; with one, each indexed there, and spliced from the file
+    in ``out_dir`` when its index and what the linking changed allow
+    (:func:`~kg.splice.write_turtle_kept`,
+    :func:`~kg.jsonsplice.write_json_kept`).  What the change reached
+    (:func:`~kg.splice.reach`) is found once, by the first to need it, in
+    the process that writes."""
+    from .jsonsplice import JSON_INDEX_FILE, kept_json_index, write_json_kept
     from .rdf import stream_rdf
+    from .splice import INDEX_FILE, kept_index, reach, write_turtle_kept
+    if cache_dir is None:
+        return _Writers(partial(stream_rdf, fmt="ttl"), write_graph_json, False)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    ttl, data = out_dir / "graph.ttl", out_dir / "graph.json"
+    ttl_index, data_index = cache_dir / INDEX_FILE, cache_dir / JSON_INDEX_FILE
+    before = kept_index(ttl_index, ttl, ex.change, build)
+    before_data = kept_json_index(data_index, data, ex.change, build) \
+        if before is not None else None
+    found: dict = {}
+
+    def reached(records: GraphRecords):
+        if before is None:
+            return None
+        if "reach" not in found:   # (once a process: each reads its own records)
+            found["reach"] = reach(records, ex.change, before)
+        return found["reach"]
+
+    def turtle(records: GraphRecords, tmp: Path) -> str:
+        return write_turtle_kept(records, tmp, ttl, ttl_index, ex.change, build, before,
+                                 reached(records))
+
+    def graph_data(records: GraphRecords, tmp: Path) -> str:
+        kept = reached(records) if before_data is not None else None
+        return write_json_kept(records, tmp, data, data_index, ex.change, build, before_data,
+                               kept and kept[1:])
+    return _Writers(turtle, graph_data, before is not None)
+
+
+def _payloads(records: GraphRecords, writers: _Writers | None = None) -> dict:
+    """The writers of :data:`OUTPUTS` for :func:`write_all_atomic`, by file
+    name, each writing from ``records`` (``writers``: the Turtle's and
+    graph.json's, each written whole by default)."""
     from .viz import stream_records_html
-    if turtle is None:
-        turtle = partial(stream_rdf, fmt="ttl")
+    if writers is None:
+        writers = _kept_writers(records.ex, Path("."), None, "")
     # the page before graph.json: its data, the larger, is made while the
     # heap is least fragmented (the main process of a 2-worker build of 16M
     # characters peaked at 1,039 MiB the other way round, 1,010 MiB this way)
-    return {"graph.ttl": lambda tmp: turtle(records, tmp),
+    return {"graph.ttl": lambda tmp: writers.turtle(records, tmp),
             "graph.html": lambda tmp: stream_records_html(records, tmp, title="edukg"),
-            "graph.json": lambda tmp: write_graph_json(records, tmp)}
+            "graph.json": lambda tmp: writers.data(records, tmp)}
 
 
 def _write_payloads(out_dir: Path, payloads: dict, jobs: int, then=None) -> list[Path]:
@@ -1094,8 +1127,7 @@ def _write_payloads(out_dir: Path, payloads: dict, jobs: int, then=None) -> list
 #: 13.1 s, the nodes 3.8 s, of which the first 30 % (agencies, documents:
 #: more records than the metrics at the end) take 2.2 s; side by side
 #: each process is slower, and with 45 % here both end after 17 s (with
-#: 30 %, this one waited 1.8 s).  When the Turtle is indexed (a build
-#: with the cache: about 3 s longer), this process writes them all.
+#: 30 %, this one waited 1.8 s).
 LEAD_NODES = 0.45
 
 
@@ -1106,52 +1138,59 @@ def _outputs_of(ex: Extraction, out_dir: Path, jobs: int, then=None,
     three together under the folder's lock.  They are written from the
     extraction itself (:class:`~kg.graph.GraphRecords`: the same bytes,
     without making the graph, 5 s and a third of a gigabyte at 16M
-    characters); returns the records, and the files written.
+    characters); returns the records, and the files written.  With
+    ``cache_dir``, the Turtle and graph.json are indexed there, and
+    spliced where they can be (:func:`_kept_writers`).
 
-    With two processes, a forked process writes the Turtle, then the
-    second part of graph.json's nodes; this one writes graph.json's first
-    part (the edges, and the first nodes: :data:`LEAD_NODES`) and hands
-    the numbering of the sentences it cited to the forked process, then
-    writes the page (:func:`_split_outputs`); when the Turtle is spliced,
-    the forked process writes it and the page, this one graph.json
-    (:func:`_turtle_and_page`).  With one process, or three and more, each
-    file is written whole by one.  ``then()`` is called once the files are
-    replaced, under the folder's lock.  With ``cache_dir``, the Turtle is
-    indexed there, and spliced where it can be (:func:`_turtle_writer`)."""
+    With two processes and no cache, a forked process writes the Turtle,
+    then the second part of graph.json's nodes; this one writes
+    graph.json's first part (the edges, and the first nodes:
+    :data:`LEAD_NODES`) and hands the numbering of the sentences it cited
+    to the forked process, then writes the page (:func:`_split_outputs`).
+    With the cache, each file is written by one process: the forked one
+    writes the Turtle (and, when splicing, graph.json after it), this one
+    graph.json (unless spliced) and the page (:func:`_kept_outputs`).
+    With one process, or three and more, each file is written whole by
+    one.  ``then()`` is called once the files are replaced, under the
+    folder's lock."""
     records = GraphRecords(ex)
-    turtle, splicing = _turtle_writer(ex, out_dir, cache_dir, build)
+    writers = _kept_writers(ex, out_dir, cache_dir, build)
     if jobs != 2 or not hasattr(os, "fork"):
-        return records, _write_payloads(out_dir, _payloads(records, turtle), jobs, then)
+        return records, _write_payloads(out_dir, _payloads(records, writers), jobs, then)
     paths = {name: out_dir / name for name in OUTPUTS}
     with folder_lock(out_dir):
         remove_stale_temporaries(out_dir, OUTPUTS)
         with replacing(paths.values()) as tmp:
             ttl, data, page = (tmp[paths[name]] for name in ("graph.ttl", "graph.json",
                                                              "graph.html"))
-            if splicing:
-                _turtle_and_page(ex, turtle, ttl, page, records, data)
+            if cache_dir is not None:
+                _kept_outputs(ex, writers, ttl, data, page, records)
             else:
-                _split_outputs(ex, turtle, ttl, page, records, data,
-                               1.0 if cache_dir is not None else LEAD_NODES)
+                _split_outputs(ex, writers.turtle, ttl, page, records, data)
         if then is not None:
             then()
     return records, [out_dir / name for name in OUTPUTS]
 
 
-def _turtle_and_page(ex: Extraction, turtle, ttl: Path, page: Path, records: GraphRecords,
-                     data: Path) -> None:
-    """The two processes of :func:`_outputs_of` when the Turtle is spliced
-    (a second or two): a forked process writes it, then the page; this
-    one writes graph.json whole."""
+def _kept_outputs(ex: Extraction, writers: _Writers, ttl: Path, data: Path, page: Path,
+                  records: GraphRecords) -> None:
+    """The two processes of :func:`_outputs_of` with the cache: a forked
+    process writes the Turtle, and when splicing (a few seconds each)
+    graph.json after it; this one writes graph.json when it is written
+    whole, then the page."""
     from .viz import stream_records_html
 
     def forked() -> None:
         mine = GraphRecords(ex)
-        synced(partial(turtle, mine), ttl)
-        synced(partial(stream_records_html, mine, title="edukg"), page)
+        synced(partial(writers.turtle, mine), ttl)
+        if writers.splicing:
+            synced(partial(writers.data, mine), data)
+
     def here():
-        write_graph_json(records, data)
-        return syncing(data)
+        if not writers.splicing:
+            synced(partial(writers.data, records), data)
+        stream_records_html(records, page, title="edukg")
+        return syncing(page)
     _beside(forked, here)
 
 
@@ -1172,15 +1211,14 @@ def _beside(forked, here) -> None:
 
 
 def _split_outputs(ex: Extraction, turtle, ttl: Path, page: Path, records: GraphRecords,
-                   data: Path, share: float) -> None:
-    """The two processes of :func:`_outputs_of` when the Turtle is written
-    whole: see there (``share``: of graph.json's nodes, those written
-    here)."""
+                   data: Path) -> None:
+    """The two processes of :func:`_outputs_of` without the cache: see
+    there."""
     from .viz import stream_records_html
     handoff = Handoff(data)
 
     def here():
-        lead = int(len(records) * share)
+        lead = int(len(records) * LEAD_NODES)
         handoff.send((write_json_head(records, data, lead), lead))
         stream_records_html(records, page, title="edukg")
         return syncing(page)

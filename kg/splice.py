@@ -47,7 +47,8 @@ from .model import Evidence
 from .rdf import (EDGES, EVIDENCE, NODES, _evidence_key, _evidence_terms, _TurtleSpelling,
                   _turtle_header, _unit_text, _units)
 
-__all__ = ["TurtleIndex", "INDEX_FILE", "entity_print", "kept_index", "write_turtle_kept"]
+__all__ = ["TurtleIndex", "INDEX_FILE", "entity_print", "kept_index", "reach",
+           "write_turtle_kept"]
 
 #: The index of graph.ttl, under the cache folder.
 INDEX_FILE = "graph.ttl.index.npz"
@@ -165,12 +166,13 @@ def kept_index(index_path: Path | None, old: Path, change, build: str) -> Turtle
 
 def write_turtle_kept(records: GraphRecords, path: Path, old: Path | None,
                       index_path: Path | None, change, build: str,
-                      before: TurtleIndex | None = None) -> str:
+                      before: TurtleIndex | None = None, reached: tuple | None = None) -> str:
     """Write the Turtle of ``records`` to ``path`` (a temporary file), and
     its index to ``index_path`` (None: no index, the file written whole).
     Given ``before``, the index of the graph.ttl at ``old`` (see
     :func:`kept_index`), and the ``change`` since, the units the change
-    reaches are written and the others copied.  Returns how:
+    reaches (``reached``: :func:`reach`, found when not given) are written
+    and the others copied.  Returns how:
     ``"spliced"``, ``"indexed"`` (written whole, with its index) or
     ``"whole"`` (without)."""
     if index_path is None or change is None:
@@ -178,7 +180,7 @@ def write_turtle_kept(records: GraphRecords, path: Path, old: Path | None,
         return "whole"
     index, how = None, "spliced"
     if before is not None and old is not None:
-        index = _spliced(records, change, old, before, path)
+        index = _spliced(records, change, old, before, path, reached)
     if index is None:
         index, how = _written(records, path), "indexed"
     if index is None:
@@ -285,14 +287,14 @@ def _ends(starts: list, end: int) -> np.ndarray:
 
 
 def _spliced(records: GraphRecords, change, old: Path, before: TurtleIndex,
-             path: Path) -> TurtleIndex | None:
+             path: Path, reached: tuple | None = None) -> TurtleIndex | None:
     """Write to ``path`` the Turtle of ``records`` from the file ``old``
-    that ``before`` indexes: the units ``change`` reaches made again, the
-    others copied.  Returns the new index (build, token, size and time left
+    that ``before`` indexes: the units ``change`` reaches (``reached``, of
+    :func:`reach`, found when not given) made again, the others copied.
+    Returns the new index (build, token, size and time left
     to the caller), or None when the file must be written whole (nothing
     is then left written that matters)."""
-    prints = _prints(records)
-    nodes, sources = _reached(records, change, before, prints)
+    prints, nodes, sources = reached or reach(records, change, before)
     t = _TurtleSpelling()
     t.counts = {}
     made: tuple[dict, dict] = ({}, {})
@@ -317,10 +319,19 @@ def _spliced(records: GraphRecords, change, old: Path, before: TurtleIndex,
 _FIRST = itemgetter(0)
 
 
+def reach(records: GraphRecords, change, before: TurtleIndex) -> tuple[dict, set, set]:
+    """``(prints, nodes, sources)``: the entities' checksums
+    (:func:`entity_print`), and the nodes and sources whose units
+    ``change`` may have changed since the graph ``before`` indexes (see
+    the module's notes), in the Turtle and in graph.json
+    (:mod:`kg.jsonsplice`) alike."""
+    prints = _prints(records)
+    return (prints, *_reached(records, change, before, prints))
+
+
 def _reached(records: GraphRecords, change, before: TurtleIndex, prints: dict
              ) -> tuple[set, set]:
-    """The nodes and sources whose units ``change`` may have changed (see
-    the module's notes)."""
+    """The nodes and sources of :func:`reach`."""
     kinds = before.kinds.tolist()
     old_prints = {k: p for k, kind, p in zip(before.node_keys, kinds, before.prints.tolist())
                   if kind == ENTITY}
@@ -338,9 +349,10 @@ def _reached(records: GraphRecords, change, before: TurtleIndex, prints: dict
     nodes |= metrics
     sources = set(change.sources) | {doc_node(d) for d in changed} | metrics
     ends = came | went   # (the edges to an entity that came or went)
-    if ends:
-        sources.update(m.id for m in records._metrics.values()
-                       if m.about in ends or m.place in ends)
+    if ends:   # (graph.json's metric nodes name their ends)
+        about = {m.id for m in records._metrics.values() if m.about in ends or m.place in ends}
+        sources |= about
+        nodes |= about
         sources.update(r.subject for r in records.ex.relations
                        if r.subject in ends or r.object in ends)
     return nodes, sources
