@@ -1046,27 +1046,33 @@ def _read_alike(old, new: DocResult) -> bool:
 
 
 class _Writers(NamedTuple):
-    """The writers of graph.ttl and graph.json, each ``write(records,
-    tmp)``, and whether they splice (:func:`_kept_writers`)."""
+    """The writers of graph.ttl, graph.json and graph.html, each
+    ``write(records, tmp)``, and whether the first two splice
+    (:func:`_kept_writers`)."""
     turtle: object
     data: object
+    page: object
     splicing: bool
 
 
 def _kept_writers(ex: Extraction, out_dir: Path, cache_dir: Path | None,
                   build: str) -> _Writers:
-    """The Turtle's and graph.json's writers: without a cache, each file
-    written whole; with one, each indexed there, and spliced from the file
-    in ``out_dir`` when its index and what the linking changed allow
-    (:func:`~kg.splice.write_turtle_kept`,
-    :func:`~kg.jsonsplice.write_json_kept`).  What the change reached
-    (:func:`~kg.splice.reach`) is found once, by the first to need it, in
-    the process that writes."""
+    """The writers of the Turtle, graph.json and the page: without a cache,
+    each file written whole; with one, each indexed there, the first two
+    spliced from the file in ``out_dir`` when its index and what the
+    linking changed allow (:func:`~kg.splice.write_turtle_kept`,
+    :func:`~kg.jsonsplice.write_json_kept`), the page kept when the part
+    it draws is as it was (:func:`~kg.pagekeep.write_page_kept`).  What
+    the change reached (:func:`~kg.splice.reach`) is found once, by the
+    first to need it, in the process that writes."""
     from .jsonsplice import JSON_INDEX_FILE, kept_json_index, write_json_kept
+    from .pagekeep import PAGE_INDEX_FILE, write_page_kept
     from .rdf import stream_rdf
     from .splice import INDEX_FILE, kept_index, reach, write_turtle_kept
+    from .viz import stream_records_html
     if cache_dir is None:
-        return _Writers(partial(stream_rdf, fmt="ttl"), write_graph_json, False)
+        return _Writers(partial(stream_rdf, fmt="ttl"), write_graph_json,
+                        partial(stream_records_html, title="edukg"), False)
     cache_dir.mkdir(parents=True, exist_ok=True)
     ttl, data = out_dir / "graph.ttl", out_dir / "graph.json"
     ttl_index, data_index = cache_dir / INDEX_FILE, cache_dir / JSON_INDEX_FILE
@@ -1090,21 +1096,22 @@ def _kept_writers(ex: Extraction, out_dir: Path, cache_dir: Path | None,
         kept = reached(records) if before_data is not None else None
         return write_json_kept(records, tmp, data, data_index, ex.change, build, before_data,
                                kept and kept[1:])
-    return _Writers(turtle, graph_data, before is not None)
+    page = partial(write_page_kept, old=out_dir / "graph.html",
+                   index_path=cache_dir / PAGE_INDEX_FILE, build=build, title="edukg")
+    return _Writers(turtle, graph_data, page, before is not None)
 
 
 def _payloads(records: GraphRecords, writers: _Writers | None = None) -> dict:
     """The writers of :data:`OUTPUTS` for :func:`write_all_atomic`, by file
-    name, each writing from ``records`` (``writers``: the Turtle's and
-    graph.json's, each written whole by default)."""
-    from .viz import stream_records_html
+    name, each writing from ``records`` (``writers``: of
+    :func:`_kept_writers`, each file written whole by default)."""
     if writers is None:
         writers = _kept_writers(records.ex, Path("."), None, "")
     # the page before graph.json: its data, the larger, is made while the
     # heap is least fragmented (the main process of a 2-worker build of 16M
     # characters peaked at 1,039 MiB the other way round, 1,010 MiB this way)
     return {"graph.ttl": lambda tmp: writers.turtle(records, tmp),
-            "graph.html": lambda tmp: stream_records_html(records, tmp, title="edukg"),
+            "graph.html": lambda tmp: writers.page(records, tmp),
             "graph.json": lambda tmp: writers.data(records, tmp)}
 
 
@@ -1178,8 +1185,6 @@ def _kept_outputs(ex: Extraction, writers: _Writers, ttl: Path, data: Path, page
     process writes the Turtle, and when splicing (a few seconds each)
     graph.json after it; this one writes graph.json when it is written
     whole, then the page."""
-    from .viz import stream_records_html
-
     def forked() -> None:
         mine = GraphRecords(ex)
         synced(partial(writers.turtle, mine), ttl)
@@ -1189,7 +1194,7 @@ def _kept_outputs(ex: Extraction, writers: _Writers, ttl: Path, data: Path, page
     def here():
         if not writers.splicing:
             synced(partial(writers.data, records), data)
-        stream_records_html(records, page, title="edukg")
+        writers.page(records, page)
         return syncing(page)
     _beside(forked, here)
 

@@ -1019,25 +1019,31 @@ def _part_pieces(page: nx.MultiDiGraph, title: str, summary: str, focus=None):
     yield from _page_pieces(title, summary, legend, data)
 
 
-def iter_records_html(records, title: str = "edukg"):
+def iter_records_html(records, title: str = "edukg", part=None):
     """:func:`iter_html` of the graph ``records`` (a
     :class:`~kg.graph.GraphRecords`) stands for, the same text, made
     without the graph when the page draws a part of it (at 16M characters
-    the part is 5,000 of 197,000 nodes; the graph takes 5 s to make)."""
+    the part is 5,000 of 197,000 nodes; the graph takes 5 s to make);
+    ``part``: its :func:`records_page_part`, when found already."""
     with collector_paused():
-        page = records_page_graph(records)
+        page = records_page_graph(records, part=part)
         if page is None:   # the page draws the whole graph: it is made
             from .graph import build_graph
             yield from iter_html(build_graph(records.ex), title)
             return
-        summary = _summary_text(*records.counts()) + _part_note()
-        yield from _part_pieces(page, title, summary)
+        yield from _part_pieces(page, title, records_summary(records))
 
 
-def stream_records_html(records, path, title: str = "edukg") -> None:
+def records_summary(records) -> str:
+    """The page's summary line of the graph ``records`` stands for, when
+    the page draws a part of it."""
+    return _summary_text(*records.counts()) + _part_note()
+
+
+def stream_records_html(records, path, title: str = "edukg", part=None) -> None:
     """:func:`stream_html` of :func:`iter_records_html`."""
     with open(path, "wb") as fh:
-        for piece in iter_records_html(records, title):
+        for piece in iter_records_html(records, title, part):
             fh.write(piece.encode("utf-8"))
 
 
@@ -1073,10 +1079,11 @@ def page_graph(g: nx.MultiDiGraph, limit: int | None = None,
                       _page_edges(edges, edge_limit))
 
 
-def records_page_graph(records, limit: int | None = None,
-                       edge_limit: int | None = None) -> nx.MultiDiGraph | None:
-    """:func:`page_graph` of the graph ``records`` (a
-    :class:`~kg.graph.GraphRecords`) stands for, made without that graph:
+def records_page_part(records, limit: int | None = None,
+                      edge_limit: int | None = None) -> tuple[list, list] | None:
+    """The nodes ``(node, attrs)`` and edges ``(source, target, key,
+    attrs)``, in order, of :func:`page_graph` of the graph ``records`` (a
+    :class:`~kg.graph.GraphRecords`) stands for, found without that graph:
     None when the page draws the whole graph."""
     limit = PAGE_NODE_LIMIT if limit is None else limit
     neighbours = records.neighbours()
@@ -1084,10 +1091,24 @@ def records_page_graph(records, limit: int | None = None,
         return None
     keep = _most_connected(neighbours, limit)
     nodes = sorted(keep.union(records.metrics_about(keep)), key=str)
-    out = _page_part(records.graph, [(n, records.attrs(n)) for n in nodes], [])
-    out.add_usual_edges((u, v, k, d["predicate"], d["weight"], d["evidence"]) for u, v, k, d in
-                        sorted(_page_edges(list(records.edges_among(keep)), edge_limit),
-                               key=_edge_order))
+    return ([(n, records.attrs(n)) for n in nodes],
+            sorted(_page_edges(list(records.edges_among(keep)), edge_limit), key=_edge_order))
+
+
+def records_page_graph(records, limit: int | None = None, edge_limit: int | None = None,
+                       part: tuple | None = None) -> nx.MultiDiGraph | None:
+    """:func:`page_graph` of the graph ``records`` (a
+    :class:`~kg.graph.GraphRecords`) stands for, made without that graph
+    (from ``part``, its :func:`records_page_part`, when given): None when
+    the page draws the whole graph."""
+    if part is None:
+        part = records_page_part(records, limit, edge_limit)
+        if part is None:
+            return None
+    nodes, edges = part
+    out = _page_part(records.graph, nodes, [])
+    out.add_usual_edges((u, v, k, d["predicate"], d["weight"], d["evidence"])
+                        for u, v, k, d in edges)
     return out
 
 

@@ -152,12 +152,12 @@ def test_a_rebuild_splices_its_turtle(tmp_path, monkeypatch):
         assert (out / name).read_bytes() == (tmp_path / "fresh" / name).read_bytes()
 
 
-@pytest.mark.parametrize("where", ["_spliced", "json _spliced", "stream_records_html"])
+@pytest.mark.parametrize("where", ["_spliced", "json _spliced", "page write_page_kept"])
 def test_an_error_while_splicing_replaces_nothing(tmp_path, monkeypatch, where):
     """With two workers a spliced Turtle and graph.json are written by a
     forked process, the page here: a failure in either leaves the previous
     build whole."""
-    from kg import jsonsplice, viz
+    from kg import jsonsplice, pagekeep
     files = _seeds_copy(tmp_path / "docs")
     out = tmp_path / "out"
     build([tmp_path / "docs"], out, workers=2)
@@ -165,7 +165,8 @@ def test_an_error_while_splicing_replaces_nothing(tmp_path, monkeypatch, where):
 
     def fail(*args, **kwargs):
         raise OSError("disk full")
-    module = {"_spliced": splice, "json _spliced": jsonsplice}.get(where, viz)
+    module = {"_spliced": splice, "json _spliced": jsonsplice, "page write_page_kept": pagekeep
+              }[where]
     monkeypatch.setattr(module, where.split()[-1], fail)
     files[0].write_text(files[0].read_text("utf-8") + "\n推进“青蓝结对”工程。\n", "utf-8")
     with pytest.raises(OSError, match="disk full"):
