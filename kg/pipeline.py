@@ -1185,11 +1185,10 @@ def _kept_outputs(ex: Extraction, writers: _Writers, ttl: Path, data: Path, page
     process writes the Turtle, and when splicing (a few seconds each)
     graph.json after it; this one writes graph.json when it is written
     whole, then the page."""
-    def forked() -> None:
-        mine = GraphRecords(ex)
-        synced(partial(writers.turtle, mine), ttl)
+    def forked() -> None:   # (reading this process's records, as they were at the fork)
+        synced(partial(writers.turtle, records), ttl)
         if writers.splicing:
-            synced(partial(writers.data, mine), data)
+            synced(partial(writers.data, records), data)
 
     def here():
         if not writers.splicing:
