@@ -41,6 +41,7 @@ import numpy as np
 from .graph import FORMAT, GraphRecords, _json_dumps, _JsonSpeller, write_graph_json
 from .io import collector_paused, replacing
 from .model import Evidence
+from .splice import _packed, _unpacked, describes, kept_index
 
 __all__ = ["JsonIndex", "JSON_INDEX_FILE", "kept_json_index", "write_json_kept"]
 
@@ -116,21 +117,7 @@ class JsonIndex:
     def describes(self, path: Path, build: str, token: str | None) -> bool:
         """Whether this is the index of the file at ``path`` as the build
         ``build`` linked against the memory ``token`` wrote it."""
-        try:
-            st = os.stat(path)
-        except OSError:
-            return False
-        return bool(token) and self.token == token and self.build == build \
-            and st.st_size == self.size and st.st_mtime_ns == self.mtime
-
-
-def _packed(keys: list) -> np.ndarray:
-    return np.frombuffer("\0".join(map(str, keys)).encode("utf-8", "surrogatepass"), np.uint8)
-
-
-def _unpacked(data: np.ndarray) -> list:
-    text = data.tobytes().decode("utf-8", "surrogatepass")
-    return text.split("\0") if text else []
+        return describes(self, path, build, token)
 
 
 def kept_json_index(index_path: Path | None, old: Path, change, build: str
@@ -138,10 +125,7 @@ def kept_json_index(index_path: Path | None, old: Path, change, build: str
     """The index at ``index_path`` if it describes the graph.json at
     ``old`` as written by the build ``change`` was linked against (build
     key ``build``): the index a splice may start from."""
-    if index_path is None or change is None or not change.before:
-        return None
-    index = JsonIndex.load(index_path)
-    return index if index is not None and index.describes(old, build, change.before) else None
+    return kept_index(index_path, old, change, build, JsonIndex)
 
 
 def write_json_kept(records: GraphRecords, path: Path, old: Path | None,

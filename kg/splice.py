@@ -132,12 +132,19 @@ class TurtleIndex:
     def describes(self, path: Path, build: str, token: str | None) -> bool:
         """Whether this is the index of the file at ``path`` as the build
         ``build`` linked against the memory ``token`` wrote it."""
-        try:
-            st = os.stat(path)
-        except OSError:
-            return False
-        return bool(token) and self.token == token and self.build == build \
-            and st.st_size == self.size and st.st_mtime_ns == self.mtime
+        return describes(self, path, build, token)
+
+
+def describes(index, path: Path, build: str, token: str | None) -> bool:
+    """Whether ``index`` (its ``build``, ``token``, ``size`` and ``mtime``)
+    is of the file at ``path`` as the build ``build`` linked against the
+    memory ``token`` wrote it."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    return bool(token) and index.token == token and index.build == build \
+        and st.st_size == index.size and st.st_mtime_ns == index.mtime
 
 
 def _packed(keys: list) -> np.ndarray:
@@ -154,13 +161,14 @@ class _NotIndexable(Exception):
     that is also the last node): the file is written whole, unindexed."""
 
 
-def kept_index(index_path: Path | None, old: Path, change, build: str) -> TurtleIndex | None:
-    """The index at ``index_path`` if it describes the graph.ttl at
-    ``old`` as written by the build ``change`` was linked against (build
-    key ``build``): the index a splice may start from."""
+def kept_index(index_path: Path | None, old: Path, change, build: str, kind=None):
+    """The index at ``index_path`` (a :class:`TurtleIndex`, or of the class
+    ``kind``) if it describes the file at ``old`` as written by the build
+    ``change`` was linked against (build key ``build``): the index a
+    splice may start from."""
     if index_path is None or change is None or not change.before:
         return None
-    index = TurtleIndex.load(index_path)
+    index = (kind or TurtleIndex).load(index_path)
     return index if index is not None and index.describes(old, build, change.before) else None
 
 
