@@ -277,7 +277,7 @@ class _KeptSpeller(_JsonSpeller):
 
     def table(self, doc: str) -> dict:
         table = self.sentences.get(doc)
-        if table is None:
+        if table is None:   # (an old list is read, never added to, until the last pass)
             table = {} if doc in self.again else self.old.table(doc)
             self.sentences[doc] = table
             self.lengths[doc] = len(table)
@@ -296,6 +296,7 @@ class _OldFile:
     def __init__(self, view: memoryview, index: JsonIndex) -> None:
         self.view, self.index = view, index
         self._docs: dict[bytes, str] = {}
+        self._tables: dict[str, dict] = {}
 
     def unit(self, section: int, key) -> memoryview | None:
         keys = self.index.keys[section]
@@ -306,12 +307,14 @@ class _OldFile:
 
     def table(self, doc: str) -> dict:
         """Document ``doc``'s sentences as the old file numbered them
-        (text -> index); empty if it had none."""
-        data = self.unit(SENTENCES, doc)
-        if data is None:
-            return {}
-        texts = json.loads(b"{" + bytes(data) + b"}")[doc]
-        return dict(zip(texts, range(len(texts))))
+        (text -> index; empty if it had none), read once: the same
+        dictionary each time."""
+        table = self._tables.get(doc)
+        if table is None:
+            data = self.unit(SENTENCES, doc)
+            texts = json.loads(b"{" + bytes(data) + b"}")[doc] if data is not None else []
+            table = self._tables[doc] = dict(zip(texts, range(len(texts))))
+        return table
 
     def citations(self, section: int, key) -> list[tuple[str, int]]:
         """``(document, sentence number)`` of each record the old unit

@@ -45,8 +45,9 @@ def part_print(records, part: tuple, title: str) -> str:
     for n, d in nodes:
         h.update(spell.node(n, d).encode("utf-8", "surrogatepass"))
     h.update(b"\0")
-    for u, v, k, d in edges:
-        h.update(spell.edge(u, v, k, d).encode("utf-8", "surrogatepass"))
+    for u, v, k, d in edges:   # (as a dict: a lazy mapping's keys compared made
+        # each edge's records three times)
+        h.update(spell.edge(u, v, k, dict(d)).encode("utf-8", "surrogatepass"))
     for doc in sorted(spell.sentences):
         h.update(spell.dumps([doc, list(spell.sentences[doc])]).encode("utf-8",
                                                                          "surrogatepass"))
