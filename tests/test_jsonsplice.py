@@ -2,8 +2,6 @@
 citing a document renumbered, written again, the others copied, and the
 file byte for byte the one written whole."""
 import json
-import random
-from dataclasses import replace
 
 import pytest
 
@@ -11,8 +9,10 @@ import kg.jsonsplice as jsonsplice
 from kg.gazetteer import load_gazetteer
 from kg.graph import GraphRecords, load_graph, write_graph_json
 from kg.jsonsplice import JSON_INDEX_FILE, JsonIndex, kept_json_index, write_json_kept
-from kg.pipeline import link_kept, process_file
+from kg.pipeline import link_kept
 from kg.splice import INDEX_FILE, kept_index, reach
+
+from .changes import SPOILS, random_changes, spoiled
 
 
 def _whole(ex, path):
@@ -39,6 +39,15 @@ def _write(ex, folder, build_key="b"):
     return how
 
 
+def _first_build(whole, folder):
+    """The seeds linked and their graph.json written with its index:
+    their cache keys and the memory kept (in a list, for more)."""
+    keys = [f"{r.doc.doc_id}:whole" for r in whole]
+    kept: list = []
+    _write(link_kept(whole, load_gazetteer(), keys=keys, keep=kept.append), folder)
+    return keys, kept
+
+
 def test_the_indexed_writer_writes_graph_json(seed_results, tmp_path):
     gaz = load_gazetteer()
     ex = link_kept(seed_results[0], gaz)
@@ -55,30 +64,11 @@ def test_random_changes_splice_graph_json_written_whole(seed_results, tmp_path):
     """A random sequence of changes, each linked from the memory of the
     step before: each step's graph.json is spliced from the one before,
     and is byte for byte the file written whole."""
-    gaz = load_gazetteer()
-    whole, half = ({r.doc.doc_id: r for r in results} for results in seed_results)
-    now = {d: (r, "whole") for d, r in whole.items()}
-    rng = random.Random(11)
-    memory, hows = None, []
-    moves = ["half", "none", "copy", "out", "whole", "out", "half", "copy", "none", "whole",
-             "out", "half", "whole", "copy", "half"]
-    for step, move in enumerate(moves):
-        doc_id = rng.choice(sorted(whole))
-        if move == "out":
-            now.pop(rng.choice(sorted(now)))
-        elif move == "copy":
-            now[f"copy{step}"] = (process_file(half[doc_id].doc.path, f"copy{step}"),
-                                  f"half of {doc_id}")
-        elif move in ("half", "whole"):
-            now[doc_id] = ((half if move == "half" else whole)[doc_id], move)
-        results = [now[d][0] for d in sorted(now)]
-        keys = [f"{d}:{now[d][1]}" for d in sorted(now)]
-        kept: list = []
-        ex = link_kept(results, gaz, keys=keys, before=memory, keep=kept.append)
+    hows = []
+    for step, move, ex in random_changes(seed_results, 11):
         hows.append(_write(ex, tmp_path))
         assert (tmp_path / "graph.json").read_bytes() == _whole(ex, tmp_path / "whole.json"), \
             (step, move, hows[-1])
-        memory = kept[0]
     assert hows[0] == "indexed" and set(hows[1:]) == {"spliced"}
     load_graph(tmp_path / "graph.json")
 
@@ -89,10 +79,7 @@ def test_a_splice_writes_again_only_what_it_must(seed_results, tmp_path, monkeyp
     is written again."""
     gaz = load_gazetteer()
     whole, half = seed_results
-    keys = [f"{r.doc.doc_id}:whole" for r in whole]
-    kept: list = []
-    ex = link_kept(whole, gaz, keys=keys, keep=kept.append)
-    _write(ex, tmp_path)
+    keys, kept = _first_build(whole, tmp_path)
     written = []
     real = jsonsplice._sentences_unit
     monkeypatch.setattr(jsonsplice, "_sentences_unit",
@@ -111,28 +98,15 @@ def test_a_splice_writes_again_only_what_it_must(seed_results, tmp_path, monkeyp
     assert written == []
 
 
-@pytest.mark.parametrize("spoil", ["json edited", "index damaged", "other memory",
-                                   "other build", "no index"])
+@pytest.mark.parametrize("spoil", SPOILS)
 def test_a_graph_json_the_index_cannot_vouch_for_is_written_whole(seed_results, tmp_path,
                                                                   spoil):
     gaz = load_gazetteer()
     whole, half = seed_results
-    keys = [f"{r.doc.doc_id}:whole" for r in whole]
-    kept: list = []
-    ex = link_kept(whole, gaz, keys=keys, keep=kept.append)
-    _write(ex, tmp_path)
+    keys, kept = _first_build(whole, tmp_path)
     ex2 = link_kept([whole[0], half[1]] + list(whole[2:]), gaz, before=kept[0],
                     keys=[keys[0], f"{whole[1].doc.doc_id}:half"] + keys[2:])
-    if spoil == "json edited":
-        with open(tmp_path / "graph.json", "ab") as fh:
-            fh.write(b"\n")
-    elif spoil == "index damaged":
-        (tmp_path / JSON_INDEX_FILE).write_bytes(b"PK\x03\x04")
-    elif spoil == "other memory":
-        ex2.change = replace(ex2.change, before="0123456789abcdef")
-    elif spoil == "no index":
-        (tmp_path / JSON_INDEX_FILE).unlink()
-    build_key = "other" if spoil == "other build" else "b"
+    build_key = spoiled(spoil, tmp_path / "graph.json", tmp_path / JSON_INDEX_FILE, ex2)
     assert _write(ex2, tmp_path, build_key) == "indexed"
     assert (tmp_path / "graph.json").read_bytes() == _whole(ex2, tmp_path / "whole.json")
     assert JsonIndex.load(tmp_path / JSON_INDEX_FILE).describes(

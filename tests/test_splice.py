@@ -1,19 +1,18 @@
 """graph.ttl spliced in a rebuild: the units a change reaches written
 again, the others copied, and the file byte for byte the one written
 whole."""
-import random
-from dataclasses import replace
 
 import pytest
 
 import kg.splice as splice
 from kg.gazetteer import load_gazetteer
 from kg.graph import GraphRecords
-from kg.pipeline import build, link_kept, process_file
+from kg.pipeline import build, link_kept
 from kg.rdf import stream_rdf
 from kg.relink import Change
 from kg.splice import INDEX_FILE, TurtleIndex, kept_index, write_turtle_kept
 
+from .changes import SPOILS, random_changes, spoiled
 from .test_relink import _seeds_copy
 
 
@@ -38,30 +37,11 @@ def test_random_changes_splice_the_turtle_written_whole(seed_results, tmp_path):
     whole again, is taken out, comes back, or a copy is added), each linked
     from the memory of the step before: each step's graph.ttl is spliced
     from the one before, and is byte for byte the Turtle written whole."""
-    gaz = load_gazetteer()
-    whole, half = ({r.doc.doc_id: r for r in results} for results in seed_results)
-    now = {d: (r, "whole") for d, r in whole.items()}
-    rng = random.Random(7)
-    memory, hows = None, []
-    moves = ["half", "none", "copy", "out", "whole", "out", "half", "copy", "none", "whole",
-             "out", "half", "whole", "copy", "half"]
-    for step, move in enumerate(moves):
-        doc_id = rng.choice(sorted(whole))
-        if move == "out":
-            now.pop(rng.choice(sorted(now)))
-        elif move == "copy":
-            now[f"copy{step}"] = (process_file(half[doc_id].doc.path, f"copy{step}"),
-                                  f"half of {doc_id}")
-        elif move in ("half", "whole"):
-            now[doc_id] = ((half if move == "half" else whole)[doc_id], move)
-        results = [now[d][0] for d in sorted(now)]
-        keys = [f"{d}:{now[d][1]}" for d in sorted(now)]
-        kept: list = []
-        ex = link_kept(results, gaz, keys=keys, before=memory, keep=kept.append)
+    hows = []
+    for step, move, ex in random_changes(seed_results, 7):
         hows.append(_write(ex, tmp_path))
         assert (tmp_path / "graph.ttl").read_bytes() == _whole(ex, tmp_path / "whole.ttl"), \
             (step, move, hows[-1])
-        memory = kept[0]
     assert hows[0] == "indexed" and set(hows[1:]) == {"spliced"}
 
 
@@ -97,8 +77,7 @@ def test_a_splice_rewrites_only_what_the_change_reaches(seed_results, tmp_path, 
     assert len(made) == len(whole)   # each document's node
 
 
-@pytest.mark.parametrize("spoil", ["turtle edited", "index damaged", "other memory",
-                                   "other build", "no index"])
+@pytest.mark.parametrize("spoil", SPOILS)
 def test_a_turtle_the_index_cannot_vouch_for_is_written_whole(seed_results, tmp_path, spoil):
     gaz = load_gazetteer()
     whole, half = seed_results
@@ -108,16 +87,7 @@ def test_a_turtle_the_index_cannot_vouch_for_is_written_whole(seed_results, tmp_
     _write(ex, tmp_path)
     ex2 = link_kept([whole[0], half[1]] + list(whole[2:]), gaz, before=kept[0],
                     keys=[keys[0], f"{whole[1].doc.doc_id}:half"] + keys[2:])
-    if spoil == "turtle edited":
-        with open(tmp_path / "graph.ttl", "ab") as fh:
-            fh.write(b"# a note\n")
-    elif spoil == "index damaged":
-        (tmp_path / INDEX_FILE).write_bytes(b"PK\x03\x04")
-    elif spoil == "other memory":
-        ex2.change = replace(ex2.change, before="0123456789abcdef")
-    elif spoil == "no index":
-        (tmp_path / INDEX_FILE).unlink()
-    build_key = "other" if spoil == "other build" else "b"
+    build_key = spoiled(spoil, tmp_path / "graph.ttl", tmp_path / INDEX_FILE, ex2)
     assert _write(ex2, tmp_path, build_key) == "indexed"
     assert (tmp_path / "graph.ttl").read_bytes() == _whole(ex2, tmp_path / "whole.ttl")
     assert TurtleIndex.load(tmp_path / INDEX_FILE).describes(tmp_path / "graph.ttl", build_key,
