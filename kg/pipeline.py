@@ -1084,7 +1084,7 @@ def _kept_writers(ex: Extraction, out_dir: Path, cache_dir: Path | None,
     def reached(records: GraphRecords):
         if before is None:
             return None
-        if "reach" not in found:   # (once a process: each reads its own records)
+        if "reach" not in found:   # (once in each process that writes)
             found["reach"] = reach(records, ex.change, before)
         return found["reach"]
 
@@ -1146,8 +1146,9 @@ def _outputs_of(ex: Extraction, out_dir: Path, jobs: int, then=None,
     extraction itself (:class:`~kg.graph.GraphRecords`: the same bytes,
     without making the graph, 5 s and a third of a gigabyte at 16M
     characters); returns the records, and the files written.  With
-    ``cache_dir``, the Turtle and graph.json are indexed there, and
-    spliced where they can be (:func:`_kept_writers`).
+    ``cache_dir``, the Turtle and graph.json are indexed there and spliced
+    where they can be, and the page kept when the part it draws is as it
+    was (:func:`_kept_writers`).
 
     With two processes and no cache, a forked process writes the Turtle,
     then the second part of graph.json's nodes; this one writes
