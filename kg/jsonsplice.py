@@ -41,7 +41,7 @@ import numpy as np
 from .graph import FORMAT, GraphRecords, _json_dumps, _JsonSpeller, write_graph_json
 from .io import collector_paused, replacing
 from .model import Evidence
-from .splice import _packed, _unpacked, describes, kept_index
+from .splice import _CHUNK, _packed, _unpacked, describes, kept_index
 
 __all__ = ["JsonIndex", "JSON_INDEX_FILE", "kept_json_index", "write_json_kept"]
 
@@ -50,9 +50,6 @@ JSON_INDEX_FILE = "graph.json.index.npz"
 
 #: The sections of graph.json, as the index numbers them.
 EDGES, NODES, SENTENCES = 0, 1, 2
-
-#: Bytes written at a time.
-_CHUNK = 1 << 22
 
 #: An evidence record in a unit's JSON: its document (as JSON) and
 #: sentence number.

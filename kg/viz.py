@@ -1040,10 +1040,10 @@ def records_summary(records) -> str:
     return _summary_text(*records.counts()) + _part_note()
 
 
-def stream_records_html(records, path, title: str = "edukg", part=None) -> None:
+def stream_records_html(records, path, title: str = "edukg") -> None:
     """:func:`stream_html` of :func:`iter_records_html`."""
     with open(path, "wb") as fh:
-        for piece in iter_records_html(records, title, part):
+        for piece in iter_records_html(records, title):
             fh.write(piece.encode("utf-8"))
 
 
