@@ -65,8 +65,13 @@ def entry_key(doc_id: str, data: bytes, version: str) -> str:
     return h.hexdigest()
 
 
+def entry_path(cache_dir: Path, key: str) -> Path:
+    """Where the entry of ``key`` is stored."""
+    return Path(cache_dir) / key[:2] / f"{key}.pickle"
+
+
 def load_entry(cache_dir: Path, key: str):
-    path = Path(cache_dir) / key[:2] / f"{key}.pickle"
+    path = entry_path(cache_dir, key)
     try:
         with path.open("rb") as fh:
             return pickle.load(fh)
@@ -87,7 +92,7 @@ def store_entry(cache_dir: Path, key: str, value) -> None:
 
 def store_pickled(cache_dir: Path, key: str, data: bytes) -> None:
     """Store under ``key`` a value already pickled by :func:`entry_bytes`."""
-    write_atomic(Path(cache_dir) / key[:2] / f"{key}.pickle", data, durable=False)
+    write_atomic(entry_path(cache_dir, key), data, durable=False)
 
 
 def _library_versions() -> str:

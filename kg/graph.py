@@ -209,6 +209,9 @@ class GraphRecords:
     def is_metric(self, node) -> bool:
         return node in self._metrics
 
+    def is_entity(self, node) -> bool:
+        return node in self._entities
+
     def has_edge(self, u, v, key=None) -> bool:
         """Only what the writers ask: a document's publishedBy edge."""
         if key != "publishedBy":
@@ -338,16 +341,27 @@ class GraphRecords:
                     yield m.id, run
         return heapq.merge(by_document(), by_metric(), key=_SOURCE)
 
-    def edges_from(self, u):
-        """``(u, target, key, attrs)`` of the edges of source ``u``, as
-        :meth:`edges` gives them."""
+    def _relations_of(self, u) -> tuple[int, int]:
+        """Where the relations of subject ``u`` are in the sorted list."""
         if self._subjects is None:
             self._subjects = [r.subject for r in self._relations]
             self._reports = {}
             for m in sorted(self._metrics.values(), key=_ID):
                 self._reports.setdefault(doc_node(m.doc_id), []).append(m)
         at = bisect_left(self._subjects, u)
-        upto = bisect_right(self._subjects, u, at)
+        return at, bisect_right(self._subjects, u, at)
+
+    def edges_among_from(self, u, nodes):
+        """:meth:`edges_among` ``nodes`` of the source ``u`` alone."""
+        at, upto = self._relations_of(u)
+        run = [(r.predicate, r.object, _RelationAttrs(r)) for r in self._relations[at:upto]
+               if r.object in nodes]
+        return _ordered(u, run) if run and u in nodes else []
+
+    def edges_from(self, u):
+        """``(u, target, key, attrs)`` of the edges of source ``u``, as
+        :meth:`edges` gives them."""
+        at, upto = self._relations_of(u)
         run = [(r.predicate, r.object, {"evidence": _evidence_list(r.evidence),
                                         "predicate": r.predicate, "weight": r.weight})
                for r in self._relations[at:upto]]

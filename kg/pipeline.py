@@ -22,9 +22,9 @@ from typing import NamedTuple
 import networkx as nx
 import numpy as np
 
-from .cache import (CACHE_DIR, RECORD, build_key, entry_bytes, entry_key, inputs_digest,
-                    last_build, last_documents, load_entry, pipeline_version, record_build,
-                    store_entry, store_pickled)
+from .cache import (CACHE_DIR, RECORD, build_key, entry_bytes, entry_key, entry_path,
+                    inputs_digest, last_build, last_documents, load_entry, pipeline_version,
+                    record_build, store_entry, store_pickled)
 from .clean import clean_text
 from .errors import InputError
 from .extract.entities import extract_mentions, release_tokenizers, tokenizer_for
@@ -840,15 +840,19 @@ def _build(paths, out_dir, lexicon_dir, strict, progress, workers, scheduler, ca
     keys = _entry_keys(files, ids, lexicon_dir) if cache_dir else [None] * len(files)
     results: list[DocResult | str | None] = [None] * len(files)
     todo = []
-    for i, (f, doc_id) in enumerate(zip(files, ids)):
-        if cache_dir is not None:
-            hit = load_entry(cache_dir, keys[i]) if keys[i] else None
-            if isinstance(hit, DocResult) and hit.doc.path == str(f):
-                results[i] = hit
-                if progress:
-                    progress(1)
-                continue
-        todo.append((i, str(f), doc_id))
+    early, making = _made_early(files, ids, keys, cache_dir, lexicon_dir,
+                                1 if scheduler else workers)
+    try:
+        _load_hits(files, ids, keys, cache_dir, results, todo, set(early), progress)
+        if making is not None:
+            made, making = join_call(*making), None
+            for i, r in zip(early, made):
+                results[i] = pickle.loads(r) if type(r) is bytes else r
+            if progress:
+                progress(len(early))
+    finally:
+        if making is not None:
+            stop_call(*making)
     done = _run([(p, d, keys[i]) for i, p, d in todo], lexicon_dir, workers, scheduler, progress,
                 cache_dir)
     for (i, _, _), r in zip(todo, done):
@@ -898,6 +902,48 @@ def _build(paths, out_dir, lexicon_dir, strict, progress, workers, scheduler, ca
     g = build_graph(ex, consume=True)
     lap("graph")
     return BuildResult(ex, skipped, timings=timings, made=g)
+
+
+#: At most this many documents missing from the cache (a rebuild's) are
+#: made in a forked process while this one loads the others from it: the
+#: making of one, most of it the tokenizer's dictionary loaded, takes 1.5
+#: s, loading a thousand 1.2 s.
+EARLY_AT = 16
+
+
+def _made_early(files: list[Path], ids: list[str], keys: list[str | None],
+                cache_dir: Path | None, lexicon_dir, workers: int) -> tuple[list[int], tuple | None]:
+    """With ``workers`` > 1, a cache holding some of the documents and at
+    most :data:`EARLY_AT` missing: the missing ones' places, and the
+    forked process making them (:func:`_process_chunk`, each stored in
+    the cache); else nothing and None."""
+    if cache_dir is None or workers <= 1 or not hasattr(os, "fork"):
+        return [], None
+    missing = [i for i, k in enumerate(keys) if k is not None
+               and not entry_path(cache_dir, k).is_file()]
+    if not missing or len(missing) > EARLY_AT or len(missing) == len(files):
+        return [], None
+    items = [(str(files[i]), ids[i], keys[i]) for i in missing]
+    return missing, fork_call(partial(_process_chunk, items, lexicon_dir, str(cache_dir)))
+
+
+def _load_hits(files: list[Path], ids: list[str], keys: list[str | None],
+               cache_dir: Path | None, results: list, todo: list, early: set,
+               progress) -> None:
+    """Each document's result from the cache into ``results``; ``(place,
+    path, id)`` of those it does not hold appended to ``todo`` (but those
+    of ``early``, being made)."""
+    for i, (f, doc_id) in enumerate(zip(files, ids)):
+        if i in early:
+            continue
+        if cache_dir is not None:
+            hit = load_entry(cache_dir, keys[i]) if keys[i] else None
+            if isinstance(hit, DocResult) and hit.doc.path == str(f):
+                results[i] = hit
+                if progress:
+                    progress(1)
+                continue
+        todo.append((i, str(f), doc_id))
 
 
 def _keep_memory(cache_dir: Path, build_id: str, forked: bool, saving: list,
@@ -1096,8 +1142,10 @@ def _kept_writers(ex: Extraction, out_dir: Path, cache_dir: Path | None,
         kept = reached(records) if before_data is not None else None
         return write_json_kept(records, tmp, data, data_index, ex.change, build, before_data,
                                kept and kept[1:])
-    page = partial(write_page_kept, old=out_dir / "graph.html",
-                   index_path=cache_dir / PAGE_INDEX_FILE, build=build, title="edukg")
+    def page(records: GraphRecords, tmp: Path) -> str:
+        return write_page_kept(records, tmp, out_dir / "graph.html", cache_dir / PAGE_INDEX_FILE,
+                               build, "edukg", ex.change,
+                               partial(reached, records) if before is not None else None)
     return _Writers(turtle, graph_data, page, before is not None)
 
 
@@ -1156,8 +1204,8 @@ def _outputs_of(ex: Extraction, out_dir: Path, jobs: int, then=None,
     :data:`LEAD_NODES`) and hands the numbering of the sentences it cited
     to the forked process, then writes the page (:func:`_split_outputs`).
     With the cache, each file is written by one process: the forked one
-    writes the Turtle (and, when splicing, graph.json after it), this one
-    graph.json (unless spliced) and the page (:func:`_kept_outputs`).
+    writes the Turtle, this one graph.json and the page
+    (:func:`_kept_outputs`).
     With one process, or three and more, each file is written whole by
     one.  ``then()`` is called once the files are replaced, under the
     folder's lock."""
@@ -1183,17 +1231,18 @@ def _outputs_of(ex: Extraction, out_dir: Path, jobs: int, then=None,
 def _kept_outputs(ex: Extraction, writers: _Writers, ttl: Path, data: Path, page: Path,
                   records: GraphRecords) -> None:
     """The two processes of :func:`_outputs_of` with the cache: a forked
-    process writes the Turtle, and when splicing (a few seconds each)
-    graph.json after it; this one writes graph.json when it is written
-    whole, then the page."""
+    process writes the Turtle; this one graph.json, then the page (when
+    splicing, the page first: most often kept, it needs no more than what
+    the change reached, which both processes find)."""
     def forked() -> None:   # (reading this process's records, as they were at the fork)
         synced(partial(writers.turtle, records), ttl)
-        if writers.splicing:
-            synced(partial(writers.data, records), data)
 
     def here():
-        if not writers.splicing:
-            synced(partial(writers.data, records), data)
+        if writers.splicing:
+            synced(partial(writers.page, records), page)
+            writers.data(records, data)
+            return syncing(data)
+        synced(partial(writers.data, records), data)
         writers.page(records, page)
         return syncing(page)
     _beside(forked, here)

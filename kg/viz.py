@@ -1080,19 +1080,27 @@ def page_graph(g: nx.MultiDiGraph, limit: int | None = None,
 
 
 def records_page_part(records, limit: int | None = None,
-                      edge_limit: int | None = None) -> tuple[list, list] | None:
+                      edge_limit: int | None = None, keep: set | None = None
+                      ) -> tuple[list, list] | None:
     """The nodes ``(node, attrs)`` and edges ``(source, target, key,
     attrs)``, in order, of :func:`page_graph` of the graph ``records`` (a
     :class:`~kg.graph.GraphRecords`) stands for, found without that graph:
-    None when the page draws the whole graph."""
-    limit = PAGE_NODE_LIMIT if limit is None else limit
-    neighbours = records.neighbours()
-    if len(neighbours) <= limit:
+    None when the page draws the whole graph.  ``keep``: its
+    :func:`records_page_nodes`, when found already."""
+    keep = records_page_nodes(records, limit) if keep is None else keep
+    if keep is None:
         return None
-    keep = _most_connected(neighbours, limit)
     nodes = sorted(keep.union(records.metrics_about(keep)), key=str)
     return ([(n, records.attrs(n)) for n in nodes],
             sorted(_page_edges(list(records.edges_among(keep)), edge_limit), key=_edge_order))
+
+
+def records_page_nodes(records, limit: int | None = None) -> set | None:
+    """The entities and documents the page draws of the graph ``records``
+    stands for (:func:`page_graph`), None when it draws the whole graph."""
+    limit = PAGE_NODE_LIMIT if limit is None else limit
+    neighbours = records.neighbours()
+    return _most_connected(neighbours, limit) if len(neighbours) > limit else None
 
 
 def records_page_graph(records, limit: int | None = None, edge_limit: int | None = None,
@@ -1126,21 +1134,23 @@ def _most_connected(neighbours: dict, limit: int) -> set:
 
 def _page_edges(edges: list, edge_limit: int | None) -> list:
     """At most ``edge_limit`` of ``edges`` ``(u, v, key, attrs)``: first
-    those shown from the start, then the hidden ones by rank."""
+    those shown from the start, then the hidden ones by rank (the first
+    by :func:`page_edge_key`)."""
     edge_limit = PAGE_EDGE_LIMIT if edge_limit is None else edge_limit
-
-    def rank(e):  # of a hidden edge, or of a shown one among shown ones
-        w = e[3].get("weight", 1)
-        return (-(w if isinstance(w, (int, float)) else 1), str(e[0]), str(e[2]), str(e[1]))
-    if len(edges) > edge_limit:  # the shown edges first, then the hidden by rank
-        hidden = [str(e[3].get("predicate", e[2])) in HIDDEN_PREDICATES for e in edges]
-        shown = [e for e, h in zip(edges, hidden) if not h]
-        if len(shown) >= edge_limit:
-            edges = sorted(shown, key=rank)[:edge_limit]
-        else:
-            edges = shown + sorted((e for e, h in zip(edges, hidden) if h),
-                                   key=rank)[:edge_limit - len(shown)]
+    if len(edges) > edge_limit:
+        edges = sorted(edges, key=page_edge_key)[:edge_limit]
     return edges
+
+
+def page_edge_key(edge: tuple) -> tuple:
+    """The order in which the page keeps edges ``(u, v, key, attrs)``
+    when it draws too many: those shown from the start (0) before the
+    hidden ones (1), each by weight, heaviest first, then by source, key
+    and target."""
+    d = edge[3]
+    w = d.get("weight", 1)
+    return (int(str(d.get("predicate", edge[2])) in HIDDEN_PREDICATES),
+            -(w if isinstance(w, (int, float)) else 1), str(edge[0]), str(edge[2]), str(edge[1]))
 
 
 def _page_part(graph: dict, nodes: list, edges: list) -> nx.MultiDiGraph:

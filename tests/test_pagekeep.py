@@ -9,10 +9,11 @@ import kg.pagekeep as pagekeep
 from kg import viz
 from kg.gazetteer import load_gazetteer
 from kg.graph import GraphRecords
-from kg.pagekeep import PAGE_INDEX_FILE, write_page_kept
-from kg.pipeline import build, link_kept
+from kg.pagekeep import PAGE_INDEX_FILE
+from kg.pipeline import _kept_writers, _payloads, _write_payloads, build, link_kept
 from kg.viz import stream_records_html
 
+from .changes import random_changes
 from .test_relink import _seeds_copy
 
 
@@ -29,11 +30,19 @@ def _anew(ex, path):
 
 
 def _write(ex, folder, build_key="b"):
-    tmp = folder / ".graph.html.tmp"
-    how = write_page_kept(GraphRecords(ex), tmp, folder / "graph.html", folder / PAGE_INDEX_FILE,
-                          build_key)
-    tmp.replace(folder / "graph.html")
-    return how
+    """The three files of ``ex`` written into ``folder`` as a build with
+    the cache writes them (its index under ``folder/.cache``); returns how
+    the page was written."""
+    writers = _kept_writers(ex, folder, folder / ".cache", build_key)
+    hows = []
+    writers = writers._replace(page=lambda records, tmp, page=writers.page:
+                               hows.append(page(records, tmp)))
+    _write_payloads(folder, _payloads(GraphRecords(ex), writers), 1)
+    return hows[0]
+
+
+def _record(folder):
+    return folder / ".cache" / PAGE_INDEX_FILE
 
 
 def _linked(results, keys, memory=None):
@@ -74,33 +83,58 @@ def test_a_page_whose_part_changed_is_made_anew(seed_results, tmp_path, small_pa
     assert (tmp_path / "graph.html").read_bytes() == _anew(ex2, tmp_path / "anew.html")
 
 
-@pytest.mark.parametrize("spoil", ["page edited", "record damaged", "other build",
-                                   "summary moved"])
+@pytest.mark.parametrize("spoil", [None, "page edited", "record damaged", "other build",
+                                   "summary moved", "other memory"])
 def test_a_page_the_record_cannot_vouch_for_is_made_anew(seed_results, tmp_path, small_part,
                                                          spoil):
+    """Nothing changed: the page is kept, unless its record cannot vouch
+    for it."""
     whole, _ = seed_results
-    ex, _ = _linked(whole, [f"{r.doc.doc_id}:whole" for r in whole])
+    keys = [f"{r.doc.doc_id}:whole" for r in whole]
+    ex, memory = _linked(whole, keys)
     _write(ex, tmp_path)
-    record = tmp_path / PAGE_INDEX_FILE
+    record = _record(tmp_path)
     if spoil == "page edited":
         with open(tmp_path / "graph.html", "ab") as fh:
             fh.write(b"<!-- a note -->")
     elif spoil == "record damaged":
         record.write_text("{", "utf-8")
-    elif spoil == "summary moved":
+    elif spoil in ("summary moved", "other memory"):
         data = json.loads(record.read_text("utf-8"))
-        data["summary"] = [data["size"] + 5, data["size"] + 9]
+        if spoil == "summary moved":
+            data["summary"] = [data["size"] + 5, data["size"] + 9]
+        else:   # (the Turtle's index vouches for the change: the page's record does not)
+            data["token"] = "0123456789abcdef"
         record.write_text(json.dumps(data), "utf-8")
+    ex2, _ = _linked(whole, keys, memory)
     build_key = "other" if spoil == "other build" else "b"
-    assert _write(ex, tmp_path, build_key) == "indexed"
-    assert (tmp_path / "graph.html").read_bytes() == _anew(ex, tmp_path / "anew.html")
+    assert _write(ex2, tmp_path, build_key) == ("kept" if spoil is None else "indexed")
+    assert (tmp_path / "graph.html").read_bytes() == _anew(ex2, tmp_path / "anew.html")
+
+
+@pytest.mark.parametrize("edge_limit", [60_000, 40])
+def test_random_changes_keep_the_page_made_anew(seed_results, tmp_path, monkeypatch,
+                                                edge_limit):
+    """Over a random sequence of changes, each page, kept or made, is byte
+    for byte the page made anew; with few edges drawn, an edge past the
+    last drawn leaves the page as it was."""
+    monkeypatch.setattr(viz, "PAGE_NODE_LIMIT", 20)
+    monkeypatch.setattr(viz, "PAGE_EDGE_LIMIT", edge_limit)
+    hows = []
+    for step, move, ex in random_changes(seed_results, 5):
+        hows.append(_write(ex, tmp_path))
+        assert (tmp_path / "graph.html").read_bytes() == _anew(ex, tmp_path / "anew.html"), \
+            (step, move, hows[-1])
+        cut = json.loads(_record(tmp_path).read_text("utf-8"))["cut"]
+        assert (cut is not None) == (edge_limit == 40)
+    assert "kept" in hows and "indexed" in hows[1:], hows
 
 
 def test_a_page_drawing_the_whole_graph_keeps_no_record(seed_results, tmp_path):
     whole, _ = seed_results
     ex, _ = _linked(whole, [f"{r.doc.doc_id}:whole" for r in whole])
     assert _write(ex, tmp_path) == "whole"
-    assert not (tmp_path / PAGE_INDEX_FILE).exists()
+    assert not _record(tmp_path).exists()
     assert (tmp_path / "graph.html").read_bytes() == _anew(ex, tmp_path / "anew.html")
 
 

@@ -160,6 +160,31 @@ def test_a_rebuild_from_the_memory_writes_what_a_fresh_build_does(tmp_path, link
     assert whole == build([tmp_path / "docs"], tmp_path / "fresh2", cache=False).extraction
 
 
+def test_a_two_worker_rebuild_makes_what_changed_while_loading_the_rest(tmp_path, monkeypatch):
+    """With two workers, the documents the cache lacks are made in a forked
+    process while this one loads the others from it: they are not looked
+    for in it, a bad one is reported as a build without cache reports it,
+    and the files are those of a build without cache."""
+    files = _seeds_copy(tmp_path / "docs")
+    out = tmp_path / "out"
+    build([tmp_path / "docs"], out, workers=2)
+    files[1].write_text(files[1].read_text("utf-8") + "\n全面实施“青蓝携手”工程。\n", "utf-8")
+    files[3].write_bytes(b"\x00\x01\x02 not a document \xff\xfe")
+    looked_for, ticks = [], []
+    real = pipeline.load_entry
+    monkeypatch.setattr(pipeline, "load_entry", lambda d, k: looked_for.append(k) or real(d, k))
+    again = build([tmp_path / "docs"], out, workers=2, progress=ticks.append)
+    fresh = build([tmp_path / "docs"], tmp_path / "fresh", cache=False)
+    assert len(looked_for) == len(files) - 2 and sum(ticks) == len(files)
+    assert again.skipped == fresh.skipped and len(again.skipped) == 1
+    assert again.extraction == fresh.extraction
+    for name in ("graph.json", "graph.ttl", "graph.html"):
+        assert (out / name).read_bytes() == (tmp_path / "fresh" / name).read_bytes()
+    looked_for.clear()   # the changed document was stored in the cache
+    build([tmp_path / "docs"], out, workers=2)
+    assert len(looked_for) == len(files) - 1
+
+
 def test_the_columns_relations_are_those_of_one_pool_of_every_document(seed_results):
     """link's relations, merged from each document's columns, are those
     of every document's relations pooled at once, with the places' own
