@@ -560,6 +560,30 @@ def join_call(pid: int, fd: int):
     return value
 
 
+#: Stretches of an old file at least this long are copied by the kernel
+#: (``os.copy_file_range``: a 289 MB file in 0.07 s, against 0.1-0.3 s
+#: through this process).
+KERNEL_COPY_AT = 1 << 16
+
+
+def copy_stretch(out, view, fd: int | None, a: int, b: int) -> None:
+    """Write bytes ``a`` to ``b`` of the file open at ``fd`` (mapped as
+    ``view``) to the binary file ``out``: by the kernel where it can
+    (``out`` flushed first), else from ``view``."""
+    if fd is not None and b - a >= KERNEL_COPY_AT and hasattr(os, "copy_file_range"):
+        out.flush()
+        try:
+            while a < b:
+                n = os.copy_file_range(fd, out.fileno(), b - a, a)
+                if n <= 0:
+                    break
+                a += n
+        except OSError:   # (another file system, an old kernel: the rest as bytes)
+            pass
+    if a < b:
+        out.write(view[a:b])
+
+
 def synced(write, path: Path) -> None:
     """``write(path)``, then the file synced to disk."""
     write(path)

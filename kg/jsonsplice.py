@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from .graph import FORMAT, GraphRecords, _json_dumps, _JsonSpeller, write_graph_json
-from .io import collector_paused, replacing
+from .io import KERNEL_COPY_AT, collector_paused, copy_stretch, replacing
 from .model import Evidence
 from .splice import _CHUNK, _packed, _unpacked, describes, kept_index
 
@@ -176,8 +176,9 @@ class _Writer:
     """Writes graph.json's pieces to a file, in chunks, knowing where each
     unit of a section begins and ends, and which documents it cites."""
 
-    def __init__(self, fh) -> None:
+    def __init__(self, fh, source: int | None = None) -> None:
         self.fh = fh
+        self.source = source   # (the old file's descriptor, for copy)
         self.at = 0
         self.pending: list[bytes] = []
         self.size = 0
@@ -197,6 +198,15 @@ class _Writer:
     def flush(self) -> None:
         self.fh.write(b"".join(self.pending))
         self.pending, self.size = [], 0
+
+    def copy(self, view: memoryview, a: int, b: int) -> None:
+        """Bytes ``a`` to ``b`` of the old file (mapped as ``view``)."""
+        if b - a < KERNEL_COPY_AT:
+            self.put(view[a:b])
+            return
+        self.flush()
+        copy_stretch(self.fh, view, self.source, a, b)
+        self.at += b - a
 
     def text(self, text: str) -> None:
         """A piece between sections (the next unit is a section's first)."""
@@ -427,18 +437,19 @@ def _spliced(records: GraphRecords, change, old_path: Path, before: JsonIndex,
                 made[SENTENCES][doc] = _sentences_unit(spell.dumps, doc, table).encode(
                     "utf-8", "surrogatepass") if table else None
             return _write_spliced(view, before, made, cites, _middle(records, spell.dumps),
-                                  path)
+                                  path, fh.fileno())
         finally:
             view.release()
 
 
 def _write_spliced(view: memoryview, before: JsonIndex, made: list, cites: list,
-                   middle: str, path: Path) -> JsonIndex:
+                   middle: str, path: Path, fd: int | None = None) -> JsonIndex:
     """Write the spliced file to ``path`` (the units ``made``, by section
-    and key, bytes or None for a unit gone) and return its index."""
+    and key, bytes or None for a unit gone; the old file mapped as
+    ``view``, open at ``fd``) and return its index."""
     docs = {d: i for i, d in enumerate(before.docs)}
     with open(path, "wb") as fh:
-        out = _Writer(fh)
+        out = _Writer(fh, fd)
         out.text(_head())
         pieces = [_splice_section(view, out, before, EDGES, made[EDGES])]
         out.text(middle)
@@ -480,7 +491,7 @@ def _splice_section(view: memoryview, out: _Writer, before: JsonIndex, section: 
         out.first = False
         a = int(starts[i])
         at = out.at
-        out.put(view[a:int(ends[j - 1])])
+        out.copy(view, a, int(ends[j - 1]))
         new_of_old[i:j] = np.arange(len(out.keys[section]), len(out.keys[section]) + j - i)
         out.keys[section].extend(keys[i:j])
         out.starts[section].extend((starts[i:j] - a + at).tolist())

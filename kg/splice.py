@@ -42,7 +42,7 @@ import numpy as np
 
 from . import rdf
 from .graph import GraphRecords, doc_node
-from .io import collector_paused, replacing
+from .io import collector_paused, copy_stretch, replacing
 from .model import Evidence
 from .rdf import (EDGES, EVIDENCE, NODES, _evidence_key, _evidence_terms, _TurtleSpelling,
                   _turtle_header, _unit_text, _units)
@@ -319,7 +319,8 @@ def _spliced(records: GraphRecords, change, old: Path, before: TurtleIndex,
             if evidence is None:
                 return None
             counts, edits_ev = evidence
-            return _write_spliced(view, before, edits, edits_ev, counts, records, prints, path)
+            return _write_spliced(view, before, edits, edits_ev, counts, records, prints, path,
+                                  fh.fileno())
         finally:
             view.release()
 
@@ -451,9 +452,9 @@ def _records_of(records: GraphRecords, docs, keys: set) -> dict:
 
 
 def _splice_section(view: memoryview, out, keys: list, at: np.ndarray, edits: list,
-                    pos: int) -> tuple[list, int]:
+                    pos: int, fd: int | None = None) -> tuple[list, int]:
     """Write one section at ``pos``: the old units (``keys``, starting at
-    ``at``, in ``view``) with ``edits`` made, ``(key, bytes or None)``
+    ``at``, in ``view``, the file open at ``fd``) with ``edits`` made, ``(key, bytes or None)``
     sorted by key (None: the unit gone).  Returns the pieces written, each
     ``(True, i0, i1)`` (old units copied) or ``(False, key, length)`` (a
     unit made), and where the section ends."""
@@ -463,7 +464,7 @@ def _splice_section(view: memoryview, out, keys: list, at: np.ndarray, edits: li
         i = bisect_left(keys, key, cursor)
         if i > cursor:
             a, b = int(at[cursor]), int(at[i])
-            out.write(view[a:b])
+            copy_stretch(out, view, fd, a, b)
             pieces.append((True, cursor, i))
             pos += b - a
         if data is not None:
@@ -473,7 +474,7 @@ def _splice_section(view: memoryview, out, keys: list, at: np.ndarray, edits: li
         cursor = i + 1 if i < len(keys) and keys[i] == key else i
     if cursor < len(keys):
         a, b = int(at[cursor]), int(at[len(keys)])
-        out.write(view[a:b])
+        copy_stretch(out, view, fd, a, b)
         pieces.append((True, cursor, len(keys)))
         pos += b - a
     return pieces, pos
@@ -504,20 +505,20 @@ def _laid_out(pieces: list, keys: list, at: np.ndarray, start: int
 
 
 def _write_spliced(view: memoryview, before: TurtleIndex, edits: list, edits_ev: list,
-                   counts: np.ndarray, records: GraphRecords, prints: dict, path: Path
-                   ) -> TurtleIndex | None:
-    """Write the spliced file to ``path`` and return its index; None if
-    its first edge unit's subject is its last node (the file is then
-    written whole)."""
+                   counts: np.ndarray, records: GraphRecords, prints: dict, path: Path,
+                   fd: int | None = None) -> TurtleIndex | None:
+    """Write the spliced file to ``path`` (the old one mapped as ``view``,
+    open at ``fd``) and return its index; None if its first edge unit's
+    subject is its last node (the file is then written whole)."""
     ev_keys = before.ev_keys.tolist()
     with open(path, "wb") as out:
         out.write(view[:before.head])
         node_pieces, node_end = _splice_section(view, out, before.node_keys, before.node_at,
-                                                edits[0], before.head)
+                                                edits[0], before.head, fd)
         edge_pieces, edge_end = _splice_section(view, out, before.edge_keys, before.edge_at,
-                                                edits[1], node_end)
+                                                edits[1], node_end, fd)
         ev_pieces, end = _splice_section(view, out, ev_keys, before.ev_at,
-                                         [(k, e and e[0]) for k, e in edits_ev], edge_end)
+                                         [(k, e and e[0]) for k, e in edits_ev], edge_end, fd)
     edge_keys, edge_at, _ = _laid_out(edge_pieces, before.edge_keys, before.edge_at, node_end)
     last_node = _last_key(node_pieces, before.node_keys)
     if last_node is not None and edge_keys and last_node == edge_keys[0]:

@@ -210,3 +210,30 @@ def test_free_heap_pages_between_live_objects_are_given_back():
     give_back_free_memory()
     assert rss_kib() < before - 20_000   # most of the 39 MiB freed
     assert len(kept) == 400
+
+
+@pytest.mark.parametrize("kernel", [True, False])
+def test_stretches_of_an_old_file_are_copied_between_writes(tmp_path, monkeypatch, kernel):
+    """Stretches copied from an old file (by the kernel, or, where it
+    refuses, from the mapping) land in order between bytes written."""
+    import mmap
+    from kg import io as kgio
+    old = tmp_path / "old.bin"
+    data = bytes(range(256)) * 1024
+    old.write_bytes(data)
+    if not kernel:
+        def refuse(*args):
+            raise OSError(18, "Invalid cross-device link")
+        monkeypatch.setattr(kgio.os, "copy_file_range", refuse, raising=False)
+    with open(old, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm, \
+            open(tmp_path / "new.bin", "wb") as out:
+        view = memoryview(mm)
+        out.write(b"head")
+        kgio.copy_stretch(out, view, fh.fileno(), 1000, 1000 + kgio.KERNEL_COPY_AT)
+        out.write(b"middle")
+        kgio.copy_stretch(out, view, fh.fileno(), 5, 9)   # (short: from the mapping)
+        kgio.copy_stretch(out, view, fh.fileno(), 70_000, len(data))
+        view.release()
+    assert (tmp_path / "new.bin").read_bytes() == (
+        b"head" + data[1000:1000 + kgio.KERNEL_COPY_AT] + b"middle" + data[5:9]
+        + data[70_000:])

@@ -145,12 +145,17 @@ def test_a_rebuild_keeps_its_page(tmp_path, monkeypatch, small_part, workers):
     files = _seeds_copy(tmp_path / "docs")
     out = tmp_path / "out"
     build([tmp_path / "docs"], out, workers=workers)
-    copied = []
+    copies = tmp_path / "copies"   # (with two workers, a forked process writes the page)
     real = pagekeep._copy_with
-    monkeypatch.setattr(pagekeep, "_copy_with", lambda *a: copied.append(a) or real(*a))
+
+    def copy(*args):
+        with open(copies, "a") as fh:
+            fh.write("copied\n")
+        return real(*args)
+    monkeypatch.setattr(pagekeep, "_copy_with", copy)
     files[4].write_text(files[4].read_text("utf-8") + "\n实施“晨读暮省”行动。\n", "utf-8")
     build([tmp_path / "docs"], out, workers=workers)
     build([tmp_path / "docs"], tmp_path / "fresh", cache=False)
-    assert len(copied) == 1   # (the page is written by this process)
+    assert copies.read_text().splitlines() == ["copied"]
     for name in ("graph.ttl", "graph.json", "graph.html"):
         assert (out / name).read_bytes() == (tmp_path / "fresh" / name).read_bytes()
