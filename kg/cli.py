@@ -77,8 +77,9 @@ def build(paths, out_dir, lexicon_dir, strict, workers, scheduler, no_cache, qui
                            "no document, lexicon or code changed since it was built")
         return
     workers = workers or os.cpu_count() or 1
+    preloaded: dict = {}   # (the cache's entries same_content loads while it reads)
     same = None if no_cache else same_content(paths, out_dir, lexicon_dir, workers, scheduler,
-                                              strict)
+                                              strict, preload=preloaded)
     if same is not None:
         n = same["changed"]   # none: only a path that cannot be listed changed
         _report_up_to_date(out_dir, same, quiet, time.perf_counter() - t0,
@@ -92,7 +93,7 @@ def build(paths, out_dir, lexicon_dir, strict, workers, scheduler, no_cache, qui
                            show_pos=True) if show and total > 1 else _NoBar() as bar:
         result = run_build(paths, out_dir, lexicon_dir=lexicon_dir, strict=strict,
                            progress=bar.update, workers=workers, scheduler=scheduler,
-                           cache=not no_cache)
+                           cache=not no_cache, preloaded=preloaded)
     for path, reason in result.skipped:
         click.echo(f"skipped: {reason}", err=True)
     if not quiet:

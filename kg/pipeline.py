@@ -778,7 +778,8 @@ def _process_chunk(items: list[tuple[str, str, str | None]], lexicon_dir: str | 
 def build(paths, out_dir: Path | None = None, lexicon_dir: str | None = None,
           strict: bool = False, progress=None, workers: int = 1,
           scheduler: str | None = None, cache: bool = True,
-          large_bytes: int = LARGE_BYTES, part_chars: int = PART_CHARS) -> BuildResult:
+          large_bytes: int = LARGE_BYTES, part_chars: int = PART_CHARS,
+          preloaded: dict | None = None) -> BuildResult:
     """Build the graph of the documents under ``paths``; when ``out_dir``
     is given, write ``graph.json``, ``graph.ttl`` and ``graph.html`` there
     (from the extraction: the result's graph is then made when first
@@ -790,10 +791,11 @@ def build(paths, out_dir: Path | None = None, lexicon_dir: str | None = None,
     rebuild only re-reads what changed.  Unreadable files are skipped and
     reported in ``BuildResult.skipped`` (with ``strict`` the first one
     raises :class:`InputError`).  ``progress(n)`` is called as files are
-    done."""
+    done.  ``preloaded`` (cache key -> entry: what :func:`same_content`
+    loaded) is taken instead of the cache's own entries."""
     with collector_paused(), _parts_folder(out_dir) as parts_dir:
         return _build(paths, out_dir, lexicon_dir, strict, progress, workers, scheduler, cache,
-                      large_bytes, part_chars, parts_dir)
+                      large_bytes, part_chars, parts_dir, preloaded)
 
 
 @contextmanager
@@ -809,7 +811,7 @@ def _parts_folder(out_dir):
 
 
 def _build(paths, out_dir, lexicon_dir, strict, progress, workers, scheduler, cache,
-           large_bytes, part_chars, parts_dir) -> BuildResult:
+           large_bytes, part_chars, parts_dir, preloaded=None) -> BuildResult:
     timings: dict[str, float] = {}
     since = time.perf_counter()
 
@@ -843,11 +845,12 @@ def _build(paths, out_dir, lexicon_dir, strict, progress, workers, scheduler, ca
     early, making = _made_early(files, ids, keys, cache_dir, lexicon_dir,
                                 1 if scheduler else workers)
     try:
-        _load_hits(files, ids, keys, cache_dir, results, todo, set(early), progress)
+        _load_hits(files, ids, keys, cache_dir, results, todo, set(early), progress, preloaded)
+        preloaded = None
         if making is not None:
-            made, making = join_call(*making), None
+            made, making = _made(making), None
             for i, r in zip(early, made):
-                results[i] = pickle.loads(r) if type(r) is bytes else r
+                results[i] = r
             if progress:
                 progress(len(early))
     finally:
@@ -915,29 +918,44 @@ def _made_early(files: list[Path], ids: list[str], keys: list[str | None],
                 cache_dir: Path | None, lexicon_dir, workers: int) -> tuple[list[int], tuple | None]:
     """With ``workers`` > 1, a cache holding some of the documents and at
     most :data:`EARLY_AT` missing: the missing ones' places, and the
-    forked process making them (:func:`_process_chunk`, each stored in
-    the cache); else nothing and None."""
+    forked process making them (:func:`_making`); else nothing and None."""
     if cache_dir is None or workers <= 1 or not hasattr(os, "fork"):
         return [], None
     missing = [i for i, k in enumerate(keys) if k is not None
                and not entry_path(cache_dir, k).is_file()]
     if not missing or len(missing) > EARLY_AT or len(missing) == len(files):
         return [], None
-    items = [(str(files[i]), ids[i], keys[i]) for i in missing]
-    return missing, fork_call(partial(_process_chunk, items, lexicon_dir, str(cache_dir)))
+    return missing, _making([(str(files[i]), ids[i], keys[i]) for i in missing], lexicon_dir,
+                            cache_dir)
+
+
+def _making(items: list[tuple[str, str, str | None]], lexicon_dir, cache_dir: Path) -> tuple:
+    """A forked process making the documents ``items`` (path, id, cache
+    key: :func:`_process_chunk`, each stored in the cache); its results
+    come back, pickled, from :func:`_made`."""
+    return fork_call(partial(_process_chunk, items, lexicon_dir, str(cache_dir)))
+
+
+def _made(handle: tuple) -> list:
+    """The results of a :func:`_making` process."""
+    return [pickle.loads(r) if type(r) is bytes else r for r in join_call(*handle)]
 
 
 def _load_hits(files: list[Path], ids: list[str], keys: list[str | None],
                cache_dir: Path | None, results: list, todo: list, early: set,
-               progress) -> None:
-    """Each document's result from the cache into ``results``; ``(place,
+               progress, preloaded: dict | None = None) -> None:
+    """Each document's result from the cache into ``results`` (taken out
+    of ``preloaded``, cache key -> entry, when it is there); ``(place,
     path, id)`` of those it does not hold appended to ``todo`` (but those
     of ``early``, being made)."""
+    preloaded = preloaded if preloaded is not None else {}
     for i, (f, doc_id) in enumerate(zip(files, ids)):
         if i in early:
             continue
         if cache_dir is not None:
-            hit = load_entry(cache_dir, keys[i]) if keys[i] else None
+            hit = preloaded.pop(keys[i], None) if keys[i] else None
+            if hit is None and keys[i]:
+                hit = load_entry(cache_dir, keys[i])
             if isinstance(hit, DocResult) and hit.doc.path == str(f):
                 results[i] = hit
                 if progress:
@@ -1024,7 +1042,8 @@ def up_to_date(paths, out_dir: Path, lexicon_dir: str | None = None,
 
 def same_content(paths, out_dir: Path, lexicon_dir: str | None = None, workers: int = 1,
                  scheduler: str | None = None, strict: bool = False,
-                 large_bytes: int = LARGE_BYTES, part_chars: int = PART_CHARS) -> dict | None:
+                 large_bytes: int = LARGE_BYTES, part_chars: int = PART_CHARS,
+                 preload: dict | None = None) -> dict | None:
     """When document files changed since the last build into ``out_dir``,
     but what is read from them did not (an HTML page whose menus, scripts or
     counters changed around the same text, a file saved again in another
@@ -1038,7 +1057,11 @@ def same_content(paths, out_dir: Path, lexicon_dir: str | None = None, workers: 
 
     The changed files are read as a build reads them (in ``workers``
     processes, or on the cluster at ``scheduler``) and cached, so a build
-    that follows finds them done."""
+    that follows finds them done.  Given ``preload``, a dictionary, and
+    ``workers`` > 1, a few changed files (:data:`EARLY_AT`) are read by a
+    forked process while this one loads the others' entries into it
+    (cache key -> entry), for the build that follows when the text
+    changed (:func:`build`'s ``preloaded``)."""
     out_dir = Path(out_dir)
     key = _build_key(lexicon_dir, large_bytes, part_chars)
     last = last_documents(out_dir, OUTPUTS, key)
@@ -1061,8 +1084,23 @@ def same_content(paths, out_dir: Path, lexicon_dir: str | None = None, workers: 
         cache_dir = out_dir / CACHE_DIR
         # (before reading: a file moved keeps its key, and its entry is replaced)
         was = {d: load_entry(cache_dir, before[d][0]) for _, _, d in todo if d in before}
-        done = _run([(p, d, keys[i]) for i, p, d in todo], lexicon_dir, workers, scheduler,
-                    None, cache_dir)
+        items = [(p, d, keys[i]) for i, p, d in todo]
+        if preload is not None and workers > 1 and not scheduler and hasattr(os, "fork") \
+                and 0 < len(todo) <= EARLY_AT:
+            making = _making(items, lexicon_dir, cache_dir)
+            try:
+                changed = {i for i, _, _ in todo}
+                for i, k in enumerate(keys):
+                    if k is not None and i not in changed:
+                        entry = load_entry(cache_dir, k)
+                        if isinstance(entry, DocResult):
+                            preload[k] = entry
+                done = _made(making)
+            except BaseException:
+                stop_call(*making)
+                raise
+        else:
+            done = _run(items, lexicon_dir, workers, scheduler, None, cache_dir)
     results = dict(zip((i for i, _, _ in todo), done))
     for (i, f, d), r in zip(todo, done):
         if isinstance(r, DocResult):

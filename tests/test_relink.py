@@ -185,6 +185,31 @@ def test_a_two_worker_rebuild_makes_what_changed_while_loading_the_rest(tmp_path
     assert len(looked_for) == len(files) - 1
 
 
+def test_what_same_content_loads_while_it_reads_serves_the_build(tmp_path, monkeypatch):
+    """``kg build`` first asks whether the changed files' text changed:
+    with two workers, a forked process reads them while this one loads
+    the other entries, which the build then takes instead of loading
+    them again."""
+    from kg.pipeline import same_content
+    files = _seeds_copy(tmp_path / "docs")
+    out = tmp_path / "out"
+    build([tmp_path / "docs"], out, workers=2)
+    files[1].write_text(files[1].read_text("utf-8") + "\n全面实施“青蓝携手”工程。\n", "utf-8")
+    loaded = []
+    real = pipeline.load_entry
+    monkeypatch.setattr(pipeline, "load_entry", lambda d, k: loaded.append(k) or real(d, k))
+    preload: dict = {}
+    assert same_content([tmp_path / "docs"], out, workers=2, preload=preload) is None
+    assert len(preload) == len(files) - 1
+    loaded.clear()
+    again = build([tmp_path / "docs"], out, workers=2, preloaded=preload)
+    assert len(loaded) == 1 and not preload   # (the changed file's new entry alone)
+    fresh = build([tmp_path / "docs"], tmp_path / "fresh", cache=False)
+    assert again.extraction == fresh.extraction
+    for name in ("graph.json", "graph.ttl", "graph.html"):
+        assert (out / name).read_bytes() == (tmp_path / "fresh" / name).read_bytes()
+
+
 def test_the_columns_relations_are_those_of_one_pool_of_every_document(seed_results):
     """link's relations, merged from each document's columns, are those
     of every document's relations pooled at once, with the places' own
