@@ -86,3 +86,17 @@ def test_a_list_of_numbers_shares_its_indicator():
     ms = metrics("两县省级评估通过率分别达到67%、41%。")
     assert [(m.value, m.indicator) for m in ms] == [(67, ms[0].indicator), (41, ms[0].indicator)]
     assert "通过率" in ms[0].indicator
+
+
+@pytest.mark.parametrize("text", ["持续落实教育经费投入“两个只增不减”。",
+                                  "开展“两项督导”实地评估。",
+                                  "深入实施‘三名工程’建设。"])
+def test_a_count_opening_a_quoted_name_is_not_a_metric(text):
+    """“两个只增不减”, “两项督导”: a number in words opening a quoted
+    name is part of the name (a slogan), not a count the document reports."""
+    assert metrics(text) == []
+
+
+def test_a_count_in_words_outside_quotes_is_still_a_metric():
+    m = one("今年新建学校两所。")
+    assert (m.value, m.unit) == (2, "所")

@@ -20,6 +20,9 @@ __all__ = ["load_units", "parse_number", "extract_metrics", "attach_entities"]
 
 _TARGET_WORDS = re.compile(r"力争|争取|确保|目标|到20\d\d年|预计|计划|拟")
 
+#: Marks opening a quoted name (a slogan such as “两个只增不减”).
+_OPEN_QUOTES = "“‘「『\"'"
+
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
               "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
@@ -128,6 +131,9 @@ def extract_metrics(doc: Document, index: SentenceIndex) -> list[Metric]:
                 if (prev and prev in "第-—~《") or prev.isdigit() \
                         or _YEAR_NUMBER.fullmatch(num):
                     continue
+                if prev and prev in _OPEN_QUOTES and not num[0].isdigit():
+                    continue  # “两个只增不减”: a count in words opening a quoted name
+
                 if unit in ("个", "名", "所", "项", "门") and nxt and nxt in "月年":
                     continue  # 3个月, not a count
                 value = parse_number(num)
