@@ -792,7 +792,7 @@ def build(paths, out_dir: Path | None = None, lexicon_dir: str | None = None,
     reported in ``BuildResult.skipped`` (with ``strict`` the first one
     raises :class:`InputError`).  ``progress(n)`` is called as files are
     done.  ``preloaded`` (cache key -> entry: what :func:`same_content`
-    loaded) is taken instead of the cache's own entries."""
+    loaded) is taken instead of the cache's own entries, and emptied."""
     with collector_paused(), _parts_folder(out_dir) as parts_dir:
         return _build(paths, out_dir, lexicon_dir, strict, progress, workers, scheduler, cache,
                       large_bytes, part_chars, parts_dir, preloaded)
@@ -846,7 +846,8 @@ def _build(paths, out_dir, lexicon_dir, strict, progress, workers, scheduler, ca
                                 1 if scheduler else workers)
     try:
         _load_hits(files, ids, keys, cache_dir, results, todo, set(early), progress, preloaded)
-        preloaded = None
+        if preloaded:
+            preloaded.clear()   # (entries of files that changed since: not held)
         if making is not None:
             made, making = _made(making), None
             for i, r in zip(early, made):
@@ -1180,6 +1181,7 @@ def _kept_writers(ex: Extraction, out_dir: Path, cache_dir: Path | None,
         kept = reached(records) if before_data is not None else None
         return write_json_kept(records, tmp, data, data_index, ex.change, build, before_data,
                                kept and kept[1:])
+
     def page(records: GraphRecords, tmp: Path) -> str:
         return write_page_kept(records, tmp, out_dir / "graph.html", cache_dir / PAGE_INDEX_FILE,
                                build, "edukg", ex.change,
@@ -1242,8 +1244,9 @@ def _outputs_of(ex: Extraction, out_dir: Path, jobs: int, then=None,
     :data:`LEAD_NODES`) and hands the numbering of the sentences it cited
     to the forked process, then writes the page (:func:`_split_outputs`).
     With the cache, each file is written by one process: the forked one
-    writes the Turtle, this one graph.json and the page
-    (:func:`_kept_outputs`).
+    writes the Turtle (and in a rebuild the page after it), this one
+    graph.json (and in a full build the page after it:
+    :func:`_kept_outputs`).
     With one process, or three and more, each file is written whole by
     one.  ``then()`` is called once the files are replaced, under the
     folder's lock."""

@@ -133,7 +133,6 @@ def extract_metrics(doc: Document, index: SentenceIndex) -> list[Metric]:
                     continue
                 if prev and prev in _OPEN_QUOTES and not num[0].isdigit():
                     continue  # “两个只增不减”: a count in words opening a quoted name
-
                 if unit in ("个", "名", "所", "项", "门") and nxt and nxt in "月年":
                     continue  # 3个月, not a count
                 value = parse_number(num)
