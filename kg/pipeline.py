@@ -1221,9 +1221,12 @@ def _write_payloads(out_dir: Path, payloads: dict, jobs: int, then=None) -> list
 #: characters, each alone: the edges 5.2 s, the page 7.2 s, the Turtle
 #: 13.1 s, the nodes 3.8 s, of which the first 30 % (agencies, documents:
 #: more records than the metrics at the end) take 2.2 s; side by side
-#: each process is slower, and with 45 % here both end after 17 s (with
-#: 30 %, this one waited 1.8 s).
-LEAD_NODES = 0.45
+#: each process is slower.  With 45 %, this one ended 3 s before the
+#: other (a traced 2-worker build of the 1,000 documents: the head 9.0 s
+#: and the page 8.4 s here, the Turtle 17.9 s and the tail 2.6 s there;
+#: exports 21.2 s); with 75 %, 0.7 s before (19.4 s); with 85 %, both
+#: ended together (18.4 s).
+LEAD_NODES = 0.85
 
 
 def _outputs_of(ex: Extraction, out_dir: Path, jobs: int, then=None,
