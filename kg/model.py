@@ -250,3 +250,6 @@ class Extraction:
     #: what the linking changed since the build it was given the memory of
     #: (a :class:`~kg.relink.Change`; None when not known)
     change: object = field(default=None, compare=False, repr=False)
+    #: each entity's checksum (:func:`kg.splice.entity_print`, by id) when
+    #: the linking found them (None when not)
+    prints: object = field(default=None, compare=False, repr=False)

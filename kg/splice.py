@@ -47,7 +47,7 @@ from .model import Evidence
 from .rdf import (EDGES, EVIDENCE, NODES, _evidence_key, _evidence_terms, _TurtleSpelling,
                   _turtle_header, _unit_text, _units)
 
-__all__ = ["TurtleIndex", "INDEX_FILE", "entity_print", "kept_index", "reach",
+__all__ = ["TurtleIndex", "INDEX_FILE", "entity_print", "entity_prints", "kept_index", "reach",
            "write_turtle_kept"]
 
 #: The index of graph.ttl, under the cache folder.
@@ -226,8 +226,18 @@ def _node_facts(records: GraphRecords, keys: list, docs: dict, prints: dict) -> 
     return kinds, sums, node_docs
 
 
+def entity_prints(entities) -> dict:
+    """:func:`entity_print` of each of ``entities``, by id."""
+    return {e.id: entity_print(e) for e in entities}
+
+
 def _prints(records: GraphRecords) -> dict:
-    return {eid: entity_print(e) for eid, e in records._entities.items()}
+    """The entities' checksums: those the linking found
+    (``Extraction.prints``) when they are of these entities."""
+    known = records.ex.prints
+    if isinstance(known, dict) and known.keys() == records._entities.keys():
+        return known
+    return entity_prints(records._entities.values())
 
 
 def _written(records: GraphRecords, path: Path) -> TurtleIndex | None:

@@ -142,3 +142,26 @@ def test_an_error_while_splicing_replaces_nothing(tmp_path, monkeypatch, where):
     with pytest.raises(OSError, match="disk full"):
         build([tmp_path / "docs"], out, workers=2)
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+
+
+def test_linking_that_keeps_its_memory_finds_the_entities_checksums(seed_results,
+                                                                   monkeypatch):
+    """With two workers and its memory kept, linking finds each entity's
+    checksum in a forked process while it makes the relations; the splice
+    takes them instead of making its own, but only for those entities."""
+    from dataclasses import replace
+    whole, _ = seed_results
+    gaz = load_gazetteer()
+    keys = [f"{r.doc.doc_id}:whole" for r in whole]
+    ex = link_kept(list(whole), gaz, workers=2, keys=keys, keep=lambda memory: None)
+    assert ex.prints == {e.id: splice.entity_print(e) for e in ex.entities}
+    assert link_kept(list(whole), gaz, workers=2).prints is None   # (no memory kept)
+    assert link_kept(list(whole), gaz, keys=keys, keep=lambda memory: None).prints is None
+    made = []
+    real = splice.entity_print
+    monkeypatch.setattr(splice, "entity_print", lambda e: made.append(e) or real(e))
+    assert splice._prints(GraphRecords(ex)) is ex.prints and not made
+    fewer = replace(ex, entities=ex.entities[1:])
+    fewer.prints = ex.prints
+    assert splice._prints(GraphRecords(fewer)) == {e.id: real(e) for e in ex.entities[1:]}
+    assert len(made) == len(ex.entities) - 1
