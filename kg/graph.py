@@ -272,6 +272,11 @@ class GraphRecords:
             self._counts = self._counted()
         return self._counts
 
+    def have_counts(self, counts: tuple) -> None:
+        """Take :meth:`counts` as found by another process reading the
+        same extraction."""
+        self._counts = tuple(counts)
+
     def _counted(self) -> tuple[int, int, int, int]:
         relations = len({(r.subject, r.predicate, r.object) for r in self._relations})
         ends = sum((bool(m.about) and m.about in self) + (bool(m.place) and m.place in self)
