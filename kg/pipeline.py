@@ -951,14 +951,21 @@ def _made_early(files: list[Path], ids: list[str], keys: list[str | None],
     """With ``workers`` > 1, a cache holding some of the documents and at
     most :data:`EARLY_AT` missing: the missing ones' places, and the
     forked process making them (:func:`_making`); else nothing and None."""
-    if cache_dir is None or workers <= 1 or not hasattr(os, "fork"):
+    if cache_dir is None or workers <= 1:
         return [], None
     missing = [i for i, k in enumerate(keys) if k is not None
                and not entry_path(cache_dir, k).is_file()]
-    if not missing or len(missing) > EARLY_AT or len(missing) == len(files):
+    if not _made_beside(len(missing), len(files), workers):
         return [], None
     return missing, _making([(str(files[i]), ids[i], keys[i]) for i in missing], lexicon_dir,
                             cache_dir)
+
+
+def _made_beside(missing: int, total: int, workers: int) -> bool:
+    """Whether ``missing`` documents of ``total`` are made in a forked
+    process while this one loads the others: a few (:data:`EARLY_AT`),
+    with others to load and ``workers`` > 1."""
+    return workers > 1 and 0 < missing <= EARLY_AT and missing < total and hasattr(os, "fork")
 
 
 def _making(items: list[tuple[str, str, str | None]], lexicon_dir, cache_dir: Path) -> tuple:
@@ -1117,8 +1124,7 @@ def same_content(paths, out_dir: Path, lexicon_dir: str | None = None, workers: 
         # (before reading: a file moved keeps its key, and its entry is replaced)
         was = {d: load_entry(cache_dir, before[d][0]) for _, _, d in todo if d in before}
         items = [(p, d, keys[i]) for i, p, d in todo]
-        if preload is not None and workers > 1 and not scheduler and hasattr(os, "fork") \
-                and 0 < len(todo) <= EARLY_AT:
+        if preload is not None and not scheduler and _made_beside(len(todo), len(files), workers):
             making = _making(items, lexicon_dir, cache_dir)
             try:
                 changed = {i for i, _, _ in todo}
