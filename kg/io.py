@@ -6,6 +6,7 @@ import contextlib
 import fcntl
 import gc
 import os
+import secrets
 import tempfile
 from dataclasses import dataclass
 from functools import lru_cache, partial
@@ -336,8 +337,11 @@ def replacing(paths):
     """Temporary files beside ``paths``, given as a dict path -> temporary
     path, renamed over them together when the block ends (each written and
     synced by then; the renames take microseconds), or removed if it
-    raises: an interrupted run leaves the previous set whole."""
+    raises: an interrupted run leaves the previous set whole.  The old
+    copies of large files are removed after the renames by a process of
+    their own (:func:`free_later`)."""
     staged: dict[Path, Path] = {}
+    old: list[Path] = []
     try:
         for path in map(Path, paths):
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -347,15 +351,76 @@ def replacing(paths):
         yield staged
         for tmp in staged.values():
             as_created(tmp)
+        old = _kept_aside(staged)
         for path, tmp in staged.items():
             os.replace(tmp, path)
     except BaseException:
-        for tmp in staged.values():
+        for tmp in [*staged.values(), *old]:
             try:
                 os.unlink(tmp)
             except OSError:
                 pass
         raise
+    free_later(old)
+
+
+#: A file replaced by :func:`replacing` that is at least this large has
+#: its old copy removed by a process of its own, after the rename, not by
+#: the rename: a rename over a file frees the old copy's blocks and pages
+#: (0.2 s for graph.json's 288 MB on ext4, half a second for a rebuild's
+#: three outputs), and the build need not wait for that.
+FREE_LATER_AT = 16 << 20
+
+#: The command removing the old copies (their paths follow), started in a
+#: session of its own, not waited for.
+FREE_COMMAND = ("rm", "-f", "--")
+
+
+def _kept_aside(staged: dict) -> list[Path]:
+    """A second name (``.NAME.*.old.tmp``, which :func:`remove_stale_temporaries`
+    removes if left behind) for each file of ``staged`` that exists and is
+    at least :data:`FREE_LATER_AT` large, so that renaming over it frees
+    nothing; those names.  A file that cannot be linked is left as it is."""
+    old = []
+    for path in staged:
+        try:
+            if os.stat(path).st_size < FREE_LATER_AT:
+                continue
+            aside = path.parent / f".{path.name}.{secrets.token_hex(6)}.old.tmp"
+            os.link(path, aside)
+        except OSError:   # (none yet, or a file system without hard links)
+            continue
+        old.append(aside)
+    return old
+
+
+def free_later(paths: list[Path]) -> None:
+    """Remove ``paths`` in a process of its own (:data:`FREE_COMMAND`, in
+    a session of its own, reading and writing nothing), not waited for;
+    here if it cannot be started."""
+    for pid in list(_FREEING):   # (those ended are reaped)
+        try:
+            if os.waitpid(pid, os.WNOHANG)[0]:
+                _FREEING.remove(pid)
+        except ChildProcessError:
+            _FREEING.remove(pid)
+    if not paths:
+        return
+    quiet = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0) for fd in (0, 1, 2)] \
+        if hasattr(os, "POSIX_SPAWN_OPEN") else []
+    try:
+        _FREEING.append(os.posix_spawnp(FREE_COMMAND[0], [*FREE_COMMAND, *map(str, paths)],
+                                        os.environ, file_actions=quiet, setsid=True))
+    except (OSError, AttributeError, NotImplementedError):
+        for p in paths:
+            try:
+                os.unlink(p)
+            except OSError:
+                pass
+
+
+#: The processes :func:`free_later` started, until reaped.
+_FREEING: list[int] = []
 
 
 def write_all_atomic(files: dict, jobs: int = 1) -> None:

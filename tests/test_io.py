@@ -1,4 +1,5 @@
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -237,3 +238,51 @@ def test_stretches_of_an_old_file_are_copied_between_writes(tmp_path, monkeypatc
     assert (tmp_path / "new.bin").read_bytes() == (
         b"head" + data[1000:1000 + kgio.KERNEL_COPY_AT] + b"middle" + data[5:9]
         + data[70_000:])
+
+
+def test_a_large_file_replaced_is_removed_after_the_rename_by_a_process_of_its_own(
+        tmp_path, monkeypatch):
+    """The rename leaves the old copy under a second name, which a process
+    started after it removes; the call does not wait for it."""
+    import kg.io as kio
+    from kg.io import write_all_atomic
+    monkeypatch.setattr(kio, "FREE_LATER_AT", 4)
+    slow = tmp_path / "rm-slowly"
+    slow.write_text('sleep 1\nrm -f -- "$@"\n')
+    monkeypatch.setattr(kio, "FREE_COMMAND", ("sh", str(slow)))
+    (tmp_path / "a.txt").write_text("old text", "utf-8")
+    (tmp_path / "b.txt").write_text("ok", "utf-8")   # (too small to be set aside)
+    write_all_atomic({tmp_path / "a.txt": b"new text", tmp_path / "b.txt": b"fine"})
+    assert (tmp_path / "a.txt").read_bytes() == b"new text"
+    aside = [p for p in tmp_path.iterdir() if p.name.endswith(".old.tmp")]
+    assert [p.name.split(".")[1:3] for p in aside] == [["a", "txt"]]
+    assert aside[0].read_text("utf-8") == "old text"   # not yet removed
+    for _ in range(100):
+        if not aside[0].exists():
+            break
+        time.sleep(0.1)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt", "rm-slowly"]
+
+
+def test_a_failed_write_sets_nothing_aside(tmp_path, monkeypatch):
+    import kg.io as kio
+    from kg.io import write_all_atomic
+    monkeypatch.setattr(kio, "FREE_LATER_AT", 0)
+    (tmp_path / "a.txt").write_text("old", "utf-8")
+
+    def fail(path):
+        raise InputError("cannot write")
+    with pytest.raises(InputError):
+        write_all_atomic({tmp_path / "a.txt": b"new", tmp_path / "b.txt": fail})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
+    assert (tmp_path / "a.txt").read_text("utf-8") == "old"
+
+
+def test_old_copies_are_removed_here_when_no_process_can_be_started(tmp_path, monkeypatch):
+    import kg.io as kio
+    from kg.io import write_all_atomic
+    monkeypatch.setattr(kio, "FREE_LATER_AT", 0)
+    monkeypatch.setattr(kio, "FREE_COMMAND", ("no-such-command-for-edukg",))
+    (tmp_path / "a.txt").write_text("old", "utf-8")
+    write_all_atomic({tmp_path / "a.txt": b"new"})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
