@@ -232,6 +232,7 @@ def doc_names(doc: Document, place: Division | None, mentions: list[Mention],
     local_only: dict[tuple[str, str], set[str]] = defaultdict(set)
     notation: dict[tuple[str, str], str] = {}
     extended: set[str] = set()
+    ends: dict[int, Division] = {}   # where a place mention ends -> its division
     for m, name in zip(mentions, completed):
         if place is not None and m.type != "Place" \
                 and key(place.name + name) in local.get(m.type, ()):
@@ -250,8 +251,12 @@ def doc_names(doc: Document, place: Division | None, mentions: list[Mention],
             if m.type != "Place" and name.startswith(h) and len(name) > len(h):
                 forms[node].add(name[len(h) - len(place.name):])
         if m.type == "Place":
-            d = gaz.lookup(m.name, place)
+            # 长春市|朝阳区: a name many divisions share is the one inside
+            # the place named right before it, else nearest the document's
+            d = gaz.lookup(m.name, ends.get(m.start, place))
             notation[node] = d.code if d is not None else ""
+            if d is not None:
+                ends[m.end] = d
     for m, short in abbreviations(doc.text, mentions):
         node = spans[(m.start, m.end)]
         forms[node].add(short)

@@ -375,3 +375,10 @@ def test_verbs_before_an_event_or_a_quote_stay_out_of_the_name(mentions_of):
     names = {n for _, n in found}
     assert "全面实施一人一案" not in names and "一人一案" in names
     assert "丰富校园艺术节" not in names and "全国职业院校技能大赛" in names
+
+
+def test_a_town_after_its_county_name_is_a_place_but_not_a_kind_of_town(mentions_of):
+    found = mentions_of("重点支持南海区西樵镇和顺德区杏坛镇的学校改造,推进柯桥区重点镇建设。",
+                        place="佛山市")
+    assert {("Place", "西樵镇"), ("Place", "杏坛镇")} <= found
+    assert not {n for t, n in found if n.endswith("重点镇")}

@@ -202,3 +202,10 @@ def test_names_merged_type_by_type_apart_are_the_names_merged_together():
         parts = [merge_names(docs, types), merge_names(docs, types, other=True)]
         assert resolved(docs, parts) == together
         assert resolved(docs, parts[::-1]) == together
+
+
+def test_a_shared_place_name_is_the_one_inside_the_place_named_before_it():
+    ex = build_one("组织骨干教师赴长春市朝阳区跟岗学习。", place="桐庐县", publisher="桐庐县教育局")
+    assert names(ex, "Place")["朝阳区"].notation == "220104"
+    ex = build_one("组织骨干教师赴北京市朝阳区跟岗学习。", place="桐庐县", publisher="桐庐县教育局")
+    assert names(ex, "Place")["朝阳区"].notation == "110105"

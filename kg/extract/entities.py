@@ -9,12 +9,14 @@ document and resolves overlaps.
 from __future__ import annotations
 
 import re
+from importlib import resources
 from functools import lru_cache, wraps
 from operator import itemgetter
 
 from ..gazetteer import Division, Gazetteer
 from ..lexicon import Lexicon, Suffix
 from ..model import Document, Mention
+from .relations import load_townships
 from ..segment import Sentence, Token, domain_dictionary, split_sentences, tokenizer, tokens
 
 __all__ = ["title_mentions", "quoted_mentions", "suffix_mentions", "pattern_mentions",
@@ -366,13 +368,31 @@ def _left_edge(toks: list[Token], idx: int, boundaries: frozenset[str],
     return i, start
 
 
+#: How the names of counties (and of the cities before a town) end.
+_COUNTY_ENDS = ("区", "县", "市", "旗")
+
+
+@lru_cache(maxsize=1)
+def _town_generic() -> frozenset[str]:
+    """Words naming a kind of town (``kg/data/town_generic.txt``)."""
+    raw = resources.files("kg").joinpath("data/town_generic.txt").read_text("utf-8")
+    return frozenset(w.strip() for w in raw.splitlines() if w.strip() and not w.startswith("#"))
+
+
+def _town_name(left_text: str) -> bool:
+    """Whether the words after a county's name and before 镇, 乡 or 街道
+    name a town: two or three characters, no kind of town (重点, 中心)."""
+    return 2 <= len(left_text) <= 3 and all(_CJK.match(c) for c in left_text) \
+        and left_text not in _GENERIC_LEFT and left_text not in _town_generic()
+
+
 def _valid(etype: str, left: list[Token], suffix: str, text_before: str) -> bool:
     left_text = "".join(t.word for t in left)
     if not left_text or left_text in _GENERIC_LEFT or not _CJK.search(left_text):
         return False
     proper = any(t.pos in _PROPER_POS for t in left)
     if etype == "Place":
-        if suffix in ("镇", "乡", "街道"):
+        if suffix in load_townships():
             if not 2 <= len(left_text) <= 4 or left_text in _GENERIC_LEFT or left_text.endswith(("城", "乡")):
                 return False
             if left[-1].pos in _PERSON_PLACE_POS | {"nz", "j", "x"} and len(left) <= 2:
@@ -468,8 +488,19 @@ def suffix_mentions(doc_id: str, s: Sentence, toks: list[Token], lex: Lexicon) -
             if at is not None:
                 left = left[at:]
                 start = left[0].start
+        named_town = False
+        if suf.type == "Place" and suf.suffix in load_townships() and len(left) > 1:
+            # 南海区|西樵镇, 顺德区|杏坛镇: a town's name opens after its county's
+            at = next((k for k in range(len(left) - 2, -1, -1) if left[k].pos == "ns"
+                       and len(left[k].word) >= 3 and left[k].word.endswith(_COUNTY_ENDS)),
+                      None)
+            if at is not None and _town_name("".join(t.word for t in left[at + 1:])):
+                left = left[at + 1:]
+                start = left[0].start
+                named_town = True
         relative_organ = suf.type == "Agency" and suf.suffix[0] in "省市县区" and not left
-        if not relative_organ and (not left or not _valid(suf.type, left, suf.suffix, s.text[:m.start()])):
+        if not relative_organ and not named_town \
+                and (not left or not _valid(suf.type, left, suf.suffix, s.text[:m.start()])):
             continue
         nxt = s.text[m.end():m.end() + 1]
         if suf.type == "Programme" and nxt and _CJK.match(nxt) and nxt not in "和与及等的或以并":

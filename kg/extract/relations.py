@@ -3,7 +3,9 @@
 * ``publishedBy``: the document -> its publisher (from the metadata);
 * ``locatedIn``: Agency/School/Event -> the place its name starts with, and
   a local School or Agency without one -> the document's place;
-* ``partOf``: Place -> its containing division, from the gazetteer;
+* ``partOf``: Place -> its containing division, from the gazetteer; a town
+  (镇, 乡, 街道) -> the county named right before it, else the county whose
+  document names it;
 * ``issuedBy``: Programme -> the Agency that the sentence names before an
   issuing cue (印发, 出台, 制定 …), else the publisher; a Programme whose
   title starts with an agency's name -> that agency;
@@ -79,6 +81,13 @@ def load_cues() -> dict[str, tuple[str, ...]]:
     return out
 
 
+@lru_cache(maxsize=1)
+def load_townships() -> tuple[str, ...]:
+    """The endings of divisions below a county (``kg/data/townships.txt``)."""
+    raw = resources.files("kg").joinpath("data/townships.txt").read_text("utf-8")
+    return tuple(w.strip() for w in raw.splitlines() if w.strip() and not w.startswith("#"))
+
+
 _NUMBERED_SHORT = re.compile(r"^[\u4e00-\u9fff][一二三四五六七八九十]{1,2}[中高小]")
 
 
@@ -148,6 +157,40 @@ def _located(ent: Entity, m: Mention, places: dict[str, str], gaz: Gazetteer,
     return named
 
 
+#: The gazetteer's level of counties (县, 县级市, 区).
+COUNTY = 3
+
+#: What may stand between a county's name and a town of it: other towns
+#: of a list (柯桥区平水镇、王坛镇), none of them a mention.
+_TOWN_RUN = r"(?:[\u4e00-\u9fff]{1,6}(?:%s)[、和及与]?)*"
+
+
+def _county_before(text: str, k: int, mentions: list[Mention], eids: list[str | None],
+                   entities: dict[str, Entity], gaz: Gazetteer) -> str | None:
+    """The county whose name the text puts right before town mention
+    ``k`` (柯桥区平水镇), or before the list of towns it ends (柯桥区平水镇、
+    王坛镇): the nearest Place mention before it, if a county with nothing
+    but towns between."""
+    start = mentions[k].start
+    for j in range(k - 1, -1, -1):
+        m, eid = mentions[j], eids[j]
+        if m.end > start or eid is None:
+            continue
+        ent = entities[eid]
+        if ent.type != "Place":
+            continue
+        if not ent.notation:
+            if ent.name.endswith(load_townships()):
+                continue   # (a town of the same list)
+            return None
+        d = gaz.by_code.get(ent.notation)
+        run = re.compile(_TOWN_RUN % "|".join(load_townships()))
+        if d is not None and d.level == COUNTY and run.fullmatch(text, m.end, start):
+            return eid
+        return None
+    return None
+
+
 def _inside(pid: str, doc_place: str, places: dict[str, str], gaz: Gazetteer) -> bool:
     by_id = _place_names(places)
     inner, outer = gaz.lookup(by_id.get(pid, "")), gaz.lookup(by_id.get(doc_place, ""))
@@ -199,6 +242,11 @@ def document_relations(doc: Document, place: Division | None, mentions: list[Men
             for pid in _located(ent, m, places, gaz, place, doc_place, reported):
                 if pid != eid:
                     rels.append(Relation(eid, "locatedIn", pid, (ev,)))
+        elif ent.type == "Place" and not ent.notation and ent.name.endswith(load_townships()):
+            county = _county_before(doc.text, k, mentions, eids, entities, gaz) \
+                or (doc_place if place is not None and place.level == COUNTY else None)
+            if county and county != eid:
+                rels.append(Relation(eid, "partOf", county, (ev,)))
     for start, items in sorted(by_sentence.items()):
         sentence = index.at(start)
         rels += _sentence_relations(doc, sentence.text, sentence.start, items, entities,
@@ -363,8 +411,9 @@ def _sentence_relations(doc, text, offset, items, entities, publisher, cues) -> 
 
 
 def place_relations(entities: dict[str, Entity], gaz: Gazetteer) -> list[Relation]:
-    """partOf between the place entities, from the gazetteer (the nearest
-    containing division that is itself an entity)."""
+    """partOf between the place entities, from the gazetteer: the division
+    directly containing each, when it is an entity (a municipality's
+    district: the municipality, whichever of its two levels is one)."""
     by_code = {e.notation: e.id for e in entities.values() if e.type == "Place" and e.notation}
     rels = []
     for e in entities.values():
@@ -374,6 +423,12 @@ def place_relations(entities: dict[str, Entity], gaz: Gazetteer) -> list[Relatio
         if d is None:
             continue
         parent = gaz.parent(d)
+        if parent is not None and parent.code not in by_code:
+            # a municipality is listed twice (北京市 as province and as
+            # prefecture): a district is part of whichever is an entity
+            above = gaz.parent(parent)
+            if above is not None and above.name == parent.name:
+                parent = above
         if parent is not None and parent.code in by_code:
             rels.append(Relation(e.id, "partOf", by_code[parent.code], ()))
     return rels
