@@ -191,8 +191,9 @@ class GraphRecords:
         self._metrics = {m.id: m for m in ex.metrics}
         # relations build_graph keeps: both ends an entity or a document
         ends = self._entities.keys() | self._documents.keys()
-        self._relations = [r for r in sorted(ex.relations, key=RELATION_ORDER)
-                           if r.subject in ends and r.object in ends]
+        relations = ex.relations if ex.relations_sorted else \
+            sorted(ex.relations, key=RELATION_ORDER)
+        self._relations = [r for r in relations if r.subject in ends and r.object in ends]
         self._published = {(r.subject, r.object) for r in self._relations
                            if r.predicate == "publishedBy"}
         # a metric's document is a node even when no document has its id

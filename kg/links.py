@@ -255,6 +255,7 @@ class LinkState:
         ex.entities = sorted(entities, key=lambda e: e.id)
         mentions = [r for d in self.documents for r in self.parts[d].mentions]
         ex.relations = sorted(relations_of(self.merged) + mentions, key=RELATION_ORDER)
+        ex.relations_sorted = True
         for d in self.documents:
             ex.publishers[d] = self.parts[d].publisher
             ex.metrics += self.parts[d].metrics

@@ -253,3 +253,6 @@ class Extraction:
     #: each entity's checksum (:func:`kg.splice.entity_print`, by id) when
     #: the linking found them (None when not)
     prints: object = field(default=None, compare=False, repr=False)
+    #: whether ``relations`` are in :data:`kg.graph.RELATION_ORDER` (the
+    #: linking sorts them: the writers need not sort them again)
+    relations_sorted: bool = field(default=False, compare=False, repr=False)

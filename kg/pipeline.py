@@ -536,6 +536,7 @@ def link_kept(results: list[DocResult], gaz: Gazetteer, workers: int = 1,
     ex.entities = sorted(found["entities"], key=lambda e: e.id)
     # two sorted runs
     ex.relations = sorted(relations + found["mentions"], key=RELATION_ORDER)
+    ex.relations_sorted = True
     return ex
 
 

@@ -85,3 +85,13 @@ def test_a_build_with_an_output_folder_makes_no_graph_until_asked(tmp_path):
         assert sorted(written.graph.nodes(data=True)) == sorted(plain.graph.nodes(data=True))
         assert sorted((u, v, k) for u, v, k in written.graph.edges(keys=True)) == \
             sorted((u, v, k) for u, v, k in plain.graph.edges(keys=True))
+
+
+def test_linking_hands_its_relations_over_sorted_and_says_so(seeds_extraction):
+    """The writers take the linking's word for the order (they sort an
+    extraction that does not give it)."""
+    from kg.graph import RELATION_ORDER
+    from kg.model import Extraction
+    assert seeds_extraction.relations_sorted
+    assert seeds_extraction.relations == sorted(seeds_extraction.relations, key=RELATION_ORDER)
+    assert not Extraction().relations_sorted
