@@ -331,7 +331,7 @@ class _Staged:
             r = self.results[i]
             place = self.gaz.lookup(r.doc.place) if r.doc.place else None
             index = r.index()
-            evidence = [index.evidence(r.doc.doc_id, m.start, m.end) for m in r.mentions]
+            evidence = index.evidence_of(r.doc.doc_id, r.mentions)
             s = self._made[i] = (r.doc, place, list(r.mentions), index, evidence, self.eids[i])
         return s
 

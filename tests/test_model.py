@@ -86,3 +86,26 @@ def test_a_pickled_document_keeps_no_second_copy_of_its_text():
         back = pickle.loads(pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL))
         assert sys.getsizeof(doc.text) == before
         assert back == doc and back.text == text
+
+
+def test_records_by_span_are_one_per_span_in_document_and_offset_order():
+    from kg.model import by_span
+    a, b, c = Evidence("d1", 5, 9, "甲"), Evidence("d1", 5, 12, "甲"), Evidence("d2", 0, 3, "乙")
+    assert by_span([a, b, c]) == (a, b, c)                 # in order: as given
+    assert by_span([c, b, a, b]) == (a, b, c)              # out of order, a span twice
+    assert by_span(iter([b, a])) == (a, b) and by_span([]) == ()
+    assert by_span([a, Evidence("d1", 5, 9, "甲")]) == (a,)
+
+
+def test_a_sentence_index_from_offsets_reads_as_one_from_sentences():
+    from kg.resolve import SentenceIndex
+    from kg.segment import split_sentences
+    text = "第一句。第二句很长!\n第三句"
+    made = SentenceIndex(split_sentences(text))
+    kept = SentenceIndex.from_spans(text, made.spans())
+    assert kept.sentences == made.sentences and kept.spans() == made.spans()
+    for offset in range(len(text) + 1):
+        assert kept.at(offset) == made.at(offset)
+        assert kept.evidence("d", offset, offset + 1) == made.evidence("d", offset, offset + 1)
+    ms = [Mention("d", 4, 7, "第二句", "Initiative", "第二句")]
+    assert kept.evidence_of("d", ms) == [made.evidence("d", 4, 7)]
