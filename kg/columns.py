@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import pickle
 from array import array
+from bisect import insort
 from dataclasses import dataclass
 from itertools import islice, repeat
 from pathlib import Path
@@ -160,7 +161,8 @@ class _Columns:
         names = np.frombuffer(pickle.dumps([getattr(self, n) for n in self.NAMES],
                                            pickle.HIGHEST_PROTOCOL), np.uint8)
         with replacing([path]) as tmp, open(tmp[path], "wb") as fh:
-            np.savez(fh, names=names, extra=np.frombuffer(extra, np.uint8), **self.cols)
+            np.savez(fh, names=names, extra=np.frombuffer(extra, np.uint8), **self.cols,
+                     **self._kept_arrays())
 
     @classmethod
     def load(cls, path: Path):
@@ -171,9 +173,14 @@ class _Columns:
                 setattr(state, name, value)
             state.cols = {name: data[name] for name in cls.COLUMNS}
             state.extra = data["extra"].tobytes() if "extra" in data.files else b""
+            kept = {name: data[name] for name in state._kept_arrays() if name in data.files}
         state.doc_no = {d: i for i, d in enumerate(state.docs)}
-        state._loaded()
+        state._loaded(**kept)
         return state
+
+    def _kept_arrays(self) -> dict:
+        """Arrays saved besides the columns, by name."""
+        return {}
 
     def _loaded(self) -> None:
         """What :meth:`load` makes again of the names."""
@@ -192,10 +199,38 @@ class RelationColumns(_Columns):
         self.keys: list[tuple] = []
         self.key_no: dict[tuple, int] = {}
         self.limits: list[int] = []   # relation number -> the records it keeps
+        self._order = np.zeros(0, np.int64)   # (key_order of the first keys)
 
-    def _loaded(self) -> None:
+    def _kept_arrays(self) -> dict:
+        return {"key_order": self._order}
+
+    def _loaded(self, key_order=None) -> None:
         self.key_no = {k: i for i, k in enumerate(self.keys)}
         self.limits = [records_kept(k[1]) for k in self.keys]
+        if key_order is not None and len(key_order) <= len(self.keys):
+            self._order = key_order.astype(np.int64)
+
+    def key_order(self) -> np.ndarray:
+        """The relations' numbers in key order (keys ordered as tuples are,
+        by one string each: no id holds a NUL).  Kept with the columns, so
+        that a rebuild places only the keys it adds (0.45 s to sort the
+        300,000 of the 1,000-document benchmark)."""
+        order, n = self._order, len(self._order)
+        if n < len(self.keys):
+            joined = self._joined
+            new = sorted(range(n, len(self.keys)), key=joined)
+            if len(new) > n // 64:
+                order = np.array(sorted(range(len(self.keys)), key=joined), np.int64)
+            else:
+                placed = order.tolist()
+                for i in new:
+                    insort(placed, i, key=joined)
+                order = np.array(placed, np.int64)
+            self._order = order
+        return order
+
+    def _joined(self, number: int) -> str:
+        return "\0".join(self.keys[number])
 
     def put(self, entries, codes=None) -> None:
         """Each ``(doc_id, reduced)`` of ``entries`` in place of what that

@@ -388,16 +388,15 @@ def _link_some(todo: list[int], results: list[DocResult], staged: _Staged,
 _RELATIONS_AT_ONCE = 1 << 14
 
 
-def _relations_from(m: Merged, keys: list[tuple], docs: list[str], staged: _Staged,
-                    doc_index: dict[str, int]) -> list[Relation]:
+def _relations_from(m: Merged, keys: list[tuple], docs: list[str], key_order: np.ndarray,
+                    staged: _Staged, doc_index: dict[str, int]) -> list[Relation]:
     """Every relation of a :meth:`RelationColumns.merged` (``keys`` and
-    ``docs``: the columns' relations and documents by number), sorted by
-    key: each record kept found again by its code (a mention's record of
-    the staged document, or its whole sentence, made once)."""
-    # the relations in key order (keys ordered as tuples are, by one string
-    # each: no id holds a NUL)
+    ``docs``: the columns' relations and documents by number;
+    ``key_order``: :meth:`RelationColumns.key_order`), sorted by key: each
+    record kept found again by its code (a mention's record of the staged
+    document, or its whole sentence, made once)."""
     rank = np.empty(len(keys), np.int64)
-    rank[sorted(range(len(keys)), key=lambda i: "\0".join(keys[i]))] = np.arange(len(keys))
+    rank[key_order] = np.arange(len(keys))
     order = np.argsort(rank[m.rel], kind="stable")
     lows = np.searchsorted(m.kept_rel, m.rel)
     kept_n = np.searchsorted(m.kept_rel, m.rel, side="right") - lows
@@ -518,10 +517,11 @@ def link_kept(results: list[DocResult], gaz: Gazetteer, workers: int = 1,
                 memos[doc_id] = DocMemo(keys[i], eids_digest(eids[i]), publishers[i], reads,
                                         placed)
             del linked, before
+            key_order = columns.key_order()   # (kept with the memory)
             if keep is not None:
                 keep(LinkMemory(columns, memos, tables, token=token))
             del memos
-            merged, numbered = columns.merged(), (columns.keys, columns.docs)
+            merged, numbered = columns.merged(), (columns.keys, columns.docs, key_order)
             del columns   # (what is kept is saved: its rows need not outlive the merge)
             relations = _relations_from(merged, *numbered, staged,
                                         {d: i for i, d in enumerate(doc_ids)})

@@ -94,6 +94,33 @@ def test_saved_and_loaded_the_columns_merge_the_same(seed_entries, tmp_path):
     assert again.merged_entries() == _expected({**whole, first: half[first]})
 
 
+def test_the_key_order_is_kept_with_the_columns_and_places_the_keys_added(seed_entries,
+                                                                          tmp_path):
+    """Saved with the columns, the order of the relation keys is taken up
+    again and the keys a rebuild adds are placed in it: always the order
+    of the keys as tuples."""
+    whole, half = seed_entries
+
+    def in_key_order(columns):
+        return [columns.keys[i] for i in columns.key_order()] == sorted(columns.keys)
+    docs = sorted(whole)
+    columns = RelationColumns.of((d, half[d]) for d in docs[:-1])
+    assert in_key_order(columns)
+    columns.save(tmp_path / "links.npz")
+    again = RelationColumns.load(tmp_path / "links.npz")
+    assert again.key_order().tolist() == columns.key_order().tolist()
+    extra = {k: v for k, v in whole[docs[0]].items() if k not in again.key_no}
+    few = dict(list(extra.items())[:5])
+    assert few
+    again.put([(docs[0], {**half[docs[0]], **few})])   # a few keys added: placed
+    assert in_key_order(again)
+    again.put([(docs[-1], whole[docs[-1]])])           # many: sorted afresh
+    assert in_key_order(again)
+    other = RelationColumns.of([("another", whole[docs[1]])])
+    again.extend(other)
+    assert in_key_order(again)
+
+
 def test_no_documents_merge_to_nothing():
     assert RelationColumns().merged_entries() == {}
     assert RelationColumns.of([("d1", {})]).merged_entries() == {}
