@@ -478,8 +478,9 @@ def link_kept(results: list[DocResult], gaz: Gazetteer, workers: int = 1,
         tables = (ctx.places, dict(_agency_names(entities)), _agency_keys(entities),
                   entity_forms(entities))
         todo = list(range(len(results)))
+        digests = [eids_digest(e) for e in eids]
         if before is not None:
-            todo = to_link_again(before, doc_ids, keys, publishers, eids, tables)
+            todo = to_link_again(before, doc_ids, keys, publishers, eids, tables, digests)
         linked = _link_some(todo, results, staged, publishers, ctx, workers, meanwhile)
         # each entity's checksum, written with the Turtle's index: found in a
         # forked process while this one makes the relations
@@ -514,8 +515,7 @@ def link_kept(results: list[DocResult], gaz: Gazetteer, workers: int = 1,
                     reads, placed = memo.reads, memo.placed
                     metrics.append([m.placed(a, p)
                                     for m, (a, p) in zip(results[i].metrics, placed)])
-                memos[doc_id] = DocMemo(keys[i], eids_digest(eids[i]), publishers[i], reads,
-                                        placed)
+                memos[doc_id] = DocMemo(keys[i], digests[i], publishers[i], reads, placed)
             del linked, before
             key_order = columns.key_order()   # (kept with the memory)
             if keep is not None:

@@ -113,13 +113,16 @@ def changed_keys(a: dict, b: dict) -> set:
 
 
 def to_link_again(before: LinkMemory, doc_ids: list[str], keys: list[str],
-                  publishers: list[str], eids: list[list[str]], tables: tuple
-                  ) -> list[int]:
+                  publishers: list[str], eids: list[list[str]], tables: tuple,
+                  digests: list[bytes] | None = None) -> list[int]:
     """The documents (by place in ``doc_ids``) to link again: new ones,
     those whose result changed (``keys``, their cache keys), whose
     mentions' entity ids or publisher changed, that name an entity whose
     name or aliases changed, or read a name whose entry in a table
-    changed (``tables``: as :class:`LinkMemory` keeps them, made now)."""
+    changed (``tables``: as :class:`LinkMemory` keeps them, made now;
+    ``digests``: :func:`eids_digest` of each document's ids, when made)."""
+    if digests is None:
+        digests = [eids_digest(e) for e in eids]
     names = set().union(*(changed_keys(a, b) for a, b in zip(before.tables[:3], tables[:3])))
     forms_before, forms = before.tables[3], tables[3]
     renamed = {eid for eid, f in forms.items() if eid in forms_before and forms_before[eid] != f}
@@ -127,7 +130,7 @@ def to_link_again(before: LinkMemory, doc_ids: list[str], keys: list[str],
     for i, doc_id in enumerate(doc_ids):
         memo = before.docs.get(doc_id)
         if memo is None or not keys[i] or memo.key != keys[i] \
-                or memo.publisher != publishers[i] or memo.eids != eids_digest(eids[i]) \
+                or memo.publisher != publishers[i] or memo.eids != digests[i] \
                 or (names and not names.isdisjoint(memo.reads)) \
                 or (renamed and not renamed.isdisjoint(eids[i])):
             again.append(i)
