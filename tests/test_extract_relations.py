@@ -68,6 +68,14 @@ def test_a_town_in_a_city_document_with_no_county_named_is_part_of_nothing():
     assert not {x for x in t if x[1] == "partOf" and x[0] == "富春江镇"}
 
 
+def test_a_name_opening_with_a_city_and_its_district_is_located_in_the_district():
+    t = triples(build_one("长沙市岳麓区教育局和长沙市教育局联合推进集团化办学。", place="长沙市",
+                          publisher="长沙市教育局"))
+    assert ("长沙市岳麓区教育局", "locatedIn", "岳麓区") in t
+    assert ("长沙市岳麓区教育局", "locatedIn", "长沙市") not in t
+    assert ("长沙市教育局", "locatedIn", "长沙市") in t
+
+
 def test_co_mentions_are_weighted_by_sentences_and_show_the_first():
     ex = build_one("永宁中学和三梅中学开工。永宁中学与三梅中学竣工。")
     co = [r for r in ex.relations if r.predicate == "coMentioned"]

@@ -1,7 +1,8 @@
 """Relations between entities, with their evidence.
 
 * ``publishedBy``: the document -> its publisher (from the metadata);
-* ``locatedIn``: Agency/School/Event -> the place its name starts with, and
+* ``locatedIn``: Agency/School/Event -> the place its name starts with (the
+  inner one of 长沙市岳麓区…), and
   a local School or Agency without one -> the document's place;
 * ``partOf``: Place -> its containing division, from the gazetteer; a town
   (镇, 乡, 街道) -> the county named right before it, else the county whose
@@ -125,7 +126,8 @@ def _find_place_prefix(name: str, places: dict[str, str], gaz: Gazetteer,
         if d is not None:
             looked.append(d.name)
             if d.name in places:
-                return (places[d.name],), tuple(looked)
+                inner = _inner_place(name[k:], d, places, gaz, looked)
+                return (places[(inner or d).name],), tuple(looked)
     if context is not None and _NUMBERED_SHORT.match(name):
         for d in gaz.divisions:
             if d.level == 3 and d.code:
@@ -134,6 +136,23 @@ def _find_place_prefix(name: str, places: dict[str, str], gaz: Gazetteer,
                         and name.startswith(d.short[0]):
                     return (places[d.name],), tuple(looked)
     return (), tuple(looked)
+
+
+def _inner_place(rest: str, outer: Division, places: dict[str, str], gaz: Gazetteer,
+                 looked: list[str]) -> Division | None:
+    """The division inside ``outer`` that ``rest`` (what follows its name)
+    opens with and that is an entity: 长沙市|岳麓区教育局 is in 岳麓区.  The
+    names looked up go onto ``looked``."""
+    surfaces = gaz.surfaces()
+    for k in range(min(len(rest) - 1, 9), 1, -1):
+        if rest[:k] not in surfaces:
+            continue
+        d = gaz.lookup(rest[:k], outer)
+        if d is not None and outer in gaz.ancestors(d):
+            looked.append(d.name)
+            if d.name in places:
+                return d
+    return None
 
 
 def _located(ent: Entity, m: Mention, places: dict[str, str], gaz: Gazetteer,
