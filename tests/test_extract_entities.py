@@ -382,3 +382,5 @@ def test_a_town_after_its_county_name_is_a_place_but_not_a_kind_of_town(mentions
                         place="佛山市")
     assert {("Place", "西樵镇"), ("Place", "杏坛镇")} <= found
     assert not {n for t, n in found if n.endswith("重点镇")}
+    found = mentions_of("推进区域中心镇和县域中心镇建设,培育重点中心镇。", place="仁寿县")
+    assert not {n for t, n in found if t == "Place"}

@@ -383,7 +383,15 @@ def _town_name(left_text: str) -> bool:
     """Whether the words after a county's name and before 镇, 乡 or 街道
     name a town: two or three characters, no kind of town (重点, 中心)."""
     return 2 <= len(left_text) <= 3 and all(_CJK.match(c) for c in left_text) \
-        and left_text not in _GENERIC_LEFT and left_text not in _town_generic()
+        and left_text not in _GENERIC_LEFT and not _kind_of_town(left_text)
+
+
+def _kind_of_town(left_text: str) -> bool:
+    """Whether the words before 镇, 乡 or 街道 make a kind of town (重点镇,
+    区域中心镇, 县域中心镇): they are, or end with, a word of
+    ``kg/data/town_generic.txt`` of two characters or more."""
+    words = _town_generic()
+    return left_text in words or left_text.endswith(tuple(w for w in words if len(w) >= 2))
 
 
 def _valid(etype: str, left: list[Token], suffix: str, text_before: str) -> bool:
@@ -393,7 +401,8 @@ def _valid(etype: str, left: list[Token], suffix: str, text_before: str) -> bool
     proper = any(t.pos in _PROPER_POS for t in left)
     if etype == "Place":
         if suffix in load_townships():
-            if not 2 <= len(left_text) <= 4 or left_text in _GENERIC_LEFT or left_text.endswith(("城", "乡")):
+            if not 2 <= len(left_text) <= 4 or left_text in _GENERIC_LEFT or left_text.endswith(("城", "乡")) \
+                    or _kind_of_town(left_text):
                 return False
             if left[-1].pos in _PERSON_PLACE_POS | {"nz", "j", "x"} and len(left) <= 2:
                 return True
