@@ -43,9 +43,9 @@ from .io import (LARGE_BYTES, PART_CHARS, Handoff, collector_paused, die_with_pa
 from .lexicon import Lexicon, load_lexicon
 from .links import PLACES, DocLinks, doc_links
 from .meta import read_meta
-from .model import Document, Entity, Evidence, Extraction, Mention, Metric, Relation
-from .resolve import (DocNames, SentenceIndex, doc_names, entity_id, key, merge_names, resolve,
-                      resolved, with_evidence)
+from .model import ENTITY_TYPES, Document, Entity, Evidence, Extraction, Mention, Metric, Relation
+from .resolve import (DocNames, SentenceIndex, doc_names, entity_id, key, merge_names,
+                      parts_by_type, resolved, with_evidence)
 from .relink import (MEMORY_FILE, Change, DocMemo, LinkMemory, doc_rows, eids_digest,
                      entity_forms, rows_of, to_link_again)
 from .segment import cut, split_sentences
@@ -450,7 +450,7 @@ def link(results: list[DocResult], gaz: Gazetteer, workers: int = 1) -> Extracti
 
 def link_kept(results: list[DocResult], gaz: Gazetteer, workers: int = 1,
               keys: list[str] | None = None, before: LinkMemory | None = None,
-              keep=None) -> Extraction:
+              keep=None, earlier=None) -> Extraction:
     """:func:`link`, calling ``keep(memory)`` with what the next build may
     keep of it (:class:`~kg.relink.LinkMemory`; ``keys``, each result's
     cache key, goes into it) once it is complete, before the relations are
@@ -458,9 +458,18 @@ def link_kept(results: list[DocResult], gaz: Gazetteer, workers: int = 1,
     the memory of the build ``before`` (taken over: its columns are
     changed), only the documents a change reaches are linked again
     (:func:`~kg.relink.to_link_again`): the others' relations are those
-    it holds.  Documents sharing an id (which :func:`extract` may be
-    given) are linked as one pool, and nothing is kept."""
-    entities, eids, publishers, ctx = _context(results, gaz, workers)
+    it holds; and the names are merged again only for the entity types
+    whose part of resolution a changed document changed, against its
+    result before (``earlier(cache key)``, the cache's entry:
+    :meth:`~kg.relink.LinkMemory.kept_names`).  Documents sharing an id
+    (which :func:`extract` may be given) are linked as one pool, and
+    nothing is kept."""
+    doc_ids = [r.doc.doc_id for r in results]
+    unique = len(set(doc_ids)) == len(doc_ids)
+    names: dict | None = {} if unique and keep is not None else None
+    kept = before.kept_names(doc_ids, keys or [""] * len(results), [r.names for r in results],
+                             earlier) if before is not None and unique and earlier else None
+    entities, eids, publishers, ctx = _context(results, gaz, workers, kept, names)
     staged = _Staged(results, eids, gaz)
     ex = Extraction(documents=[r.doc for r in results])
     found: dict = {}
@@ -469,8 +478,7 @@ def link_kept(results: list[DocResult], gaz: Gazetteer, workers: int = 1,
         every = staged.all()
         found["entities"] = with_evidence(entities.values(), eids, [s[4] for s in every])
         found["mentions"] = _mention_relations(every)
-    doc_ids = [r.doc.doc_id for r in results]
-    if len(set(doc_ids)) < len(doc_ids):
+    if not unique:
         meanwhile()
         relations, metrics = _link_pooled(results, staged, publishers, ctx)
     else:
@@ -519,7 +527,7 @@ def link_kept(results: list[DocResult], gaz: Gazetteer, workers: int = 1,
             del linked, before
             key_order = columns.key_order()   # (kept with the memory)
             if keep is not None:
-                keep(LinkMemory(columns, memos, tables, token=token))
+                keep(LinkMemory(columns, memos, tables, token=token, names=names))
             del memos
             merged, numbered = columns.merged(), (columns.keys, columns.docs, key_order)
             del columns   # (what is kept is saved: its rows need not outlive the merge)
@@ -574,12 +582,13 @@ def _link_pooled(results: list[DocResult], staged: _Staged, publishers: list[str
     return relations_of(pool.reduced()), metrics
 
 
-def _context(results: list[DocResult], gaz: Gazetteer, workers: int = 1
+def _context(results: list[DocResult], gaz: Gazetteer, workers: int = 1, kept=None, merged=None
              ) -> tuple[dict[str, Entity], list[list[str]], list[str], _Linking]:
     """What linking the documents reads: the entities (resolved, and the
     publishers the texts never name), each mention's entity id, each
-    document's publisher, and the tables made once for all documents."""
-    entity_list, eids = _resolve(results, workers)
+    document's publisher, and the tables made once for all documents
+    (``kept`` and ``merged``: see :func:`_resolve`)."""
+    entity_list, eids = _resolve(results, workers, kept, merged)
     entities = {e.id: e for e in entity_list}
     types = {e.id: e.type for e in entities.values()}
     agencies = _agency_keys(entities)
@@ -621,19 +630,32 @@ def link_parts(results: list[DocResult], gaz: Gazetteer
 FORKED_TYPES = frozenset({"School", "Programme"})
 
 
-def _resolve(results: list[DocResult], workers: int) -> tuple[list[Entity], list[list[str]]]:
+def _resolve(results: list[DocResult], workers: int, kept: dict | None = None,
+             merged: dict | None = None) -> tuple[list[Entity], list[list[str]]]:
     """:func:`~kg.resolve.resolve` of the documents, with ``workers`` > 1
-    the names of :data:`FORKED_TYPES` merged in a forked process."""
+    the names of :data:`FORKED_TYPES` merged in a forked process.  The
+    types of ``kept`` (:meth:`~kg.relink.LinkMemory.kept_names`) are taken
+    as merged there, the others merged here (in one process: a change
+    reaches few types); ``merged``, when given, receives every type's
+    (:func:`~kg.resolve.parts_by_type`)."""
     docs = [(r.doc, r.names) for r in results]
-    if workers <= 1 or len(results) < PARALLEL_LINK_AT or not hasattr(os, "fork"):
-        return resolve(docs)
-    handle = fork_call(partial(merge_names, docs, FORKED_TYPES))
-    try:
-        here = merge_names(docs, FORKED_TYPES, other=True)
-    except BaseException:
-        stop_call(*handle)
-        raise
-    return resolved(docs, [here, join_call(*handle)])
+    if kept:
+        parts = list(kept.values())
+        if len(kept) < len(ENTITY_TYPES):
+            parts.append(merge_names(docs, frozenset(kept), other=True))
+    elif workers <= 1 or len(results) < PARALLEL_LINK_AT or not hasattr(os, "fork"):
+        parts = [merge_names(docs)]
+    else:
+        handle = fork_call(partial(merge_names, docs, FORKED_TYPES))
+        try:
+            here = merge_names(docs, FORKED_TYPES, other=True)
+        except BaseException:
+            stop_call(*handle)
+            raise
+        parts = [here, join_call(*handle)]
+    if merged is not None:
+        merged.update(parts_by_type(parts))
+    return resolved(docs, parts)
 
 
 def _mention_relations(staged: list[tuple]) -> list[Relation]:
@@ -916,7 +938,7 @@ def _build(paths, out_dir, lexicon_dir, strict, progress, workers, scheduler, ca
     try:
         ex = link_kept(good, gaz, workers=1 if scheduler else workers,
                        keys=[k for _, k, _ in read], before=_link_memory(cache_dir, build_id),
-                       keep=keep)
+                       keep=keep, earlier=partial(_earlier, cache_dir) if cache_dir else None)
     except BaseException:
         for handle in saving:
             stop_call(*handle)
@@ -1002,6 +1024,12 @@ def _load_hits(files: list[Path], ids: list[str], keys: list[str | None],
                     progress(1)
                 continue
         todo.append((i, str(f), doc_id))
+
+
+def _earlier(cache_dir: Path, key: str) -> DocResult | None:
+    """The cache's result under ``key``, if it holds one."""
+    hit = load_entry(cache_dir, key)
+    return hit if isinstance(hit, DocResult) else None
 
 
 def _keep_memory(cache_dir: Path, build_id: str, forked: bool, saving: list,

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from .columns import RelationColumns
+from .model import ENTITY_TYPES
 
 __all__ = ["Change", "DocMemo", "LinkMemory", "doc_rows", "eids_digest", "entity_forms",
            "rows_of", "to_link_again"]
@@ -73,10 +74,14 @@ class LinkMemory:
     tables: tuple[dict, dict, dict, dict]
     build: str = ""
     token: str = ""
+    #: the names merged, one :func:`~kg.resolve.merge_names` result per
+    #: entity type (:func:`~kg.resolve.parts_by_type`), for the documents
+    #: of ``docs`` in that order; None when not kept
+    names: dict | None = None
 
     def save(self, path: Path) -> None:
         """Write the memory to ``path`` (through a temporary file)."""
-        rest = pickle.dumps((self.docs, self.tables, self.build, self.token),
+        rest = pickle.dumps((self.docs, self.tables, self.build, self.token, self.names),
                             pickle.HIGHEST_PROTOCOL)
         self.columns.save(path, extra=rest)
 
@@ -86,11 +91,34 @@ class LinkMemory:
         none, or it cannot be read (a rebuild then links every document)."""
         try:
             columns = RelationColumns.load(path)
-            docs, tables, build, token = pickle.loads(columns.extra)
+            docs, tables, build, token, names = pickle.loads(columns.extra)
         except Exception:   # (missing, cut short, of another version: not kept)
             return None
         columns.extra = b""
-        return cls(columns, docs, tables, build, token)
+        return cls(columns, docs, tables, build, token, names)
+
+    def kept_names(self, doc_ids: list[str], keys: list[str], names: list,
+                   earlier) -> dict:
+        """The names merged of the entity types no change reaches, by type
+        (see :attr:`names`): the documents are those it was made for, in
+        the same order, and each whose result changed (``keys``, the cache
+        keys; ``names``, each document's :class:`~kg.resolve.DocNames`)
+        names the same things of that type as the result it had, which
+        ``earlier(key)`` gives (None: not known, and no type is kept)."""
+        from .resolve import types_named_differently
+        if self.names is None or list(self.docs) != list(doc_ids):
+            return {}
+        changed: set[str] = set()
+        for doc_id, key, dn in zip(doc_ids, keys, names):
+            memo = self.docs[doc_id]
+            if key and memo.key == key:
+                continue
+            old = earlier(memo.key) if memo.key else None
+            differ = types_named_differently(old.names, dn) if old is not None else None
+            if differ is None:
+                return {}
+            changed |= differ
+        return {t: self.names.get(t, ([], {})) for t in ENTITY_TYPES if t not in changed}
 
 
 def eids_digest(eids) -> bytes:

@@ -324,6 +324,43 @@ def resolved(docs: list[tuple[Document, DocNames]], parts: list[tuple[list, dict
 _ROOT = itemgetter(0)
 
 
+def types_named_differently(old: DocNames, new: DocNames) -> set[str] | None:
+    """The entity types whose part of resolution differs between two
+    readings of one document (its mentions' nodes and names, the forms,
+    relative forms and codes of its nodes, in their order); None when the
+    names that took words before their quotes differ (they weigh in every
+    type's choice of names)."""
+    if old.extended != new.extended:
+        return None
+    types: set[str] = set()
+    for a, b in ((zip(old.nodes, old.names), zip(new.nodes, new.names)),
+                 (old.forms.items(), new.forms.items()),
+                 (old.local_only.items(), new.local_only.items()),
+                 (old.notation.items(), new.notation.items())):
+        ga, gb = _by_node_type(a), _by_node_type(b)
+        types.update(t for t in ga.keys() | gb.keys() if ga.get(t) != gb.get(t))
+    return types
+
+
+def _by_node_type(pairs) -> dict[str, list]:
+    out: dict[str, list] = defaultdict(list)
+    for node, value in pairs:
+        out[node[0]].append((node, value))
+    return out
+
+
+def parts_by_type(parts: list[tuple[list, dict]]) -> dict[str, tuple[list, dict]]:
+    """:func:`merge_names` results (of any grouping of the types) as one
+    result per type: what :func:`merge_names` of that type alone gives."""
+    out: dict[str, tuple[list, dict]] = {}
+    for found, ids in parts:
+        for f in found:
+            out.setdefault(f[0][0], ([], {}))[0].append(f)
+        for node, eid in ids.items():
+            out.setdefault(node[0], ([], {}))[1][node] = eid
+    return out
+
+
 def merge_names(docs: list[tuple[Document, DocNames]], types=None, other: bool = False
                 ) -> tuple[list[tuple[tuple, Entity]], dict[tuple, str]]:
     """The entities of the documents' mentions of ``types`` (every type

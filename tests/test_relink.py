@@ -51,6 +51,7 @@ def test_changes_linked_from_the_memory_end_as_linking_afresh(seed_results, tmp_
     now = {d: (r, "whole") for d, r in whole.items()}
     rng = random.Random(11)
     memory = None
+    seen = {}   # cache key -> result: what a cache would hold
     moves = ["half", "none", "copy", "out", "whole", "out", "half", "copy", "none", "whole",
              "out", "half", "whole"]
     for step, move in enumerate(moves):
@@ -63,14 +64,53 @@ def test_changes_linked_from_the_memory_end_as_linking_afresh(seed_results, tmp_
             now[doc_id] = ((half if move == "half" else whole)[doc_id], move)
         results = [now[d][0] for d in sorted(now)]
         keys = [f"{d}:{now[d][1]}" for d in sorted(now)]
+        seen.update(zip(keys, results))
         linked_docs.clear()
-        ex, kept = _linked(results, gaz, keys=keys, before=memory)
+        ex, kept = _linked(results, gaz, keys=keys, before=memory, earlier=seen.get)
         if move == "none" and memory is not None:
             assert linked_docs == [[]]
         assert ex == link(results, gaz), (step, move, doc_id)
         kept.save(tmp_path / MEMORY_FILE)
         memory = LinkMemory.load(tmp_path / MEMORY_FILE)
         assert memory is not None and set(memory.docs) == set(now)
+
+
+def test_names_are_merged_again_only_for_the_types_a_change_reaches(tmp_path, monkeypatch):
+    """A document that gains a sentence naming a new initiative: the
+    rebuild merges the Initiatives' names again and takes the other types'
+    from the memory; one that gains a sentence naming nothing merges none;
+    each ends where linking afresh does."""
+    from kg.model import ENTITY_TYPES
+    from kg.pipeline import process_file
+    gaz = load_gazetteer()
+    texts = {"a": "温州市教育局实施“银龄讲学”计划,永嘉县第一中学参加。\n",
+             "b": "平阳县教育局推进集团化办学,鳌江镇中心小学和平阳县实验中学结对。\n"}
+    edits = {"init": texts["a"] + "全面推进“书香校园”工程。\n",
+             "none": texts["a"] + "全年工作稳步推进。\n"}
+
+    def result(doc_id, text):
+        path = tmp_path / f"{doc_id}-{len(text)}.txt"
+        path.write_text(text, "utf-8")
+        return replace(process_file(str(path), doc_id), doc=replace(
+            process_file(str(path), doc_id).doc, path=f"{doc_id}.txt"))
+    base = [result("a", texts["a"]), result("b", texts["b"])]
+    seen = {"a0": base[0], "b0": base[1]}
+    _, memory = _linked(base, gaz, keys=["a0", "b0"], earlier=seen.get)
+    merged = []
+    real = pipeline.merge_names
+
+    def spy(docs, types=None, other=False):
+        merged.append(set(ENTITY_TYPES) if types is None else
+                      set(ENTITY_TYPES) - set(types) if other else set(types))
+        return real(docs, types, other)
+    monkeypatch.setattr(pipeline, "merge_names", spy)
+    for edit, again in (("init", [{"Initiative"}]), ("none", [])):
+        changed = [result("a", edits[edit]), base[1]]
+        seen[edit] = changed[0]
+        merged.clear()
+        ex = link_kept(changed, gaz, keys=[edit, "b0"], before=memory, earlier=seen.get)
+        assert merged == again, edit
+        assert ex == link(changed, gaz), edit
 
 
 def test_forked_linkers_fill_the_memory_as_one_process(seed_results, monkeypatch):
@@ -203,7 +243,9 @@ def test_what_same_content_loads_while_it_reads_serves_the_build(tmp_path, monke
     assert len(preload) == len(files) - 1
     loaded.clear()
     again = build([tmp_path / "docs"], out, workers=2, preloaded=preload)
-    assert len(loaded) == 1 and not preload   # (the changed file's new entry alone)
+    # the changed file's new entry, and the one before (its names compared
+    # with the new ones: kg.relink.LinkMemory.kept_names) alone
+    assert len(loaded) == 2 and not preload
     fresh = build([tmp_path / "docs"], tmp_path / "fresh", cache=False)
     assert again.extraction == fresh.extraction
     for name in ("graph.json", "graph.ttl", "graph.html"):
