@@ -373,10 +373,12 @@ _COUNTY_ENDS = ("区", "县", "市", "旗")
 
 
 @lru_cache(maxsize=1)
-def _town_generic() -> frozenset[str]:
-    """Words naming a kind of town (``kg/data/town_generic.txt``)."""
+def _town_generic() -> tuple[frozenset[str], tuple[str, ...]]:
+    """Words naming a kind of town (``kg/data/town_generic.txt``), and
+    those of two characters or more, which a kind's name may end with."""
     raw = resources.files("kg").joinpath("data/town_generic.txt").read_text("utf-8")
-    return frozenset(w.strip() for w in raw.splitlines() if w.strip() and not w.startswith("#"))
+    words = frozenset(w.strip() for w in raw.splitlines() if w.strip() and not w.startswith("#"))
+    return words, tuple(w for w in words if len(w) >= 2)
 
 
 def _town_name(left_text: str) -> bool:
@@ -390,8 +392,8 @@ def _kind_of_town(left_text: str) -> bool:
     """Whether the words before 镇, 乡 or 街道 make a kind of town (重点镇,
     区域中心镇, 县域中心镇): they are, or end with, a word of
     ``kg/data/town_generic.txt`` of two characters or more."""
-    words = _town_generic()
-    return left_text in words or left_text.endswith(tuple(w for w in words if len(w) >= 2))
+    words, endings = _town_generic()
+    return left_text in words or left_text.endswith(endings)
 
 
 def _valid(etype: str, left: list[Token], suffix: str, text_before: str) -> bool:

@@ -179,9 +179,12 @@ def _located(ent: Entity, m: Mention, places: dict[str, str], gaz: Gazetteer,
 #: The gazetteer's level of counties (县, 县级市, 区).
 COUNTY = 3
 
-#: What may stand between a county's name and a town of it: other towns
-#: of a list (柯桥区平水镇、王坛镇), none of them a mention.
-_TOWN_RUN = r"(?:[\u4e00-\u9fff]{1,6}(?:%s)[、和及与]?)*"
+@lru_cache(maxsize=1)
+def _town_run() -> re.Pattern:
+    """What may stand between a county's name and a town of it: other
+    towns of a list (柯桥区平水镇、王坛镇), none of them a mention."""
+    return re.compile(r"(?:[\u4e00-\u9fff]{1,6}(?:%s)[、和及与]?)*"
+                      % "|".join(map(re.escape, load_townships())))
 
 
 def _county_before(text: str, k: int, mentions: list[Mention], eids: list[str | None],
@@ -203,8 +206,7 @@ def _county_before(text: str, k: int, mentions: list[Mention], eids: list[str | 
                 continue   # (a town of the same list)
             return None
         d = gaz.by_code.get(ent.notation)
-        run = re.compile(_TOWN_RUN % "|".join(load_townships()))
-        if d is not None and d.level == COUNTY and run.fullmatch(text, m.end, start):
+        if d is not None and d.level == COUNTY and _town_run().fullmatch(text, m.end, start):
             return eid
         return None
     return None
