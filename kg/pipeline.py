@@ -43,9 +43,9 @@ from .io import (LARGE_BYTES, PART_CHARS, Handoff, collector_paused, die_with_pa
 from .lexicon import Lexicon, load_lexicon
 from .links import PLACES, DocLinks, doc_links
 from .meta import read_meta
-from .model import ENTITY_TYPES, Document, Entity, Evidence, Extraction, Mention, Metric, Relation
+from .model import Document, Entity, Evidence, Extraction, Mention, Metric, Relation
 from .resolve import (DocNames, SentenceIndex, doc_names, entity_id, key, merge_names,
-                      parts_by_type, resolved, with_evidence)
+                      merge_names_again, parts_by_type, resolved, with_evidence)
 from .relink import (MEMORY_FILE, Change, DocMemo, LinkMemory, doc_rows, eids_digest,
                      entity_forms, rows_of, to_link_again)
 from .segment import cut, split_sentences
@@ -458,10 +458,11 @@ def link_kept(results: list[DocResult], gaz: Gazetteer, workers: int = 1,
     the memory of the build ``before`` (taken over: its columns are
     changed), only the documents a change reaches are linked again
     (:func:`~kg.relink.to_link_again`): the others' relations are those
-    it holds; and the names are merged again only for the entity types
-    whose part of resolution a changed document changed, against its
-    result before (``earlier(cache key)``, the cache's entry:
-    :meth:`~kg.relink.LinkMemory.kept_names`).  Documents sharing an id
+    it holds; and the names are merged again only where a changed
+    document's part of resolution changed, against its result before
+    (``earlier(cache key)``, the cache's entry): the entity types it
+    changed, and in each the groups its nodes reach
+    (:meth:`~kg.relink.LinkMemory.kept_names`).  Documents sharing an id
     (which :func:`extract` may be given) are linked as one pool, and
     nothing is kept."""
     doc_ids = [r.doc.doc_id for r in results]
@@ -634,15 +635,15 @@ def _resolve(results: list[DocResult], workers: int, kept: dict | None = None,
              merged: dict | None = None) -> tuple[list[Entity], list[list[str]]]:
     """:func:`~kg.resolve.resolve` of the documents, with ``workers`` > 1
     the names of :data:`FORKED_TYPES` merged in a forked process.  The
-    types of ``kept`` (:meth:`~kg.relink.LinkMemory.kept_names`) are taken
-    as merged there, the others merged here (in one process: a change
-    reaches few types); ``merged``, when given, receives every type's
-    (:func:`~kg.resolve.parts_by_type`)."""
+    names ``kept`` (:meth:`~kg.relink.LinkMemory.kept_names`) are taken as
+    merged there, each type a change reaches merged again here where it
+    reaches (:func:`~kg.resolve.merge_names_again`); ``merged``, when
+    given, receives every type's (:func:`~kg.resolve.parts_by_type`)."""
     docs = [(r.doc, r.names) for r in results]
-    if kept:
-        parts = list(kept.values())
-        if len(kept) < len(ENTITY_TYPES):
-            parts.append(merge_names(docs, frozenset(kept), other=True))
+    if kept is not None:
+        parts = list(kept.kept().values())
+        parts += [merge_names_again(docs, kept.before[t], nodes)
+                  for t, nodes in sorted(kept.touched.items())]
     elif workers <= 1 or len(results) < PARALLEL_LINK_AT or not hasattr(os, "fork"):
         parts = [merge_names(docs)]
     else:

@@ -98,17 +98,22 @@ class LinkMemory:
         return cls(columns, docs, tables, build, token, names)
 
     def kept_names(self, doc_ids: list[str], keys: list[str], names: list,
-                   earlier) -> dict:
-        """The names merged of the entity types no change reaches, by type
-        (see :attr:`names`): the documents are those it was made for, in
-        the same order, and each whose result changed (``keys``, the cache
-        keys; ``names``, each document's :class:`~kg.resolve.DocNames`)
-        names the same things of that type as the result it had, which
-        ``earlier(key)`` gives (None: not known, and no type is kept)."""
+                   earlier) -> "KeptNames | None":
+        """What of the names merged (see :attr:`names`) a rebuild keeps:
+        the documents are those it was made for, in the same order, and
+        for each whose result changed (``keys``, the cache keys; ``names``,
+        each document's :class:`~kg.resolve.DocNames`) its result before
+        is known (``earlier(key)``, None when not), and names the same
+        things in the same way outside its entity types'
+        (:func:`~kg.resolve.types_named_differently`).  The types no change
+        reaches are kept whole; the others are merged again from their
+        result before, where the changed documents' nodes of that type
+        reach (:func:`~kg.resolve.merge_names_again`).  None: nothing is
+        kept."""
         from .resolve import types_named_differently
         if self.names is None or list(self.docs) != list(doc_ids):
-            return {}
-        changed: set[str] = set()
+            return None
+        touched: dict[str, set] = {}
         for doc_id, key, dn in zip(doc_ids, keys, names):
             memo = self.docs[doc_id]
             if key and memo.key == key:
@@ -116,9 +121,32 @@ class LinkMemory:
             old = earlier(memo.key) if memo.key else None
             differ = types_named_differently(old.names, dn) if old is not None else None
             if differ is None:
-                return {}
-            changed |= differ
-        return {t: self.names.get(t, ([], {})) for t in ENTITY_TYPES if t not in changed}
+                return None
+            for t in differ:
+                nodes = touched.setdefault(t, {})
+                for n, forms in dn.forms.items():
+                    if n[0] == t:
+                        nodes.setdefault(n, set()).update(forms)
+                for n in old.names.forms:
+                    if n[0] == t:
+                        nodes.setdefault(n, set())
+        return KeptNames({t: self.names.get(t, ([], {})) for t in ENTITY_TYPES},
+                         touched)
+
+
+@dataclass(frozen=True)
+class KeptNames:
+    """The names a rebuild keeps (:meth:`LinkMemory.kept_names`): every
+    entity type's :func:`~kg.resolve.merge_names` result before, and for
+    the types a change reaches, the nodes of that type the changed
+    documents name, before or after, each with the forms they now give it
+    (``touched``)."""
+    before: dict
+    touched: dict
+
+    def kept(self) -> dict:
+        """The results of the types no change reaches, by type."""
+        return {t: part for t, part in self.before.items() if t not in self.touched}
 
 
 def eids_digest(eids) -> bytes:

@@ -25,7 +25,7 @@ from .model import Document, Entity, Evidence, Mention, _by_fields, by_span, slo
 from .segment import Sentence
 
 __all__ = ["key", "entity_id", "complete_name", "aliases_of", "abbreviations",
-           "SentenceIndex", "DocNames", "doc_names", "resolve", "merge_names",
+           "SentenceIndex", "DocNames", "doc_names", "resolve", "merge_names", "merge_names_again",
            "preferred_name", "with_evidence"]
 
 _QUOTE_CHARS = re.compile(r"[“”\"《》「」『』‘’'\s]")
@@ -391,6 +391,88 @@ def merge_names(docs: list[tuple[Document, DocNames]], types=None, other: bool =
             local_only[node].update(f)
         notation.update(dn.notation)
         extended.update(dn.extended)
+    return _grouped(forms, names, notation, extended, local_only, node_docs)
+
+
+def merge_names_again(docs: list[tuple[Document, DocNames]], before: tuple[list, dict],
+                      touched: dict[tuple[str, str], set[str]]
+                      ) -> tuple[list[tuple[tuple, Entity]], dict[tuple, str]]:
+    """:func:`merge_names` of one entity type, given ``before``, its
+    result for the documents as they were, and ``touched``: the nodes of
+    that type in any document whose part of it changed, before and after,
+    each with the forms those documents now give it (the documents are
+    the same ones, in the same order, and the names that took words
+    before their quotes are the same).
+
+    Only the groups a change can reach are merged again: the touched
+    nodes' groups before, and every group having a form a touched node
+    may now have (one of its group's before, or one the changed documents
+    give it).  A group holds every node sharing a key with one of its own,
+    so the nodes no touched one joins keep their groups, and a group's
+    root (its least node) does not depend on the other nodes.  The
+    documents are read for the reached nodes only."""
+    found, ids = before
+    members: dict[str, list] = defaultdict(list)   # entity id -> its group's nodes
+    for node, eid in ids.items():
+        members[eid].append(node)
+    reach = set(touched)
+    forms = {e.id: e for _, e in found}
+    wanted: set[str] = set()   # the keys of every form a touched node may have now
+    for node, given in touched.items():
+        wanted.update(key(f) for f in given)
+        group = forms.get(ids.get(node))
+        if group is not None:
+            reach.update(members[group.id])
+            wanted.add(key(group.name))
+            wanted.update(key(f) for f in group.aliases)
+    # a group's name and aliases are its members' forms: every key it joins by
+    for _, e in found:
+        if key(e.name) in wanted or any(key(f) in wanted for f in e.aliases):
+            reach.update(members[e.id])
+    made, made_ids = _grouped(*_gathered(docs, reach))
+    kept = [(root, e) for root, e in found if root not in reach]
+    return sorted(kept + made, key=_ROOT), \
+        {**{n: eid for n, eid in ids.items() if n not in reach}, **made_ids}
+
+
+def _gathered(docs: list[tuple[Document, DocNames]], nodes: set) -> tuple:
+    """What :func:`merge_names` sums from the documents, for ``nodes`` only
+    (a document naming none is passed over): forms, names, codes, the
+    names that took words before their quotes (of every document),
+    relative forms, and the documents naming each node.  The nodes and
+    their names come in another order than there, which changes nothing:
+    a group's name is chosen from how often each name is said, and only
+    places, never merged, have codes."""
+    forms: dict[tuple[str, str], set[str]] = defaultdict(set)
+    names: dict[tuple[str, str], list[str]] = defaultdict(list)
+    notation: dict[tuple[str, str], str] = {}
+    extended: set[str] = set()
+    local_only: dict[tuple[str, str], set[str]] = defaultdict(set)
+    node_docs: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for doc, dn in docs:
+        if dn.extended:
+            extended.update(dn.extended)
+        hit = nodes.intersection(dn.forms)   # (every node a document names has forms)
+        if not hit:
+            continue
+        for node in hit:
+            forms[node].update(dn.forms[node])
+            node_docs[node].add(doc.doc_id)
+            relative = dn.local_only.get(node)
+            if relative:
+                local_only[node].update(relative)
+            code = dn.notation.get(node)
+            if code is not None:
+                notation[node] = code
+        for node, name in zip(dn.nodes, dn.names):
+            if node in hit:
+                names[node].append(name)
+    return forms, names, notation, extended, local_only, node_docs
+
+
+def _grouped(forms: dict, names: dict, notation: dict, extended: set, local_only: dict,
+             node_docs: dict) -> tuple[list[tuple[tuple, Entity]], dict[tuple, str]]:
+    """:func:`merge_names` from its sums (:func:`_gathered`)."""
     # merge entities of one type that share a form (the quoted core is the
     # identity of a quoted name: 城乡“教共体” and “教共体” are one thing).
     # Places are already canonical through the gazetteer.

@@ -96,20 +96,26 @@ def test_names_are_merged_again_only_for_the_types_a_change_reaches(tmp_path, mo
     base = [result("a", texts["a"]), result("b", texts["b"])]
     seen = {"a0": base[0], "b0": base[1]}
     _, memory = _linked(base, gaz, keys=["a0", "b0"], earlier=seen.get)
-    merged = []
-    real = pipeline.merge_names
+    merged, again_merged = [], []
+    real, real_again = pipeline.merge_names, pipeline.merge_names_again
 
     def spy(docs, types=None, other=False):
         merged.append(set(ENTITY_TYPES) if types is None else
                       set(ENTITY_TYPES) - set(types) if other else set(types))
         return real(docs, types, other)
+
+    def spy_again(docs, before, touched):
+        again_merged.append({n[0] for n in touched})
+        return real_again(docs, before, touched)
     monkeypatch.setattr(pipeline, "merge_names", spy)
+    monkeypatch.setattr(pipeline, "merge_names_again", spy_again)
     for edit, again in (("init", [{"Initiative"}]), ("none", [])):
         changed = [result("a", edits[edit]), base[1]]
         seen[edit] = changed[0]
         merged.clear()
+        again_merged.clear()
         ex = link_kept(changed, gaz, keys=[edit, "b0"], before=memory, earlier=seen.get)
-        assert merged == again, edit
+        assert merged == [] and again_merged == again, edit
         assert ex == link(changed, gaz), edit
 
 

@@ -1,5 +1,5 @@
 from kg.gazetteer import load_gazetteer
-from kg.model import Document
+from kg.model import ENTITY_TYPES, Document
 from kg.pipeline import extract
 from kg.lexicon import load_lexicon
 from tests.conftest import SEEDS
@@ -202,6 +202,26 @@ def test_names_merged_type_by_type_apart_are_the_names_merged_together():
         parts = [merge_names(docs, types), merge_names(docs, types, other=True)]
         assert resolved(docs, parts) == together
         assert resolved(docs, parts[::-1]) == together
+
+
+def test_names_merged_again_where_a_change_reaches_are_the_names_merged_afresh(seed_results):
+    """Each seed in turn becomes its second half and then whole again:
+    merging each entity type again from its result before, where the
+    changed document's nodes reach, gives what merging every document's
+    names afresh gives."""
+    from kg.resolve import merge_names, merge_names_again
+    whole, half = seed_results
+    now = [(r.doc, r.names) for r in whole]
+    for i in range(len(whole)):
+        for versions in ((whole, half), (half, whole)):
+            old, new = versions[0][i].names, versions[1][i].names
+            then, now = now, now[:i] + [(versions[1][i].doc, new)] + now[i + 1:]
+            for etype in ENTITY_TYPES:
+                touched = {n: set(new.forms.get(n, ())) for part in (old, new)
+                           for n in part.forms if n[0] == etype}
+                before = merge_names(then, {etype})
+                assert merge_names_again(now, before, touched) == merge_names(now, {etype}), \
+                    (i, etype)
 
 
 def test_a_shared_place_name_is_the_one_inside_the_place_named_before_it():
