@@ -4,6 +4,8 @@ import configparser
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import ROOT, SEEDS
 
 KG = [sys.executable, "-c", "from kg.cli import run; run()"]
@@ -62,3 +64,35 @@ def test_a_reader_that_stops_early_gets_no_traceback(tmp_path):
     err = proc.stderr.read().decode("utf-8")
     assert proc.wait() == 1   # click's exit status for a closed pipe
     assert err == ""
+
+
+def test_the_program_ends_without_freeing_what_a_build_made(tmp_path, monkeypatch):
+    """Run as the program, a build's result is left for the process's end
+    (which frees nothing) instead of being freed as the command returns;
+    called in-process as a library, nothing is left behind."""
+    import os
+
+    from kg import cli
+    from kg.pipeline import BuildResult
+
+    class Ended(Exception):
+        pass
+
+    def end(code):
+        raise Ended(code)
+    doc = tmp_path / "taizhou.txt"
+    doc.write_text("台州市教育局2020年工作要点\n实施“初中崛起”工程。\n", "utf-8")
+    monkeypatch.setattr(sys, "argv", ["kg", "build", str(doc), "--out", str(tmp_path / "out"),
+                                      "-q", "-w", "1"])
+    monkeypatch.setattr(os, "_exit", end)
+    monkeypatch.setattr(cli, "_LEFT", None)
+    with pytest.raises(Ended) as ended:
+        cli.run()
+    assert ended.value.args == (0,)
+    left = cli._LEFT
+    assert [type(x) for x in left] == [BuildResult]
+    assert [d.doc_id for d in left[0].extraction.documents] == ["taizhou"]
+    monkeypatch.setattr(cli, "_LEFT", None)
+    with pytest.raises(SystemExit):
+        cli.main(["build", str(doc), "--out", str(tmp_path / "again"), "-q", "-w", "1"])
+    assert cli._LEFT is None
