@@ -251,11 +251,11 @@ class GraphRecords:
             targets = set(map(_OBJECT, run))
             count[subject] += len(targets)
             count.update(targets)
-        for m in self._metrics.values():   # (metrics have no count)
-            count[doc_node(m.doc_id)] += 1
-            for end in {m.about, m.place}:
-                if end in count:
-                    count[end] += 1
+        # (metrics have no count; their ends are nodes counted already)
+        metrics = self._metrics.values()
+        count.update(map(doc_node, map(_DOC_ID, metrics)))
+        count.update([m.about for m in metrics if m.about in count])
+        count.update([m.place for m in metrics if m.place != m.about and m.place in count])
         return dict(count)
 
     def metrics_about(self, nodes) -> list:
@@ -279,9 +279,13 @@ class GraphRecords:
         self._counts = tuple(counts)
 
     def _counted(self) -> tuple[int, int, int, int]:
-        relations = len({(r.subject, r.predicate, r.object) for r in self._relations})
-        ends = sum((bool(m.about) and m.about in self) + (bool(m.place) and m.place in self)
-                   for m in self._metrics.values())
+        # (sorted by key: a key's relations are next to each other)
+        relations = sum(1 for _ in groupby(map(RELATION_ORDER, self._relations)))
+        # each metric's edges to what it is about and where it counts, if
+        # nodes (most metrics name the same few: each asked once)
+        ends = sum(n for end, n in Counter(chain(map(_ABOUT, self._metrics.values()),
+                                                 map(_PLACE, self._metrics.values()))).items()
+                   if end and end in self)
         return (len(self._entities) + len(self._bare), len(self._documents), len(self._metrics),
                 relations + len(self._metrics) + ends)
 
@@ -397,6 +401,7 @@ class GraphRecords:
 
 _SOURCE = itemgetter(0)
 _SUBJECT, _OBJECT = attrgetter("subject"), attrgetter("object")
+_DOC_ID, _ABOUT, _PLACE = attrgetter("doc_id"), attrgetter("about"), attrgetter("place")
 
 
 class _RelationAttrs(Mapping):

@@ -33,10 +33,29 @@ from itertools import accumulate, islice, repeat
 from pathlib import Path
 from typing import NamedTuple
 
-import jieba
-from jieba import finalseg
-
 from .model import slot_init
+
+
+def _import_jieba():
+    """``jieba``, imported without ``pkg_resources``: jieba imports it
+    (0.13 s, deprecated by setuptools) only to find the files it ships,
+    and without it opens the same files by their path.  A program that
+    had imported ``pkg_resources`` already keeps it."""
+    import sys
+    if "pkg_resources" in sys.modules:
+        import jieba
+        return jieba
+    sys.modules["pkg_resources"] = None   # (its import raises ImportError)
+    try:
+        import jieba
+    finally:
+        if "pkg_resources" in sys.modules and sys.modules["pkg_resources"] is None:
+            del sys.modules["pkg_resources"]
+    return jieba
+
+
+jieba = _import_jieba()
+from jieba import finalseg  # noqa: E402  (once jieba is in)
 
 __all__ = ["Sentence", "split_sentences", "Token", "TaggedTokenizer", "tokenizer", "tokens",
            "cut"]
