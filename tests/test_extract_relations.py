@@ -194,3 +194,25 @@ def test_pools_of_documents_apart_merge_into_the_relations_of_one_pool():
         merged = relations_of(merge_reduced(mine.reduced(), theirs.reduced()))
         assert merged == whole.merged()
     check()
+
+
+def located(name, text, place, publisher):
+    """Where a build of ``text`` says ``name`` is."""
+    t = triples(build_one(text, place=place, publisher=publisher))
+    return {o for s, p, o in t if p == "locatedIn" and s == name}
+
+
+def test_a_school_named_after_the_province_of_the_document_is_in_the_documents_place():
+    """A local document names its own schools with the province's name
+    (江苏省天一中学 in Wuxi, 江苏大学 in Zhenjiang): the school is taken
+    to stand in the document's place, not anywhere in the province.  A
+    school named after a city, or after a province the document's place is
+    not in, stays where its name puts it."""
+    assert located("江苏省天一中学", "无锡市推进高中多样化发展,江苏省天一中学获评省高品质"
+                   "示范高中。", "无锡市", "无锡市教育局") == {"无锡市"}
+    assert located("江苏大学", "镇江市职业院校与江苏大学共建实习基地。", "镇江市",
+                   "镇江市教育局") == {"镇江市"}
+    assert located("浙江大学", "无锡市组织校长赴浙江省跟岗,与浙江大学合作办学。", "无锡市",
+                   "无锡市教育局") == {"浙江省"}
+    assert located("镇江市高等专科学校", "句容市与镇江市共建,镇江市高等专科学校开设新专业。",
+                   "句容市", "句容市教育局") == {"镇江市"}

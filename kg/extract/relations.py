@@ -169,6 +169,10 @@ def _located(ent: Entity, m: Mention, places: dict[str, str], gaz: Gazetteer,
         return named or ([doc_place] if reported else [])
     national = m.rule == "lexicon" or ent.name.startswith(_NATIONAL)
     if ent.type == "School" and named:
+        # a school a document names after its own province is the
+        # document's (江苏省天一中学 in a Wuxi document)
+        named = list(dict.fromkeys(doc_place if _province_of(pid, doc_place, places, gaz)
+                                   else pid for pid in named))
         inside = [pid for pid in named if _inside(pid, doc_place, places, gaz)]
         return list(dict.fromkeys(named + ([doc_place] if inside else [])))
     if not named and not national:
@@ -176,8 +180,9 @@ def _located(ent: Entity, m: Mention, places: dict[str, str], gaz: Gazetteer,
     return named
 
 
-#: The gazetteer's level of counties (县, 县级市, 区).
-COUNTY = 3
+#: The gazetteer's levels of provinces (and municipalities) and of
+#: counties (县, 县级市, 区).
+PROVINCE, COUNTY = 1, 3
 
 @lru_cache(maxsize=1)
 def _town_run() -> re.Pattern:
@@ -216,6 +221,15 @@ def _inside(pid: str, doc_place: str, places: dict[str, str], gaz: Gazetteer) ->
     by_id = _place_names(places)
     inner, outer = gaz.lookup(by_id.get(pid, "")), gaz.lookup(by_id.get(doc_place, ""))
     return inner is not None and outer is not None and outer in gaz.ancestors(inner)
+
+
+def _province_of(pid: str, doc_place: str, places: dict[str, str], gaz: Gazetteer) -> bool:
+    """Whether place ``pid`` is a province (or a municipality) that holds
+    the document's place ``doc_place``."""
+    by_id = _place_names(places)
+    outer, inner = gaz.lookup(by_id.get(pid, "")), gaz.lookup(by_id.get(doc_place, ""))
+    return outer is not None and inner is not None and outer.level == PROVINCE \
+        and outer != inner and outer in gaz.ancestors(inner)
 
 
 def _place_names(places: dict[str, str]) -> dict[str, str]:
