@@ -66,11 +66,11 @@ _WHOLE = {"全市": 2, "全省": 1, "全县": 3, "全区": 3, "本市": 2, "我�
 def complete_name(m: Mention, place: Division | None, gaz: Gazetteer) -> str:
     """The canonical name of an Agency or Event mention: relative references
     (市教育局, 县政府, 市委, 全市…大会) and short place prefixes completed,
-    政府 as 人民政府, 中共 dropped."""
+    政府 as 人民政府, 中共 dropped (not before 中央: 中共中央办公厅)."""
     name = m.name
     if m.type not in ("Agency", "Event"):
         return name
-    name = re.sub(r"^中共", "", name)
+    name = re.sub(r"^中共(?!中央)", "", name)
     if place is not None:
         levels = {1: gaz.province_of(place), 2: _city_of(place, gaz),
                   3: place if place.level == 3 else None}

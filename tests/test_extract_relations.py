@@ -216,3 +216,24 @@ def test_a_school_named_after_the_province_of_the_document_is_in_the_documents_p
                    "无锡市教育局") == {"浙江省"}
     assert located("镇江市高等专科学校", "句容市与镇江市共建,镇江市高等专科学校开设新专业。",
                    "句容市", "句容市教育局") == {"镇江市"}
+
+
+def test_national_party_meetings_are_events_held_nowhere_near_the_document():
+    """党的二十大 and 二十届三中全会, cited by their short names, are the
+    national meetings of the lexicon under their full names; a summary
+    reporting that it studied them does not place them in its own city."""
+    ex = build_one("今年全市教育系统认真学习贯彻党的二十大和二十届三中全会精神。", place="无锡市",
+                   publisher="无锡市教育局")
+    events = {e.name: e for e in ex.entities if e.type == "Event"}
+    assert set(events) == {"中国共产党第二十次全国代表大会",
+                           "中国共产党第二十届中央委员会第三次全体会议"}
+    assert "党的二十大" in events["中国共产党第二十次全国代表大会"].aliases
+    assert {s for s, p, o in triples(ex) if p == "locatedIn"} & set(events) == set()
+
+
+def test_the_central_committees_general_office_issues_with_the_state_councils():
+    t = triples(build_one("中共中央办公厅、国务院办公厅印发《关于构建新型教育督导体系的意见》。"))
+    assert ("关于构建新型教育督导体系的意见", "issuedBy", "中共中央办公厅") in t
+    assert ("关于构建新型教育督导体系的意见", "issuedBy", "国务院办公厅") in t
+    t = triples(build_one("中共中央、国务院印发《深化新时代教育评价改革总体方案》。"))
+    assert ("深化新时代教育评价改革总体方案", "issuedBy", "中共中央") in t

@@ -2,8 +2,10 @@
 
 * ``publishedBy``: the document -> its publisher (from the metadata);
 * ``locatedIn``: Agency/School/Event -> the place its name starts with (the
-  inner one of 长沙市岳麓区…), and
-  a local School or Agency without one -> the document's place;
+  inner one of 长沙市岳麓区…; a School named after the province holding the
+  document's place: that place), a local School or Agency without one ->
+  the document's place, and an Event a summary reports as held (not a
+  national one of the lexicon) -> the document's place;
 * ``partOf``: Place -> its containing division, from the gazetteer; a town
   (镇, 乡, 街道) -> the county named right before it, else the county whose
   document names it;
@@ -165,8 +167,8 @@ def _located(ent: Entity, m: Mention, places: dict[str, str], gaz: Gazetteer,
     named = list(dict.fromkeys(named))
     if doc_place is None:
         return named
-    if ent.type == "Event":
-        return named or ([doc_place] if reported else [])
+    if ent.type == "Event":   # (a national one the lexicon knows was held elsewhere)
+        return named or ([doc_place] if reported and m.rule != "lexicon" else [])
     national = m.rule == "lexicon" or ent.name.startswith(_NATIONAL)
     if ent.type == "School" and named:
         # a school a document names after its own province is the
@@ -381,12 +383,34 @@ class _Sentence:
         """Entities of ``types`` named in ``m``'s clause (from ``start``,
         an offset into the text) right before a cue word that leads to
         ``m`` (教育部实施…, 市教育局联合市财政局开展…)."""
-        found = []
-        for x, eid, etype in self.items:
-            if etype in types and start <= x.start - self.offset and x.end <= m.start \
-                    and self.cue_after(x.end, cue, words):
-                found.append(eid)
-        return found
+        return [eid for _, eid in self._subjects(m, start, cue, words, types)]
+
+    def _subjects(self, m: Mention, start: int, cue: str, words, types) -> list[tuple]:
+        return [(x, eid) for x, eid, etype in self.items
+                if etype in types and start <= x.start - self.offset and x.end <= m.start
+                and self.cue_after(x.end, cue, words)]
+
+    def issuers(self, m: Mention, start: int, cue: str, words) -> list[str]:
+        """The Agency named last before a cue leading to ``m`` (see
+        :meth:`subjects`), with those listed right before it (中共中央办公厅、
+        国务院办公厅印发…: both issue it)."""
+        found = self._subjects(m, start, cue, words, ("Agency",))
+        if not found:
+            return []
+        x, eid = found[-1]
+        out = [eid]
+        for y, other, etype in reversed(self.items):
+            if y.end > x.start or etype != "Agency":
+                continue
+            if self.text[y.end - self.offset:x.start - self.offset] not in _LISTED:
+                break
+            out.insert(0, other)
+            x = y
+        return list(dict.fromkeys(out))
+
+
+#: What stands between two names of a list (A、B; A和B).
+_LISTED = frozenset("、和与及")
 
 
 @lru_cache(maxsize=1)
@@ -412,14 +436,14 @@ def _sentence_relations(doc, text, offset, items, entities, publisher, cues) -> 
         joint = subjects(m, start, "implements+collaboratesWith")
         if etype == "Programme":
             lead = _TITLE_CHAIN.sub("", before)
-            issuer = None
             if _cue_before(lead, cues["issuedBy"]):
-                agents = subjects(m, start, "issuedBy+collaboratesWith")
-                issuer = agents[-1] if agents else publisher
+                issuers = sent.issuers(m, start, "issuedBy+collaboratesWith",
+                                       joined["issuedBy+collaboratesWith"]) or [publisher]
             else:
-                issuer = _issuer_by_name(entities[eid].name, entities)
-            if issuer and issuer != eid:
-                rels.append(Relation(eid, "issuedBy", issuer, (ev,)))
+                issuers = [_issuer_by_name(entities[eid].name, entities)]
+            for issuer in issuers:
+                if issuer and issuer != eid:
+                    rels.append(Relation(eid, "issuedBy", issuer, (ev,)))
             if _cue_before(lead, cues["implements"]) and publisher:
                 for agent in joint or [publisher]:
                     rels.append(Relation(agent, "implements", eid, (ev,)))
