@@ -237,3 +237,12 @@ def test_the_central_committees_general_office_issues_with_the_state_councils():
     assert ("关于构建新型教育督导体系的意见", "issuedBy", "国务院办公厅") in t
     t = triples(build_one("中共中央、国务院印发《深化新时代教育评价改革总体方案》。"))
     assert ("深化新时代教育评价改革总体方案", "issuedBy", "中共中央") in t
+
+
+def test_the_agencies_naming_a_title_issued_it_and_the_publisher_carries_it_out():
+    """落实教育部、财政部《…》: the agencies listed right before a title
+    issued it, and the cue before them says the publisher implements it."""
+    t = triples(build_one("认真落实教育部、财政部《关于实施县域普通高中振兴行动的意见》,扩大优质学位。"))
+    title = "关于实施县域普通高中振兴行动的意见"
+    assert {o for s, p, o in t if s == title and p == "issuedBy"} == {"教育部", "财政部"}
+    assert ("台州市教育局", "implements", title) in t

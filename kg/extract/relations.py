@@ -9,9 +9,11 @@
 * ``partOf``: Place -> its containing division, from the gazetteer; a town
   (镇, 乡, 街道) -> the county named right before it, else the county whose
   document names it;
-* ``issuedBy``: Programme -> the Agency that the sentence names before an
-  issuing cue (印发, 出台, 制定 …), else the publisher; a Programme whose
-  title starts with an agency's name -> that agency;
+* ``issuedBy``: Programme -> the Agencies named right before its title
+  (落实教育部、财政部《…》), else the Agency that the sentence names before
+  an issuing cue (印发, 出台, 制定 …, with those listed right before it),
+  else the publisher; a Programme whose title starts with an agency's
+  name -> that agency;
 * ``implements``: Agency -> Initiative or Programme: the agencies named
   right before an implementing cue in the clause (实施, 推进, 开展 …; joint
   agencies too: 联合, 会同), else the publisher;
@@ -409,6 +411,23 @@ class _Sentence:
         return list(dict.fromkeys(out))
 
 
+    def named_before(self, end: int) -> tuple[list[str], int]:
+        """The Agencies named right before offset ``end``, a list of them
+        included (落实教育部、财政部《…》), and where the first begins
+        (``end`` when none)."""
+        found: list[str] = []
+        at = end
+        for y, eid, etype in reversed(self.items):
+            if y.end > at or etype != "Agency":
+                continue
+            gap = self.text[y.end - self.offset:at - self.offset]
+            if gap and not (found and gap in _LISTED):
+                break
+            found.insert(0, eid)
+            at = y.start
+        return list(dict.fromkeys(found)), at
+
+
 #: What stands between two names of a list (A、B; A和B).
 _LISTED = frozenset("、和与及")
 
@@ -436,7 +455,12 @@ def _sentence_relations(doc, text, offset, items, entities, publisher, cues) -> 
         joint = subjects(m, start, "implements+collaboratesWith")
         if etype == "Programme":
             lead = _TITLE_CHAIN.sub("", before)
-            if _cue_before(lead, cues["issuedBy"]):
+            # 落实教育部《…》: the agencies naming a title issued it
+            owners, at = sent.named_before(offset + len(lead))
+            lead = lead[:at - offset]
+            if owners:
+                issuers = owners
+            elif _cue_before(lead, cues["issuedBy"]):
                 issuers = sent.issuers(m, start, "issuedBy+collaboratesWith",
                                        joined["issuedBy+collaboratesWith"]) or [publisher]
             else:
@@ -445,7 +469,8 @@ def _sentence_relations(doc, text, offset, items, entities, publisher, cues) -> 
                 if issuer and issuer != eid:
                     rels.append(Relation(eid, "issuedBy", issuer, (ev,)))
             if _cue_before(lead, cues["implements"]) and publisher:
-                for agent in joint or [publisher]:
+                # (not those naming the title: the cue after them is its own word)
+                for agent in [a for a in joint if a not in owners] or [publisher]:
                     rels.append(Relation(agent, "implements", eid, (ev,)))
         elif etype == "Initiative":
             for agent in joint or ([publisher] if publisher else []):
