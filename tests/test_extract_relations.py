@@ -246,3 +246,7 @@ def test_the_agencies_naming_a_title_issued_it_and_the_publisher_carries_it_out(
     title = "关于实施县域普通高中振兴行动的意见"
     assert {o for s, p, o in t if s == title and p == "issuedBy"} == {"教育部", "财政部"}
     assert ("台州市教育局", "implements", title) in t
+    # only the title they stand right before: the next of a chain is not said to be theirs
+    t = triples(build_one("落实教育部《关于加强县域普通高中建设的意见》和《台州市教育事业发展规划》。"))
+    assert ("台州市教育事业发展规划", "issuedBy", "教育部") not in t
+    assert ("台州市教育局", "implements", "台州市教育事业发展规划") in t

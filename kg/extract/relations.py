@@ -455,10 +455,12 @@ def _sentence_relations(doc, text, offset, items, entities, publisher, cues) -> 
         joint = subjects(m, start, "implements+collaboratesWith")
         if etype == "Programme":
             lead = _TITLE_CHAIN.sub("", before)
-            # 落实教育部《…》: the agencies naming a title issued it
+            chained = len(lead) < len(before)   # (after another title: 《…》和《…》)
+            # 落实教育部《…》: the agencies naming a title issued it (the
+            # first of a chain: 落实教育部《A》和《B》 leaves B's issuer unsaid)
             owners, at = sent.named_before(offset + len(lead))
             lead = lead[:at - offset]
-            if owners:
+            if owners and not chained:
                 issuers = owners
             elif _cue_before(lead, cues["issuedBy"]):
                 issuers = sent.issuers(m, start, "issuedBy+collaboratesWith",
