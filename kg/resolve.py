@@ -94,6 +94,8 @@ def complete_name(m: Mention, place: Division | None, gaz: Gazetteer) -> str:
     return name
 
 
+#: The edition opening an event's name (第四届, 首届).
+_EDITION_START = re.compile(r"^(第[一二三四五六七八九十百\d]+届|首届)")
 #: National prefixes a short mention of the same thing leaves out.
 _LEVEL = re.compile(r"^(国家级|国家|全国)")
 
@@ -122,6 +124,10 @@ def aliases_of(m: Mention, canonical: str) -> set[str]:
         forms.add(m.text[2:])
     if m.type == "Agency":
         forms.update(_expansions(canonical))
+    if m.type == "Event":
+        edition = _EDITION_START.match(canonical)
+        if edition and len(canonical) - edition.end() >= 4:
+            forms.add(canonical[edition.end():])  # 第四届…论坛: the same series' name
     if m.type != "Place":
         level = _LEVEL.match(canonical)
         if level and len(canonical) - level.end() >= 4:

@@ -384,3 +384,22 @@ def test_a_town_after_its_county_name_is_a_place_but_not_a_kind_of_town(mentions
     assert not {n for t, n in found if n.endswith("重点镇")}
     found = mentions_of("推进区域中心镇和县域中心镇建设,培育重点中心镇。", place="仁寿县")
     assert not {n for t, n in found if t == "Place"}
+
+
+def test_an_events_quoted_theme_and_edition_are_part_of_its_name():
+    """第三届“美好生活”青少年书画展演: the edition and the quoted theme open
+    the event's name; the series' name without the edition is an alias (the
+    same series, another year), and a series' name opening with a region
+    (长三角…) does not place the event there."""
+    from tests.test_resolve import build_one
+    ex = build_one("成功举办第三届“美好生活”青少年书画展演,全市学生参加。", place="台州市",
+                   publisher="台州市教育局")
+    events = {e.name: e for e in ex.entities if e.type == "Event"}
+    assert set(events) == {"第三届美好生活青少年书画展演"}
+    assert "美好生活青少年书画展演" in events["第三届美好生活青少年书画展演"].aliases
+    ex = build_one("台州市成功举办第二届长三角基础教育数字化转型论坛。", place="台州市",
+                   publisher="台州市教育局")
+    names = {e.id: e.name for e in ex.entities}
+    located = {names[r.object] for r in ex.relations if r.predicate == "locatedIn"
+               and names.get(r.subject) == "第二届长三角基础教育数字化转型论坛"}
+    assert "长三角" not in located

@@ -66,6 +66,8 @@ _HOLD_VERBS = ("举办", "召开", "举行", "承办", "主办")
 _COMPLEMENTS = {"好", "实", "牢"}
 #: Two programmes run together where a list lost its 、 (“科学家进校园行动少年科学院计划”).
 _GLUED = re.compile(r"^(.{3,}?(?:行动|工程|计划))(.{3,}(?:行动|工程|计划|项目))$")
+#: A quoted theme right before an event's name: “童心向党”|中小学生艺术展演.
+_THEME_END = re.compile(r"“[^“”\n]{1,12}”$")
 #: An ordinal that opens an event's name: 第四届…论坛, 首届…大会.
 _EDITION = re.compile(r"(第[一二三四五六七八九十百\d]+届|首届)[^,。;:、,;:!?“”《》()()]{0,30}$")
 
@@ -519,6 +521,9 @@ def suffix_mentions(doc_id: str, s: Sentence, toks: list[Token], lex: Lexicon) -
         if suf.type == "Agency":
             start = _after_other_agency(s.text, start - s.start, m.start()) + s.start
         if suf.type == "Event":
+            theme = _THEME_END.search(s.text, 0, start - s.start)
+            if theme:
+                start = s.start + theme.start()  # “童心向党”中小学生艺术展演: its theme
             ed = _EDITION.search(s.text, max(0, start - s.start - 36), start - s.start)
             if ed:
                 start = s.start + ed.start()  # 第四届长三角基于大数据的…论坛

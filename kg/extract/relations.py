@@ -165,7 +165,8 @@ def _located(ent: Entity, m: Mention, places: dict[str, str], gaz: Gazetteer,
     in the text) starts with; an Event a summary reports as held was held in
     the document's place, and a local School or Agency stands there."""
     named = _place_prefix(ent.name, places, gaz, place) + _place_prefix(m.text, places, gaz, place)
-    named += [pid for a in ent.aliases for pid in _place_prefix(a, places, gaz, place)][:1]
+    if ent.type != "Event":   # (an event's series name, 长三角…论坛 for 第四届长三角…论坛, is no place)
+        named += [pid for a in ent.aliases for pid in _place_prefix(a, places, gaz, place)][:1]
     named = list(dict.fromkeys(named))
     if doc_place is None:
         return named
