@@ -398,19 +398,7 @@ class _Sentence:
         :meth:`subjects`), with those listed right before it (中共中央办公厅、
         国务院办公厅印发…: both issue it)."""
         found = self._subjects(m, start, cue, words, ("Agency",))
-        if not found:
-            return []
-        x, eid = found[-1]
-        out = [eid]
-        for y, other, etype in reversed(self.items):
-            if y.end > x.start or etype != "Agency":
-                continue
-            if self.text[y.end - self.offset:x.start - self.offset] not in _LISTED:
-                break
-            out.insert(0, other)
-            x = y
-        return list(dict.fromkeys(out))
-
+        return self.named_before(found[-1][0].end)[0] if found else []
 
     def named_before(self, end: int) -> tuple[list[str], int]:
         """The Agencies named right before offset ``end``, a list of them
