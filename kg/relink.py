@@ -113,7 +113,7 @@ class LinkMemory:
         from .resolve import types_named_differently
         if self.names is None or list(self.docs) != list(doc_ids):
             return None
-        touched: dict[str, set] = {}
+        touched: dict[str, dict] = {}
         for doc_id, key, dn in zip(doc_ids, keys, names):
             memo = self.docs[doc_id]
             if key and memo.key == key:

@@ -95,7 +95,8 @@ def complete_name(m: Mention, place: Division | None, gaz: Gazetteer) -> str:
 
 
 #: The edition opening an event's name (第四届, 首届).
-_EDITION_START = re.compile(r"^(第[一二三四五六七八九十百\d]+届|首届)")
+EDITION = r"(?:第[一二三四五六七八九十百\d]+届|首届)"
+_EDITION_START = re.compile("^" + EDITION)
 #: National prefixes a short mention of the same thing leaves out.
 _LEVEL = re.compile(r"^(国家级|国家|全国)")
 
@@ -374,14 +375,7 @@ def merge_names(docs: list[tuple[Document, DocNames]], types=None, other: bool =
     node that stands for its group (in that node's order), and the entity
     id of each node (``(type, name)``): a type's names merge only with
     names of that type, so types can be merged apart (:func:`resolved`)."""
-    forms: dict[tuple[str, str], set[str]] = defaultdict(set)
-    names: dict[tuple[str, str], list[str]] = defaultdict(list)  # one per mention
-    notation: dict[tuple[str, str], str] = {}
-    extended: set[str] = set()   # names that took words before their quotes
-    # relative forms (市教育局) name a different thing in each document: they
-    # are aliases, never keys that merge entities
-    local_only: dict[tuple[str, str], set[str]] = defaultdict(set)
-    node_docs: dict[tuple[str, str], set[str]] = defaultdict(set)
+    forms, names, notation, extended, local_only, node_docs = _no_sums()
     for doc, dn in docs:
         said, named, relative = zip(dn.nodes, dn.names), dn.forms.items(), dn.local_only.items()
         if types is not None:
@@ -449,12 +443,7 @@ def _gathered(docs: list[tuple[Document, DocNames]], nodes: set) -> tuple:
     their names come in another order than there, which changes nothing:
     a group's name is chosen from how often each name is said, and only
     places, never merged, have codes."""
-    forms: dict[tuple[str, str], set[str]] = defaultdict(set)
-    names: dict[tuple[str, str], list[str]] = defaultdict(list)
-    notation: dict[tuple[str, str], str] = {}
-    extended: set[str] = set()
-    local_only: dict[tuple[str, str], set[str]] = defaultdict(set)
-    node_docs: dict[tuple[str, str], set[str]] = defaultdict(set)
+    forms, names, notation, extended, local_only, node_docs = _no_sums()
     for doc, dn in docs:
         if dn.extended:
             extended.update(dn.extended)
@@ -474,6 +463,15 @@ def _gathered(docs: list[tuple[Document, DocNames]], nodes: set) -> tuple:
             if node in hit:
                 names[node].append(name)
     return forms, names, notation, extended, local_only, node_docs
+
+
+def _no_sums() -> tuple:
+    """What :func:`merge_names` sums, empty: per node ``(type, key)`` its
+    forms, its names (one per mention), its code; the names that took
+    words before their quotes; per node its relative forms (市教育局 names
+    a different thing in each document: an alias, never a key that merges
+    entities) and the documents naming it."""
+    return (defaultdict(set), defaultdict(list), {}, set(), defaultdict(set), defaultdict(set))
 
 
 def _grouped(forms: dict, names: dict, notation: dict, extended: set, local_only: dict,

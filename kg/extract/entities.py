@@ -16,6 +16,7 @@ from operator import itemgetter
 from ..gazetteer import Division, Gazetteer
 from ..lexicon import Lexicon, Suffix
 from ..model import Document, Mention
+from ..resolve import EDITION
 from .relations import load_townships
 from ..segment import Sentence, Token, domain_dictionary, split_sentences, tokenizer, tokens
 
@@ -69,7 +70,7 @@ _GLUED = re.compile(r"^(.{3,}?(?:行动|工程|计划))(.{3,}(?:行动|工程|�
 #: A quoted theme right before an event's name: “童心向党”|中小学生艺术展演.
 _THEME_END = re.compile(r"“[^“”\n]{1,12}”$")
 #: An ordinal that opens an event's name: 第四届…论坛, 首届…大会.
-_EDITION = re.compile(r"(第[一二三四五六七八九十百\d]+届|首届)[^,。;:、,;:!?“”《》()()]{0,30}$")
+_EDITION = re.compile(EDITION + r"[^,。;:、,;:!?“”《》()()]{0,30}$")
 
 
 _QUOTE_MARKS = re.compile(r"[“”\"《》「」『』'‘’]")

@@ -231,10 +231,8 @@ def _inside(pid: str, doc_place: str, places: dict[str, str], gaz: Gazetteer) ->
 def _province_of(pid: str, doc_place: str, places: dict[str, str], gaz: Gazetteer) -> bool:
     """Whether place ``pid`` is a province (or a municipality) that holds
     the document's place ``doc_place``."""
-    by_id = _place_names(places)
-    outer, inner = gaz.lookup(by_id.get(pid, "")), gaz.lookup(by_id.get(doc_place, ""))
-    return outer is not None and inner is not None and outer.level == PROVINCE \
-        and outer != inner and outer in gaz.ancestors(inner)
+    outer = gaz.lookup(_place_names(places).get(pid, ""))
+    return outer is not None and outer.level == PROVINCE and _inside(doc_place, pid, places, gaz)
 
 
 def _place_names(places: dict[str, str]) -> dict[str, str]:
